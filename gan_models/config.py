@@ -1,0 +1,143 @@
+"""ModelConfig: the one serialisable description every model is built from.
+
+A checkpoint stores `ModelConfig.to_dict()`; `ModelConfig.from_dict()` validates every field
+(type and range) before anything is built, so a bad file fails with a message naming the field.
+"""
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field, fields
+
+from .errors import ConfigError
+
+KINDS = ("gan", "dcgan", "cgan", "infogan")
+ARCHS = ("mlp", "conv")
+D_HEADS = ("logit", "softmax")      # one logit (sigmoid) or two logits (softmax real/fake)
+Z_DISTS = ("normal", "uniform")
+G_OUTPUTS = ("tanh", "sigmoid", "linear")
+CONV_SIZES = (28, 32, 64)
+
+
+@dataclass
+class ModelConfig:
+    kind: str = "dcgan"                 # which GAN: gan | dcgan | cgan | infogan
+    arch: str = "conv"                  # mlp (flattened/points) or conv (DCGAN-style) nets
+    data_shape: tuple = (1, 28, 28)     # (C, H, W) for images, (D,) for 1D/2D points
+    z_dim: int = 100                    # noise size; DCGAN paper uses 100
+    z_dist: str = "normal"              # how z is drawn at train time (normal or uniform(-1,1))
+    num_classes: int = 0                # >0 only for cgan: one-hot label appended to z and x
+    cat_codes: tuple = ()               # infogan: sizes of categorical codes, e.g. (10,)
+    cont_codes: int = 0                 # infogan: number of continuous codes ~ U(-1, 1)
+    g_width: int = 64                   # conv: channels of G's last hidden layer; mlp: hidden units
+    d_width: int = 64                   # conv: channels of D's first layer; mlp: hidden units
+    g_layers: int = 2                   # mlp only: hidden layers in G
+    d_layers: int = 2                   # mlp only: hidden layers in D
+    g_output: str = "tanh"              # output non-linearity; data is scaled to match it
+    d_head: str = "logit"               # logit (sigmoid) or softmax (two logits) D head
+    maxout_pieces: int = 5              # mlp D: pieces per maxout unit (Goodfellow et al.)
+    dropout: float = 0.5                # mlp D: dropout on hidden units
+    pack: int = 1                       # PacGAN: D sees `pack` samples at once (1 = off)
+    q_width: int = 128                  # infogan: hidden units of Q's own layer
+
+    # -- derived capabilities (what panels and the trainer ask, never isinstance) --
+    @property
+    def is_image(self) -> bool:
+        return len(self.data_shape) == 3
+
+    @property
+    def code_dim(self) -> int:
+        return sum(self.cat_codes) + self.cont_codes
+
+    @property
+    def g_input_dim(self) -> int:
+        return self.z_dim + self.num_classes + self.code_dim
+
+    def to_dict(self) -> dict:
+        d = asdict(self)
+        d["data_shape"] = list(self.data_shape)
+        d["cat_codes"] = list(self.cat_codes)
+        return d
+
+    @classmethod
+    def from_dict(cls, d: dict, where: str = "model config") -> "ModelConfig":
+        if not isinstance(d, dict):
+            raise ConfigError(f"{where}: expected a JSON object, got {type(d).__name__}")
+        known = {f.name for f in fields(cls)}
+        unknown = sorted(set(d) - known)
+        if unknown:
+            raise ConfigError(f"{where}: unknown field(s) {', '.join(unknown)}")
+        kw = dict(d)
+        for name in ("data_shape", "cat_codes"):
+            if name in kw:
+                if not isinstance(kw[name], (list, tuple)):
+                    raise ConfigError(f"{where}: field '{name}' must be a list of integers")
+                kw[name] = tuple(kw[name])
+        cfg = cls(**kw)
+        cfg.validate(where)
+        return cfg
+
+    def validate(self, where: str = "model config") -> "ModelConfig":
+        def bad(name, expected):
+            raise ConfigError(f"{where}: field '{name}' = {getattr(self, name)!r}; expected {expected}")
+
+        def is_int(v):
+            return isinstance(v, int) and not isinstance(v, bool)
+
+        if self.kind not in KINDS:
+            bad("kind", "one of " + ", ".join(KINDS))
+        if self.arch not in ARCHS:
+            bad("arch", "one of " + ", ".join(ARCHS))
+        if self.d_head not in D_HEADS:
+            bad("d_head", "one of " + ", ".join(D_HEADS))
+        if self.z_dist not in Z_DISTS:
+            bad("z_dist", "one of " + ", ".join(Z_DISTS))
+        if self.g_output not in G_OUTPUTS:
+            bad("g_output", "one of " + ", ".join(G_OUTPUTS))
+        shape = self.data_shape
+        if not all(is_int(s) and s > 0 for s in shape) or len(shape) not in (1, 3):
+            bad("data_shape", "(C, H, W) for images or (D,) for points, positive integers")
+        if self.arch == "conv":
+            if len(shape) != 3 or shape[0] not in (1, 3) or shape[1] != shape[2] or shape[1] not in CONV_SIZES:
+                bad("data_shape", "(1 or 3, S, S) with S in 28, 32, 64 for conv models")
+        for name, lo, hi in (("z_dim", 1, 4096), ("g_width", 1, 4096), ("d_width", 1, 4096),
+                             ("g_layers", 1, 16), ("d_layers", 1, 16), ("maxout_pieces", 1, 16),
+                             ("pack", 1, 16), ("q_width", 1, 4096), ("num_classes", 0, 10000),
+                             ("cont_codes", 0, 64)):
+            v = getattr(self, name)
+            if not is_int(v) or not lo <= v <= hi:
+                bad(name, f"an integer in [{lo}, {hi}]")
+        if not isinstance(self.dropout, (int, float)) or not 0 <= self.dropout < 1:
+            bad("dropout", "a number in [0, 1)")
+        if not all(is_int(k) and 2 <= k <= 1000 for k in self.cat_codes):
+            bad("cat_codes", "a list of category counts, each in [2, 1000]")
+        if self.kind == "cgan" and self.num_classes < 2:
+            bad("num_classes", "at least 2 for a cgan")
+        if self.kind != "cgan" and self.num_classes != 0:
+            bad("num_classes", "0 unless kind is cgan")
+        if self.kind == "infogan" and self.code_dim == 0:
+            bad("cat_codes", "at least one categorical or continuous code for an infogan")
+        if self.kind != "infogan" and self.code_dim != 0:
+            bad("cat_codes", "empty (and cont_codes 0) unless kind is infogan")
+        if self.kind == "dcgan" and self.arch != "conv":
+            bad("arch", "conv for a dcgan")
+        return self
+
+
+def default_config(kind: str, data_shape=(1, 28, 28), **overrides) -> ModelConfig:
+    """Paper defaults per kind for a given data shape (points -> mlp, images -> conv)."""
+    if kind not in KINDS:
+        raise ConfigError(f"unknown model kind {kind!r}; expected one of {', '.join(KINDS)}")
+    data_shape = tuple(data_shape)
+    is_image = len(data_shape) == 3
+    base = dict(kind=kind, data_shape=data_shape, arch="conv" if is_image else "mlp")
+    if kind == "gan":
+        base.update(arch="mlp", z_dim=100 if is_image else 2 if data_shape == (2,) else 1,
+                    g_width=1024 if is_image else 128, d_width=240 if is_image else 128,
+                    g_layers=2, d_layers=2, dropout=0.5 if is_image else 0.0,
+                    z_dist="uniform" if is_image else "normal",
+                    maxout_pieces=5 if is_image else 2)
+    elif kind == "cgan":
+        base.update(num_classes=10)
+    elif kind == "infogan":
+        base.update(z_dim=62, cat_codes=(10,), cont_codes=2, z_dist="uniform")
+    base.update(overrides)
+    return ModelConfig(**base).validate()
