@@ -134,9 +134,12 @@ def default_config(kind: str, data_shape=(1, 28, 28), **overrides) -> ModelConfi
                     g_width=1024 if is_image else 128, d_width=240 if is_image else 128,
                     g_layers=2, d_layers=2, dropout=0.5 if is_image else 0.0,
                     z_dist="uniform" if is_image else "normal",
+                    g_output="tanh" if is_image else "linear",   # toys live outside [-1, 1]
                     maxout_pieces=5 if is_image else 2)
     elif kind == "cgan":
         base.update(num_classes=10)
+        if not is_image:
+            base.update(g_output="linear")
     elif kind == "infogan":
         base.update(z_dim=62, cat_codes=(10,), cont_codes=2, z_dist="uniform")
     base.update(overrides)

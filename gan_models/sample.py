@@ -1,0 +1,91 @@
+"""Turning user choices (seed, latents, label, codes) into generator outputs, headless.
+
+Used by `gan-explorer sample` and by anything else that renders a loaded checkpoint.
+"""
+from __future__ import annotations
+
+import numpy as np
+import torch
+
+from .base import CodeLayout
+from .errors import GanExplorerError
+from .latent import sample_z
+
+
+def parse_label(label: str | int | None, class_names: list[str], num_classes: int) -> int | None:
+    """A class index or a class name -> index; None when the model is unconditional."""
+    if label is None:
+        return None
+    if num_classes == 0:
+        raise GanExplorerError("--label: this model is not conditional (it has no class labels)")
+    s = str(label)
+    if s in class_names and not s.lstrip("-").isdigit():
+        return class_names.index(s)
+    try:
+        i = int(s)
+    except ValueError:
+        raise GanExplorerError(f"--label {s!r}: expected a class index 0..{num_classes - 1} or one of "
+                               f"{', '.join(class_names)}") from None
+    if not 0 <= i < num_classes:
+        raise GanExplorerError(f"--label {i}: out of range; this model has classes 0..{num_classes - 1}")
+    return i
+
+
+def parse_codes(layout: CodeLayout, items: list[str] | None, batch: int) -> torch.Tensor | None:
+    """["cat1=3", "cont2=-1.5"] -> (batch, layout.dim) code vectors; unset codes default to 0."""
+    if not layout:
+        if items:
+            raise GanExplorerError("--code: this model has no InfoGAN codes")
+        return None
+    names = layout.names()
+    n_cat = len(layout.categorical)
+    cat = torch.zeros(batch, n_cat, dtype=torch.long)
+    cont = torch.zeros(batch, layout.continuous)
+    for item in items or []:
+        name, sep, value = item.partition("=")
+        if not sep or name not in names:
+            raise GanExplorerError(f"--code {item!r}: expected NAME=VALUE with NAME one of {', '.join(names)}")
+        i = names.index(name)
+        try:
+            if i < n_cat:
+                v = int(value)
+                if not 0 <= v < layout.categorical[i]:
+                    raise ValueError
+                cat[:, i] = v
+            else:
+                cont[:, i - n_cat] = float(value)
+        except ValueError:
+            expected = (f"an integer 0..{layout.categorical[i] - 1}" if i < n_cat else "a number")
+            raise GanExplorerError(f"--code {item!r}: {name} must be {expected}") from None
+    return layout.encode(cat, cont, batch)
+
+
+def load_latents(path, z_dim: int) -> torch.Tensor:
+    """An (N, z_dim) .npy array of latents, validated."""
+    try:
+        arr = np.load(path, allow_pickle=False)
+    except (OSError, ValueError) as e:
+        raise GanExplorerError(f"--z {path}: not a readable .npy array ({e})") from None
+    if arr.ndim != 2 or arr.shape[1] != z_dim or not np.issubdtype(arr.dtype, np.number):
+        raise GanExplorerError(f"--z {path}: expected a numeric (N, {z_dim}) array, got {arr.dtype} {arr.shape}")
+    if not np.isfinite(arr).all():
+        raise GanExplorerError(f"--z {path}: contains NaN or infinite values")
+    return torch.from_numpy(arr.astype(np.float32))
+
+
+@torch.no_grad()
+def render(generator, z: torch.Tensor, label: int | torch.Tensor | None = None,
+           codes: torch.Tensor | None = None, batch: int = 256) -> torch.Tensor:
+    """Generator outputs for latents z in chunks (keeps memory flat for large N)."""
+    dev = next(generator.parameters()).device
+    outs = []
+    for i in range(0, z.shape[0], batch):
+        zi = z[i:i + batch].to(dev)
+        li = label[i:i + batch].to(dev) if torch.is_tensor(label) else label
+        ci = codes[i:i + batch].to(dev) if codes is not None else None
+        outs.append(generator.generate(zi, li, ci).float().cpu())
+    return torch.cat(outs)
+
+
+def seeded_latents(generator, n: int, seed: int, truncation: float | None = None) -> torch.Tensor:
+    return sample_z(n, generator.z_dim, seed, generator.z_dist, truncation)
