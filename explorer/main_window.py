@@ -1,0 +1,222 @@
+"""MainWindow: assembles the model list, the panels, the menus and the status bar.
+
+It holds no panel logic: it opens models through the renderer, hands each panel the loaded
+model's capabilities, routes latents between panels, and reports failures as messages.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QAction, QKeySequence, QShortcut
+from PySide6.QtWidgets import (QDockWidget, QFileDialog, QLabel, QMainWindow, QMessageBox, QTabWidget)
+
+from .model_list import ModelList, default_bundled_dir
+from .panels.arithmetic import ArithmeticPanel
+from .panels.base import PanelHost
+from .panels.codes import CodesPanel
+from .panels.conditional import ConditionalPanel
+from .panels.interpolation import InterpolationPanel
+from .panels.sampling import SamplingPanel
+from .render import Renderer
+from .settings import AppSettings
+
+PANELS = (SamplingPanel, ArithmeticPanel, InterpolationPanel, ConditionalPanel, CodesPanel)
+APP_TITLE = "GAN Explorer"
+
+
+class MainWindow(QMainWindow):
+    def __init__(self, settings=None, renderer: Renderer | None = None, runs_dir=None, bundled_dir=None):
+        super().__init__()
+        self.setWindowTitle(APP_TITLE)
+        self.setAcceptDrops(True)
+        self.settings = settings if isinstance(settings, AppSettings) else AppSettings(settings)
+        self.renderer = renderer or Renderer(self)
+        self.info = None                   # ModelInfo of the model shown
+        self.model_path: str | None = None  # what the user opened (file or run folder)
+        self._requested: dict[int, str] = {}
+        self.last_error: str | None = None
+        self.error_box: QMessageBox | None = None
+
+        self.panels = {cls.name: cls(self.renderer) for cls in PANELS}
+        self.hosts = {name: PanelHost(p) for name, p in self.panels.items()}
+        self.tabs = QTabWidget()
+        self.tabs.setDocumentMode(True)
+        for name, host in self.hosts.items():
+            self.tabs.addTab(host, self.panels[name].title)
+        self.setCentralWidget(self.tabs)
+
+        self.model_list = ModelList(self.settings, Path(runs_dir or Path.cwd() / "runs"),
+                                    Path(bundled_dir or default_bundled_dir()))
+        dock = QDockWidget("Models")
+        dock.setObjectName("models_dock")
+        dock.setWidget(self.model_list)
+        dock.setFeatures(QDockWidget.DockWidgetFeature.DockWidgetMovable |
+                         QDockWidget.DockWidgetFeature.DockWidgetClosable)
+        self.addDockWidget(Qt.DockWidgetArea.LeftDockWidgetArea, dock)
+        self.resizeDocks([dock], [260], Qt.Orientation.Horizontal)
+        self.models_dock = dock
+
+        self.device_label = QLabel(f"Device: {self.renderer.engine.device_name}")
+        self.model_label = QLabel("No model")
+        self.statusBar().addPermanentWidget(self.model_label)
+        self.statusBar().addPermanentWidget(self.device_label)
+        self._build_menus()
+        self._connect()
+        self._update_tabs()
+        geometry = self.settings.geometry()
+        if geometry is not None:
+            self.restoreGeometry(geometry)
+        else:
+            self.resize(1280, 800)
+
+    # ------------------------------------------------------------------ set-up
+    def _build_menus(self) -> None:
+        file_menu = self.menuBar().addMenu("&File")
+        self.open_action = QAction("&Open checkpoint or run folder…", self)
+        self.open_action.setShortcut(QKeySequence.StandardKey.Open)
+        self.open_folder_action = QAction("Open run &folder…", self)
+        self.recent_menu = file_menu.addMenu("Open &recent")
+        self.export_action = QAction("&Export image…", self)
+        self.export_action.setShortcut(QKeySequence.StandardKey.Save)
+        self.quit_action = QAction("&Quit", self)
+        self.quit_action.setShortcut(QKeySequence.StandardKey.Quit)
+        file_menu.insertAction(self.recent_menu.menuAction(), self.open_action)
+        file_menu.insertAction(self.recent_menu.menuAction(), self.open_folder_action)
+        file_menu.addSeparator()
+        file_menu.addAction(self.export_action)
+        file_menu.addSeparator()
+        file_menu.addAction(self.quit_action)
+        view_menu = self.menuBar().addMenu("&View")
+        view_menu.addAction(self.models_dock.toggleViewAction())
+        self.new_seed_action = QAction("&New seed", self)
+        self.new_seed_action.setShortcuts([QKeySequence("N"), QKeySequence("Ctrl+R")])
+        view_menu.addAction(self.new_seed_action)
+        self._rebuild_recent_menu()
+
+    def _connect(self) -> None:
+        r = self.renderer
+        r.model_loaded.connect(self._on_renderer_model_loaded)
+        r.model_failed.connect(self._on_renderer_model_failed)
+        self.open_action.triggered.connect(self._on_open_triggered)
+        self.open_folder_action.triggered.connect(self._on_open_folder_triggered)
+        self.export_action.triggered.connect(self._on_export_triggered)
+        self.quit_action.triggered.connect(self.close)
+        self.new_seed_action.triggered.connect(self._on_new_seed_triggered)
+        self.model_list.model_activated.connect(self._on_model_list_activated)
+        for p in self.panels.values():
+            p.status_message.connect(lambda m: self.statusBar().showMessage(m, 5000))
+            p.latent_sent.connect(self._on_panel_latent_sent)
+        bookmarks = self.panels["arithmetic"].bookmarks
+        bookmarks.failed.connect(lambda m: self.show_error("Bookmarks", m))
+
+    # ------------------------------------------------------------------ model
+    def open_model(self, path) -> None:
+        """Load a checkpoint file or run folder on the render thread; the current model stays
+        until the new one has loaded (or for good, if it fails)."""
+        path = str(path)
+        model_id = self.renderer.load_model(path)
+        self._requested[model_id] = path
+        self.statusBar().showMessage(f"Loading {path}…")
+
+    def current_panel(self):
+        return self.tabs.currentWidget().panel
+
+    def select_panel(self, name: str) -> None:
+        self.tabs.setCurrentWidget(self.hosts[name])
+
+    def show_error(self, title: str, message: str) -> None:
+        """A non-blocking message box plus a status-bar note; never a traceback."""
+        self.last_error = message
+        self.statusBar().showMessage(message, 10000)
+        if self.error_box is None:
+            self.error_box = QMessageBox(QMessageBox.Icon.Warning, title, message, QMessageBox.StandardButton.Ok, self)
+        self.error_box.setWindowTitle(title)
+        self.error_box.setText(message)
+        self.error_box.open()
+
+    def _update_tabs(self) -> None:
+        for i, (name, host) in enumerate(self.hosts.items()):
+            self.tabs.setTabToolTip(i, "" if host.available else host.message.text())
+
+    def _rebuild_recent_menu(self) -> None:
+        self.recent_menu.clear()
+        recent = self.settings.recent_files()
+        for path in recent:
+            act = self.recent_menu.addAction(path)
+            act.triggered.connect(lambda _=False, p=path: self.open_model(p))
+        self.recent_menu.setEnabled(bool(recent))
+
+    # ------------------------------------------------------------------ handlers
+    def _on_renderer_model_loaded(self, info) -> None:
+        path = self._requested.pop(info.model_id, str(info.path))
+        self.info, self.model_path = info, path
+        for host in self.hosts.values():
+            host.set_model(info)
+        self._update_tabs()
+        if not self.tabs.currentWidget().available:
+            self.select_panel("sampling")
+        self.setWindowTitle(f"{info.title} — {APP_TITLE}")
+        self.model_label.setText(info.describe())
+        self.device_label.setText(f"Device: {info.device}")
+        self.statusBar().showMessage(f"Loaded {info.path}", 5000)
+        self.settings.add_recent(path)
+        self.settings.last_model = path
+        self._rebuild_recent_menu()
+        self.model_list.refresh()
+        self.model_list.set_current(path)
+
+    def _on_renderer_model_failed(self, path: str, message: str) -> None:
+        keep = f"\n\nStill showing {self.info.title}." if self.info is not None else ""
+        self.show_error("Could not open model", message + keep)
+
+    def _on_open_triggered(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self, "Open checkpoint", "",
+                                              "Checkpoints (*.safetensors *.pth *.pt);;All files (*)")
+        if path:
+            self.open_model(path)
+
+    def _on_open_folder_triggered(self) -> None:
+        path = QFileDialog.getExistingDirectory(self, "Open run folder")
+        if path:
+            self.open_model(path)
+
+    def _on_export_triggered(self) -> None:
+        exported = self.current_panel().export_image()
+        if exported is None:
+            self.statusBar().showMessage("Nothing to export in this panel yet", 5000)
+            return
+        self.current_panel().save_image_dialog(*exported)
+
+    def _on_new_seed_triggered(self) -> None:
+        if self.tabs.currentWidget().available:
+            self.current_panel().new_seed()
+
+    def _on_model_list_activated(self, path: str) -> None:
+        if path != self.model_path:
+            self.open_model(path)
+
+    def _on_panel_latent_sent(self, target: str, latent) -> None:
+        if target in ("A", "B", "C"):
+            self.panels["arithmetic"].add_to_slot(target, latent)
+        elif target in ("start", "end"):
+            self.panels["interpolation"].set_endpoint(target, latent)
+        elif target == "bookmark":
+            self.panels["arithmetic"].bookmarks.add(latent.note, latent)
+
+    # ------------------------------------------------------------------ Qt events
+    def dragEnterEvent(self, event) -> None:
+        if any(u.isLocalFile() for u in event.mimeData().urls()):
+            event.acceptProposedAction()
+
+    def dropEvent(self, event) -> None:
+        files = [u.toLocalFile() for u in event.mimeData().urls() if u.isLocalFile()]
+        if files:
+            event.acceptProposedAction()
+            self.open_model(files[0])
+
+    def closeEvent(self, event) -> None:
+        self.settings.set_geometry(self.saveGeometry())
+        self.settings.sync()
+        self.renderer.close()
+        super().closeEvent(event)

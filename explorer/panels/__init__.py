@@ -1,0 +1,1 @@
+"""One panel per tab; each writes its part of a render request and shows its results."""

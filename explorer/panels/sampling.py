@@ -1,0 +1,218 @@
+"""SamplingPanel: an N x M grid of samples for a seed and truncation (a scatter/histogram
+for points models), an inspector for the clicked sample, and saving/copying."""
+from __future__ import annotations
+
+import json
+
+import numpy as np
+from PySide6.QtWidgets import (QCheckBox, QComboBox, QHBoxLayout, QLabel, QPushButton, QSpinBox,
+                               QSplitter, QStackedWidget, QVBoxLayout, QWidget)
+
+from gan_models.images import save_png
+
+from ..latents import codes_text, label_text, sample_batch
+from ..requests import GridSpec
+from ..widgets.controls import FloatSlider, SeedBox
+from ..widgets.image_view import ImageGridView
+from ..widgets.points_view import PointsView
+from ..widgets.sample_inspector import SampleInspector
+from .base import Panel
+
+
+def _spin(lo: int, hi: int, value: int, tip: str) -> QSpinBox:
+    s = QSpinBox()
+    s.setRange(lo, hi)
+    s.setValue(value)
+    s.setToolTip(tip)
+    s.setKeyboardTracking(False)
+    return s
+
+
+class SamplingPanel(Panel):
+    name, title = "sampling", "Sampling"
+
+    def __init__(self, renderer, parent=None):
+        super().__init__(renderer, parent)
+        self.result = None
+        self.rows = _spin(1, 16, 8, "Rows of the grid")
+        self.cols = _spin(1, 16, 8, "Columns of the grid")
+        self.npoints = _spin(10, 50_000, 2000, "How many points to generate")
+        self.seed = SeedBox(0)
+        self.truncation = FloatSlider(0.05, 1.0, 0.01, 1.0, tooltip=(
+            "Truncation ψ: scales z toward the mean. Lower = more typical, less varied; 1 = off"))
+        self.label = QComboBox()
+        self.label.setToolTip("Class of every sample (CGAN)")
+        self.scores = QCheckBox("D score")
+        self.scores.setToolTip("Show the discriminator's P(real) on each sample")
+
+        bar = QHBoxLayout()
+        self._grid_controls = [QLabel("Grid"), self.rows, QLabel("×"), self.cols]
+        self._points_controls = [QLabel("Points"), self.npoints]
+        self._label_controls = [QLabel("Class"), self.label]
+        for w in (*self._grid_controls, *self._points_controls):
+            bar.addWidget(w)
+        bar.addSpacing(12)
+        bar.addWidget(self.seed)
+        bar.addSpacing(12)
+        bar.addWidget(QLabel("Truncation"))
+        bar.addWidget(self.truncation, 1)
+        for w in self._label_controls:
+            bar.addWidget(w)
+        bar.addWidget(self.scores)
+
+        self.grid = ImageGridView(placeholder="Rendering…")
+        self.points = PointsView()
+        self.views = QStackedWidget()
+        self.views.addWidget(self.grid)
+        self.views.addWidget(self.points)
+        self.inspector = SampleInspector()
+        split = QSplitter()
+        split.addWidget(self.views)
+        split.addWidget(self.inspector)
+        split.setStretchFactor(0, 3)
+        split.setStretchFactor(1, 1)
+        split.setChildrenCollapsible(False)
+        self.split = split
+
+        self.save_grid_button = QPushButton("Save grid…")
+        self.copy_grid_button = QPushButton("Copy grid")
+        self.timing = QLabel("")
+        foot = QHBoxLayout()
+        foot.addWidget(self.save_grid_button)
+        foot.addWidget(self.copy_grid_button)
+        foot.addStretch(1)
+        foot.addWidget(self.timing)
+
+        lay = QVBoxLayout(self)
+        lay.addLayout(bar)
+        lay.addWidget(split, 1)
+        lay.addLayout(foot)
+
+        for s in (self.rows, self.cols, self.npoints):
+            s.valueChanged.connect(self._on_control_changed)
+        self.seed.seed_changed.connect(self._on_control_changed)
+        self.truncation.value_changed.connect(self._on_control_changed)
+        self.label.currentIndexChanged.connect(self._on_control_changed)
+        self.scores.toggled.connect(self._on_control_changed)
+        self.grid.cell_clicked.connect(self._on_grid_cell_clicked)
+        self.inspector.send_requested.connect(self._on_inspector_send_requested)
+        self.inspector.save_requested.connect(self._on_inspector_save_requested)
+        self.inspector.copy_requested.connect(lambda: self.copy_image(self.inspector.view.qimage()))
+        self.save_grid_button.clicked.connect(lambda: self.save_image_dialog(*self.export_image()))
+        self.copy_grid_button.clicked.connect(lambda: self.copy_image(self.grid.qimage()))
+
+    # ------------------------------------------------------------------ model
+    def set_model(self, info) -> None:
+        super().set_model(info)
+        self.result = None
+        self.inspector.clear()
+        self.grid.set_image(None)
+        self.label.blockSignals(True)
+        self.label.clear()
+        self.label.addItem("Random classes", None)
+        for i, name in enumerate(info.class_names):
+            self.label.addItem(name, i)
+        self.label.blockSignals(False)
+        for w in self._label_controls:
+            w.setVisible(info.num_classes > 0)
+        for w in self._grid_controls + [self.inspector, self.save_grid_button, self.copy_grid_button]:
+            w.setVisible(info.is_image)
+        for w in self._points_controls:
+            w.setVisible(not info.is_image)
+        self.scores.setVisible(info.has_discriminator and info.is_image)
+        self.views.setCurrentWidget(self.grid if info.is_image else self.points)
+        if not info.is_image:
+            self.points.configure(info.output_shape[0], info.class_names)
+        self.request()
+
+    def new_seed(self) -> None:
+        self.seed.new_seed()
+
+    # ------------------------------------------------------------------ requests/results
+    def request(self) -> int:
+        info = self.info
+        if info is None:
+            return 0
+        psi = self.truncation.value()
+        label = self.label.currentData()
+        if info.is_image:
+            n, ncol = self.rows.value() * self.cols.value(), self.cols.value()
+            batch = sample_batch(info, n, self.seed.value(), psi, label)
+            return self.render("grid", batch, (GridSpec(n, ncol),), self.scores.isChecked())
+        batch = sample_batch(info, self.npoints.value(), self.seed.value(), psi, label)
+        return self.render("points", batch)
+
+    def on_result(self, result) -> None:
+        self.result = result
+        self.timing.setText(f"{len(result.batch)} samples · forward {result.forward_s * 1e3:.0f} ms")
+        if result.points is not None:
+            classes = result.batch.label.argmax(1) if result.batch.label is not None else None
+            self.points.set_points(result.points, classes)
+            return
+        h, w = result.images.shape[1:3]
+        spec = result.specs[0]
+        self.grid.captions = [f"{s:.2f}" for s in result.scores] if result.scores is not None else []
+        self.grid.set_image(result.grids[0], (h, w), spec.ncol, spec.count, spec.pad)
+        sel = self.grid.selected if 0 <= self.grid.selected < spec.count else 0
+        self._inspect(sel)
+
+    def _inspect(self, i: int) -> None:
+        r = self.result
+        self.grid.select(i)
+        score = float(r.scores[i]) if r.scores is not None else None
+        self.inspector.show_sample(r.images[i], r.batch.latent(i), self.info, score)
+
+    # ------------------------------------------------------------------ export
+    def grid_metadata(self) -> dict:
+        r, info = self.result, self.info
+        meta = self.base_metadata()
+        meta.update(seed=self.seed.value(), truncation=self.truncation.value(),
+                    rows=self.rows.value(), cols=self.cols.value())
+        if r is not None and r.batch.label is not None:
+            meta["labels"] = json.dumps([label_text(x, info) for x in r.batch.label])
+        if r is not None and r.batch.codes is not None:
+            meta["codes"] = json.dumps([codes_text(x, info) for x in r.batch.codes])
+        return meta
+
+    def sample_metadata(self, i: int) -> dict:
+        x = self.result.batch.latent(i)
+        meta = self.base_metadata()
+        meta.update(seed=self.seed.value(), index=i, truncation=self.truncation.value(),
+                    z=json.dumps([round(float(v), 6) for v in x.z]))
+        if x.label is not None:
+            meta["label"] = label_text(x.label, self.info)
+        if x.codes is not None:
+            meta["codes"] = codes_text(x.codes, self.info)
+        return meta
+
+    def export_image(self):
+        if self.result is None or self.result.images is None:
+            return None
+        return self.result.grids[0], self.grid_metadata(), f"samples-seed{self.seed.value()}.png"
+
+    def save_grid(self, path) -> None:
+        array, text, _ = self.export_image()
+        save_png(path, array, text)
+
+    def save_sample(self, path, i: int | None = None) -> None:
+        i = self.grid.selected if i is None else i
+        save_png(path, self.result.images[i], self.sample_metadata(i))
+
+    # ------------------------------------------------------------------ handlers
+    def _on_control_changed(self, *_):
+        self.request()
+
+    def _on_grid_cell_clicked(self, i: int) -> None:
+        if self.result is not None and self.result.images is not None:
+            self._inspect(i)
+
+    def _on_inspector_send_requested(self, target: str) -> None:
+        if self.inspector.latent is not None:
+            self.latent_sent.emit(target, self.inspector.latent)
+            self.status_message.emit(f"Sent {self.inspector.latent.note} to {target}")
+
+    def _on_inspector_save_requested(self) -> None:
+        i = self.grid.selected
+        if self.result is not None and i >= 0:
+            self.save_image_dialog(self.result.images[i], self.sample_metadata(i),
+                                   f"sample-seed{self.seed.value()}-{i}.png")

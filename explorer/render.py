@@ -1,0 +1,172 @@
+"""The one render worker: requests in, images out, newest request wins.
+
+`Renderer` lives on the UI thread. `submit()` stamps a request and parks it in a slot per
+channel, replacing any request of that channel still waiting (so dragging a slider never
+queues work). A single Python thread takes one parked request at a time, runs it with its
+own `Engine` (the only copy of the networks) and sends the result back through a queued Qt
+signal; results that are no longer the newest for their channel are dropped on arrival.
+Errors come back as signals carrying a message, never as a traceback dialog.
+
+`sync=True` runs everything inline on the caller's thread: for tests only.
+"""
+from __future__ import annotations
+
+import logging
+import os
+import threading
+from dataclasses import dataclass, replace
+
+from PySide6.QtCore import QObject, Qt, Signal
+
+from gan_models.errors import GanExplorerError
+
+from .engine import Engine
+from .requests import LoadRequest, RenderRequest
+
+log = logging.getLogger(__name__)
+MODEL_CHANNEL = "__model__"
+
+
+def default_threads() -> int:
+    """Torch threads for the render thread: all cores but one for the UI, at most 8."""
+    return max(1, min(8, (os.cpu_count() or 2) - 1))
+
+
+@dataclass
+class _Outcome:
+    channel: str
+    stamp: int
+    kind: str                 # "result" | "error" | "loaded" | "load_failed"
+    payload: object
+
+
+class Renderer(QObject):
+    result_ready = Signal(object)      # RenderResult, the newest for its channel
+    render_failed = Signal(str, str)   # channel, message
+    model_loaded = Signal(object)      # ModelInfo
+    model_failed = Signal(str, str)    # path, message
+    _finished = Signal(object)         # internal: render thread -> UI thread
+
+    def __init__(self, parent=None, *, sync: bool = False, engine: Engine | None = None,
+                 threads: int | None = None):
+        super().__init__(parent)
+        self.sync = sync
+        self.engine = engine or Engine()
+        self.threads = threads or default_threads()
+        self.info = None                   # ModelInfo of the model loaded on the render thread
+        self._stamp = 0
+        self._next_model_id = 0
+        self._latest: dict[str, int] = {}  # channel -> newest submitted stamp
+        self._pending: dict[str, object] = {}
+        self._in_flight = 0
+        self._cv = threading.Condition()
+        self._stop = False
+        self._thread = None
+        self.stats = {"rendered": 0, "dropped_before_run": 0, "dropped_on_arrival": 0}
+        self._finished.connect(self._on_finished, Qt.ConnectionType.QueuedConnection)
+
+    # ------------------------------------------------------------------ UI-thread API
+    def submit(self, req: RenderRequest) -> int:
+        """Queue a render; returns its stamp. Replaces a waiting request of the same channel."""
+        return self._put(req.channel, req)
+
+    def load_model(self, path) -> int:
+        """Ask the render thread to load a checkpoint or run folder; returns the new model id.
+
+        `model_loaded` or `model_failed` answers; on failure the previous model stays.
+        """
+        self._next_model_id += 1
+        self._put(MODEL_CHANNEL, LoadRequest(str(path), self._next_model_id))
+        return self._next_model_id
+
+    def is_idle(self) -> bool:
+        with self._cv:
+            return not self._pending and self._in_flight == 0
+
+    def close(self) -> None:
+        with self._cv:
+            self._stop = True
+            self._pending.clear()
+            self._cv.notify_all()
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+            self._thread = None
+
+    # ------------------------------------------------------------------ internals
+    def _put(self, channel: str, req) -> int:
+        self._stamp += 1
+        req = replace(req, stamp=self._stamp)
+        self._latest[channel] = self._stamp
+        if self.sync:
+            self._on_finished(self._execute(req))
+            return self._stamp
+        with self._cv:
+            if channel in self._pending:
+                self.stats["dropped_before_run"] += 1
+            self._pending[channel] = req
+            self._cv.notify()
+        if self._thread is None:
+            self._thread = threading.Thread(target=self._loop, name="render", daemon=True)
+            self._thread.start()
+        return self._stamp
+
+    def _take(self):
+        """The next job: a model load first, then the oldest waiting request."""
+        if MODEL_CHANNEL in self._pending:
+            return self._pending.pop(MODEL_CHANNEL)
+        channel = min(self._pending, key=lambda c: self._pending[c].stamp)
+        return self._pending.pop(channel)
+
+    def _loop(self) -> None:
+        import torch
+        torch.set_num_threads(self.threads)
+        while True:
+            with self._cv:
+                while not self._pending and not self._stop:
+                    self._cv.wait()
+                if self._stop:
+                    return
+                job = self._take()
+                self._in_flight += 1
+            outcome = self._execute(job)
+            self._finished.emit(outcome)
+
+    def _execute(self, job) -> _Outcome:
+        """Runs on the render thread (or inline in sync mode); never raises."""
+        if isinstance(job, LoadRequest):
+            try:
+                return _Outcome(MODEL_CHANNEL, job.stamp, "loaded", self.engine.load(job))
+            except GanExplorerError as e:
+                return _Outcome(MODEL_CHANNEL, job.stamp, "load_failed", (job.path, str(e)))
+            except Exception as e:   # a bug or an odd file: still a message, the details go to the log
+                log.exception("loading %s failed", job.path)
+                return _Outcome(MODEL_CHANNEL, job.stamp, "load_failed",
+                                (job.path, f"{job.path}: could not be loaded ({type(e).__name__}: {e})"))
+        engine_info = self.engine.info
+        if engine_info is None or engine_info.model_id != job.model_id:
+            return _Outcome(job.channel, job.stamp, "stale", None)
+        try:
+            return _Outcome(job.channel, job.stamp, "result", self.engine.run(job))
+        except Exception as e:
+            log.exception("render on %s failed", job.channel)
+            return _Outcome(job.channel, job.stamp, "error", f"Rendering failed: {type(e).__name__}: {e}")
+
+    def _on_finished(self, out: _Outcome) -> None:
+        if not self.sync:
+            with self._cv:
+                self._in_flight -= 1
+        if out.kind == "loaded":
+            self.info = out.payload
+            self.model_loaded.emit(out.payload)
+            return
+        if out.kind == "load_failed":
+            self.model_failed.emit(*out.payload)
+            return
+        if out.kind == "stale" or out.stamp != self._latest.get(out.channel):
+            self.stats["dropped_on_arrival"] += 1
+            return
+        if out.kind == "error":
+            self.render_failed.emit(out.channel, out.payload)
+            return
+        self.stats["rendered"] += 1
+        self.result_ready.emit(out.payload)

@@ -1,0 +1,53 @@
+"""The plain data that crosses between the UI thread and the render thread. No Qt, no torch.
+
+A panel fills a `RenderRequest` (what to generate and how to tile it); the renderer stamps
+it; the render thread answers with a `RenderResult` holding C-contiguous uint8 images that
+the UI shows without copying.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from .latents import LatentBatch
+
+
+@dataclass(frozen=True)
+class GridSpec:
+    """Tile `count` consecutive samples of the batch into one mosaic."""
+    count: int
+    ncol: int
+    pad: int = 2              # pixels between cells (0 for a single image)
+
+
+@dataclass
+class RenderRequest:
+    channel: str              # the view asking, e.g. "sampling.grid"; newer requests replace older ones
+    model_id: int             # the model this was built for; requests for another model are dropped
+    batch: LatentBatch        # generator inputs
+    grids: tuple = ()         # GridSpecs over consecutive samples; () -> one square-ish grid of all
+    scores: bool = False      # also run D (when the checkpoint has one)
+    stamp: int = 0            # set by Renderer.submit; larger = newer
+
+
+@dataclass
+class RenderResult:
+    channel: str
+    stamp: int
+    model_id: int
+    batch: LatentBatch                    # the inputs, so views can describe a sample
+    images: np.ndarray | None = None      # (B, H, W, C) uint8, image models
+    points: np.ndarray | None = None      # (B, D) float32, points models
+    grids: list = field(default_factory=list)   # one (H, W, C) uint8 mosaic per GridSpec
+    specs: tuple = ()                     # the GridSpecs the mosaics were made with
+    scores: np.ndarray | None = None      # (B,) P(real) from D, when asked and available
+    forward_s: float = 0.0                # generator forward time
+    total_s: float = 0.0                  # whole job in the render thread
+
+
+@dataclass(frozen=True)
+class LoadRequest:
+    path: str                 # a checkpoint file or a run folder
+    model_id: int             # the id the model gets if the load succeeds
+    stamp: int = 0

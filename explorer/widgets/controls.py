@@ -1,0 +1,81 @@
+"""Small input widgets shared by the panels: a float slider and a seed box."""
+from __future__ import annotations
+
+import random
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QSlider, QSpinBox, QWidget
+
+MAX_SEED = 2**31 - 1
+
+
+class FloatSlider(QWidget):
+    """A horizontal slider over [lo, hi] in `step`s, with its value shown beside it."""
+    value_changed = Signal(float)
+
+    def __init__(self, lo: float, hi: float, step: float, value: float, decimals: int = 2,
+                 parent=None, tooltip: str = ""):
+        super().__init__(parent)
+        self.lo, self.step, self.decimals = lo, step, decimals
+        self.slider = QSlider(Qt.Orientation.Horizontal)
+        self.slider.setRange(0, round((hi - lo) / step))
+        self.slider.setMinimumWidth(120)
+        self.label = QLabel()
+        self.label.setMinimumWidth(self.label.fontMetrics().horizontalAdvance(f"-{hi:.{decimals}f}") + 4)
+        self.label.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        lay = QHBoxLayout(self)
+        lay.setContentsMargins(0, 0, 0, 0)
+        lay.addWidget(self.slider, 1)
+        lay.addWidget(self.label)
+        if tooltip:
+            self.setToolTip(tooltip)
+        self.slider.valueChanged.connect(self._on_slider_value_changed)
+        self.setValue(value)
+        self._show(self.value())
+
+    def value(self) -> float:
+        return round(self.lo + self.slider.value() * self.step, 6)
+
+    def setValue(self, v: float) -> None:
+        self.slider.setValue(round((v - self.lo) / self.step))
+
+    def _show(self, v: float) -> None:
+        self.label.setText(f"{v:+.{self.decimals}f}" if self.lo < 0 else f"{v:.{self.decimals}f}")
+
+    def _on_slider_value_changed(self, _i: int) -> None:
+        v = self.value()
+        self._show(v)
+        self.value_changed.emit(v)
+
+
+class SeedBox(QWidget):
+    """"Seed [ 1234 ] [New seed]": same seed, same samples, on every run."""
+    seed_changed = Signal(int)
+
+    def __init__(self, seed: int = 0, parent=None):
+        super().__init__(parent)
+        self.spin = QSpinBox()
+        self.spin.setRange(0, MAX_SEED)
+        self.spin.setValue(seed)
+        self.spin.setKeyboardTracking(False)     # one render per typed number, not per digit
+        self.spin.setToolTip("The same seed gives the same samples on every run")
+        self.button = QPushButton("New seed")
+        self.button.setToolTip("Draw a new random seed (N or Ctrl+R)")
+        lay = QHBoxLayout(self)
+        lay.setContentsMargins(0, 0, 0, 0)
+        lay.addWidget(QLabel("Seed"))
+        lay.addWidget(self.spin)
+        lay.addWidget(self.button)
+        self.spin.valueChanged.connect(self.seed_changed)
+        self.button.clicked.connect(self.new_seed)
+
+    def value(self) -> int:
+        return self.spin.value()
+
+    def setValue(self, seed: int) -> None:
+        self.spin.setValue(seed)
+
+    def new_seed(self) -> None:
+        old = self.spin.value()
+        seed = random.randint(0, 99_999)
+        self.spin.setValue(seed if seed != old else seed + 1)

@@ -1,0 +1,82 @@
+"""PointsView: generated points of a 1-D or 2-D model, as a scatter (2-D) or histogram (1-D).
+
+Follows pyqtgraph's fast path: the plot items are created once per model and only `setData`
+is called per result. Colours follow the Qt palette; classes (CGAN) get one hue each.
+"""
+from __future__ import annotations
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import QEvent
+from PySide6.QtGui import QColor, QPalette
+from PySide6.QtWidgets import QVBoxLayout, QWidget
+
+
+class PointsView(QWidget):
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.plot = pg.PlotWidget()
+        self.plot.showGrid(x=True, y=True, alpha=0.25)
+        lay = QVBoxLayout(self)
+        lay.setContentsMargins(0, 0, 0, 0)
+        lay.addWidget(self.plot)
+        self._dims = 0
+        self._items: list = []        # one scatter per class (or one), or one histogram curve
+        self._legend = None
+        self.points = None            # the last points shown, (N, D)
+        self._apply_palette()
+
+    def configure(self, dims: int, class_names: tuple = ()) -> None:
+        """Rebuild the plot items for a model with `dims` output dims and these classes."""
+        self.plot.clear()
+        self._dims, self._items = dims, []
+        base = self.palette().color(QPalette.ColorRole.Highlight)
+        groups = list(class_names) or [""]
+        if self._legend is None and len(groups) > 1:
+            self._legend = self.plot.addLegend(offset=(8, 8))   # items with a name join it
+        if self._legend is not None:
+            self._legend.clear()
+            self._legend.setVisible(len(groups) > 1)
+        for i, name in enumerate(groups):
+            color = pg.intColor(i, hues=max(len(groups), 2), alpha=170) if len(groups) > 1 else QColor(base)
+            if dims >= 2:
+                item = pg.ScatterPlotItem(size=5, pen=None, brush=pg.mkBrush(color), name=name or None)
+            else:
+                fill = QColor(color)
+                fill.setAlpha(110)
+                item = pg.PlotDataItem(stepMode="center", fillLevel=0, brush=pg.mkBrush(fill),
+                                       pen=pg.mkPen(color, width=1.5), name=name or None)
+            self.plot.addItem(item)
+            self._items.append(item)
+        self.plot.setLabel("bottom", "x")
+        self.plot.setLabel("left", "y" if dims >= 2 else "count")
+
+    def set_points(self, points: np.ndarray, classes: np.ndarray | None = None) -> None:
+        """points (N, D) float; classes (N,) int when the model has labels."""
+        self.points = points
+        groups = [np.arange(len(points))] if classes is None or len(self._items) == 1 else \
+            [np.flatnonzero(classes == k) for k in range(len(self._items))]
+        if self._dims >= 2:
+            for item, idx in zip(self._items, groups):
+                item.setData(x=points[idx, 0], y=points[idx, 1])
+            return
+        lo, hi = float(points[:, 0].min()), float(points[:, 0].max())
+        edges = np.linspace(lo, hi if hi > lo else lo + 1, 61)
+        for item, idx in zip(self._items, groups):
+            counts, _ = np.histogram(points[idx, 0], bins=edges)
+            item.setData(edges, counts)
+
+    # ------------------------------------------------------------------ theme
+    def _apply_palette(self) -> None:
+        pal = self.palette()
+        self.plot.setBackground(pal.color(QPalette.ColorRole.Base))
+        text = pal.color(QPalette.ColorRole.Text)
+        for side in ("left", "bottom"):
+            axis = self.plot.getAxis(side)
+            axis.setPen(pg.mkPen(text))
+            axis.setTextPen(pg.mkPen(text))
+
+    def changeEvent(self, event) -> None:
+        if event.type() == QEvent.Type.PaletteChange:
+            self._apply_palette()
+        super().changeEvent(event)

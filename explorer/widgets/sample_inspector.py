@@ -1,0 +1,77 @@
+"""SampleInspector: one enlarged sample, where it came from, and where to send it."""
+from __future__ import annotations
+
+import numpy as np
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QFontDatabase
+from PySide6.QtWidgets import QGridLayout, QGroupBox, QLabel, QPushButton, QVBoxLayout, QWidget
+
+from ..latents import Latent
+from ..model_session import ModelInfo
+from .image_view import ImageGridView
+
+TARGETS = (("A", "→ A", "Add to arithmetic slot A"), ("B", "→ B", "Add to arithmetic slot B"),
+           ("C", "→ C", "Add to arithmetic slot C"), ("start", "→ Start", "Use as interpolation start"),
+           ("end", "→ End", "Use as interpolation end"),
+           ("bookmark", "★ Bookmark", "Keep this latent in the Arithmetic panel's bookmarks"))
+
+
+class SampleInspector(QWidget):
+    send_requested = Signal(str)       # target: A, B, C, start, end, bookmark
+    save_requested = Signal()
+    copy_requested = Signal()
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.latent: Latent | None = None
+        self.view = ImageGridView(placeholder="Click a sample to enlarge it", min_side=160)
+        self.view.setMinimumSize(192, 192)
+        self.text = QLabel("")
+        self.text.setWordWrap(True)
+        self.text.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.text.setFont(QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont))
+        self.text.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
+
+        send = QGroupBox("Send to")
+        grid = QGridLayout(send)
+        self.send_buttons = {}
+        for i, (target, text, tip) in enumerate(TARGETS):
+            b = QPushButton(text)
+            b.setToolTip(tip)
+            b.clicked.connect(lambda _=False, t=target: self.send_requested.emit(t))
+            grid.addWidget(b, i // 3, i % 3)
+            self.send_buttons[target] = b
+        self.save_button = QPushButton("Save image…")
+        self.copy_button = QPushButton("Copy")
+        grid.addWidget(self.save_button, 2, 0, 1, 2)
+        grid.addWidget(self.copy_button, 2, 2)
+        self.text.setMinimumHeight(self.text.fontMetrics().lineSpacing() * 4)
+        self.save_button.clicked.connect(self.save_requested)
+        self.copy_button.clicked.connect(self.copy_requested)
+
+        lay = QVBoxLayout(self)
+        lay.setContentsMargins(0, 0, 0, 0)
+        lay.addWidget(self.view, 1)
+        lay.addWidget(self.text)
+        lay.addWidget(send)
+        self.set_enabled_actions(False)
+
+    def set_enabled_actions(self, on: bool) -> None:
+        for b in (*self.send_buttons.values(), self.save_button, self.copy_button):
+            b.setEnabled(on)
+
+    def show_sample(self, image: np.ndarray | None, latent: Latent, info: ModelInfo,
+                    score: float | None = None) -> None:
+        self.latent = latent
+        self.view.set_image(image)
+        text = latent.describe(info)
+        if score is not None:
+            text += f"\nD score: {score:.2f} (P(real))"
+        self.text.setText(text)
+        self.set_enabled_actions(True)
+
+    def clear(self) -> None:
+        self.latent = None
+        self.view.set_image(None)
+        self.text.setText("")
+        self.set_enabled_actions(False)

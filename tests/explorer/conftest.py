@@ -1,0 +1,41 @@
+"""Fixtures for the explorer tests: tiny random-weight checkpoints, an isolated settings
+file, a synchronous renderer, and a window built from them."""
+from __future__ import annotations
+
+import pytest
+from PySide6.QtCore import QSettings
+
+from model_factory import CONFIGS, make_checkpoint
+
+
+@pytest.fixture(scope="session")
+def checkpoints(tmp_path_factory):
+    """kind -> path of a tiny checkpoint, made once per test session."""
+    folder = tmp_path_factory.mktemp("ckpts")
+    return {kind: make_checkpoint(folder, kind) for kind in CONFIGS}
+
+
+@pytest.fixture
+def settings(tmp_path):
+    s = QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
+    yield s
+    s.sync()
+
+
+@pytest.fixture
+def renderer(qtbot):
+    from explorer.render import Renderer
+    r = Renderer(sync=True)
+    yield r
+    r.close()
+
+
+@pytest.fixture
+def window(qtbot, settings, renderer, tmp_path):
+    from explorer.main_window import MainWindow
+    w = MainWindow(settings=settings, renderer=renderer, runs_dir=tmp_path / "runs",
+                   bundled_dir=tmp_path / "bundled")
+    qtbot.addWidget(w)
+    w.resize(1200, 800)
+    w.show()
+    return w

@@ -1,0 +1,122 @@
+"""The window: loading models enables the right panels, bad files keep the previous model,
+settings persist, the model list finds runs."""
+from __future__ import annotations
+
+import shutil
+
+import pytest
+from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
+from PySide6.QtGui import QDropEvent
+
+from model_factory import make_checkpoint
+
+EXPECTED = {   # kind -> panels that apply
+    "dcgan": {"sampling", "arithmetic", "interpolation"},
+    "cgan": {"sampling", "arithmetic", "interpolation", "conditional"},
+    "infogan": {"sampling", "arithmetic", "interpolation", "codes"},
+    "points2d": {"sampling"},
+    "points1d": {"sampling"},
+}
+
+
+@pytest.mark.parametrize("kind", list(EXPECTED))
+def test_loading_a_model_enables_the_panels_it_supports(window, checkpoints, kind):
+    window.open_model(checkpoints[kind])
+    available = {name for name, host in window.hosts.items() if host.available}
+    assert available == EXPECTED[kind]
+    assert kind.startswith(window.info.kind) or window.info.kind == "gan"
+    assert "params" in window.model_label.text()
+    assert window.device_label.text() == "Device: CPU"
+
+
+def test_a_panel_that_does_not_apply_says_why(window, checkpoints):
+    window.open_model(checkpoints["dcgan"])
+    cond = window.hosts["conditional"]
+    assert not cond.available
+    assert "no class labels" in cond.message.text() and "CGAN" in cond.message.text()
+    assert "InfoGAN" in window.hosts["codes"].message.text()
+    window.open_model(checkpoints["points2d"])
+    assert "points, not images" in window.hosts["arithmetic"].message.text()
+
+
+def test_points_model_shows_a_scatter_and_1d_a_histogram(window, checkpoints):
+    window.open_model(checkpoints["points2d"])
+    sampling = window.panels["sampling"]
+    assert sampling.views.currentWidget() is sampling.points
+    assert sampling.points.points.shape == (2000, 2)
+    window.open_model(checkpoints["points1d"])
+    assert sampling.points.points.shape == (2000, 1)
+    assert sampling.points._dims == 1
+
+
+def test_no_model_shows_a_hint_in_every_tab(window):
+    for host in window.hosts.values():
+        assert not host.available
+        assert "Open a checkpoint" in host.message.text()
+
+
+def test_a_bad_file_shows_an_error_and_keeps_the_previous_model(window, checkpoints, tmp_path):
+    window.open_model(checkpoints["dcgan"])
+    before = window.panels["sampling"].grid.array().copy()
+    bad = tmp_path / "broken.safetensors"
+    bad.write_bytes(b"\x10\x00\x00\x00\x00\x00\x00\x00{not json at all")
+    window.open_model(bad)
+    assert "broken.safetensors" in window.last_error
+    assert window.error_box.isVisible()
+    assert window.info.path == checkpoints["dcgan"]
+    assert (window.panels["sampling"].grid.array() == before).all()
+    window.panels["sampling"].seed.setValue(5)           # the old model still renders
+    assert not (window.panels["sampling"].grid.array() == before).all()
+    window.open_model(tmp_path / "missing-folder")
+    assert "no such file" in window.last_error
+
+
+def test_recent_files_and_last_model_persist(qtbot, settings, renderer, checkpoints, tmp_path):
+    from explorer.main_window import MainWindow
+    from explorer.settings import AppSettings
+    w = MainWindow(settings=settings, renderer=renderer, runs_dir=tmp_path, bundled_dir=tmp_path)
+    qtbot.addWidget(w)
+    w.open_model(checkpoints["cgan"])
+    w.open_model(checkpoints["dcgan"])
+    w.close()
+    s = AppSettings(settings)
+    assert s.recent_files()[:2] == [str(checkpoints["dcgan"]), str(checkpoints["cgan"])]
+    assert s.last_model == str(checkpoints["dcgan"])
+    assert s.geometry() is not None
+    assert [a.text() for a in w.recent_menu.actions()][:2] == s.recent_files()[:2]
+
+
+def test_model_list_finds_runs_and_hints_when_nothing_is_bundled(window, checkpoints, tmp_path):
+    run = tmp_path / "runs" / "0001-dcgan-digits" / "checkpoints"
+    run.mkdir(parents=True)
+    shutil.copy(checkpoints["dcgan"], run / "latest.safetensors")
+    window.model_list.refresh()
+    tree = window.model_list.tree
+    assert "No bundled models" in tree.topLevelItem(0).child(0).text(0)
+    runs = window.model_list.entries(2)
+    assert runs == [str(run.parent)]
+    item = tree.topLevelItem(2).child(0)
+    assert "dcgan · digits · step 100" in item.text(0)
+    window.model_list.model_activated.emit(runs[0])          # clicking a run opens its latest checkpoint
+    assert window.info.path == run / "latest.safetensors"
+    assert window.windowTitle().startswith("0001-dcgan-digits")
+
+
+def test_dropping_a_checkpoint_on_the_window_opens_it(window, checkpoints):
+    mime = QMimeData()
+    mime.setUrls([QUrl.fromLocalFile(str(checkpoints["infogan"]))])
+    event = QDropEvent(QPointF(10, 10), Qt.DropAction.CopyAction, mime,
+                       Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier)
+    window.dropEvent(event)
+    assert window.info.kind == "infogan"
+    assert window.hosts["codes"].available
+
+
+def test_new_seed_shortcut_changes_the_samples(window, checkpoints, qtbot):
+    window.open_model(checkpoints["dcgan"])
+    panel = window.panels["sampling"]
+    before = panel.grid.array().copy()
+    seed = panel.seed.value()
+    window.new_seed_action.trigger()
+    assert panel.seed.value() != seed
+    assert not (panel.grid.array() == before).all()
