@@ -1,0 +1,173 @@
+"""Headless commands: `gan-explorer train ...`, `gan-explorer eval ...` (also `python -m train`).
+
+Wrong input prints one clear line and exits 2 before any work starts. Never imports Qt.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import signal
+import sys
+import time
+from dataclasses import fields
+
+from gan_models.errors import GanExplorerError
+
+from .config import TrainConfig, load_recipe
+
+# CLI flag -> TrainConfig field (None default = "not given", so recipes are not overridden)
+_TRAIN_FLAGS = [
+    ("--model", str, "gan | dcgan | cgan | infogan"),
+    ("--dataset", str, "digits, ring8, grid25, gauss1d, or a folder (IDX, images, CIFAR-10)"),
+    ("--steps", int, "G updates to run"),
+    ("--epochs", float, "passes over the data (instead of --steps)"),
+    ("--batch-size", int, "batch size (DCGAN: 128)"),
+    ("--lr-d", float, "D learning rate"),
+    ("--lr-g", float, "G learning rate"),
+    ("--beta1", float, "Adam beta1 (DCGAN: 0.5)"),
+    ("--d-steps", int, "k: D updates per G update"),
+    ("--g-loss", str, "nonsat (-log D(G(z))) or minimax (log(1 - D(G(z))))"),
+    ("--info-lambda", float, "InfoGAN: weight of the information term"),
+    ("--seed", int, "seed for init, data order, z"),
+    ("--device", str, "auto | cpu | cuda | cuda:N | mps"),
+    ("--amp", str, "off | bf16"),
+    ("--n-data", int, "use only the first N samples of the data set"),
+    ("--image-size", int, "resize user images to this size (28, 32 or 64 for conv models)"),
+    ("--log-every", int, "steps per metrics row"),
+    ("--sample-every", int, "steps per sample grid"),
+    ("--checkpoint-every", int, "steps per kept checkpoint (0 = only latest)"),
+    ("--autosave-seconds", float, "wall-clock autosave interval"),
+    ("--num-threads", int, "CPU threads (0 = default)"),
+]
+_MODEL_FLAGS = [("--pack", int, "PacGAN: samples per D input (1 = off)"),
+                ("--d-head", str, "logit (sigmoid) or softmax (two logits)"),
+                ("--z-dim", int, "noise size"), ("--g-width", int, "G width"), ("--d-width", int, "D width")]
+
+
+def train_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="gan-explorer train", description="Train a GAN; a run is a folder.")
+    for flag, typ, help_ in _TRAIN_FLAGS + _MODEL_FLAGS:
+        p.add_argument(flag, type=typ, help=help_)
+    p.add_argument("--recipe", help="TOML recipe ([train] and [model] tables); flags override it")
+    p.add_argument("--out", help="run folder (default runs/<time>-<model>-<dataset>)")
+    p.add_argument("--runs", default="runs", help="where new run folders go (default ./runs)")
+    p.add_argument("--resume", metavar="RUN_DIR", help="continue a run from its last checkpoint")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    return p
+
+
+def _dest(flag: str) -> str:
+    return flag[2:].replace("-", "_")
+
+
+def config_from_args(args) -> TrainConfig:
+    train, model = {}, {}
+    if args.recipe:
+        train, model = load_recipe(args.recipe)
+    for flag, _, _ in _TRAIN_FLAGS:
+        v = getattr(args, _dest(flag))
+        if v is not None:
+            train[_dest(flag)] = v
+    for flag, _, _ in _MODEL_FLAGS:
+        v = getattr(args, _dest(flag))
+        if v is not None:
+            model[_dest(flag)] = v
+    if "steps" in train and "epochs" not in train:
+        train["epochs"] = 0.0
+    elif "epochs" in train and "steps" not in train:
+        train["steps"] = 0
+    if "model" not in train:
+        raise GanExplorerError("--model is required (gan, dcgan, cgan or infogan), or a --recipe that sets it")
+    known = {f.name for f in fields(TrainConfig)}
+    return TrainConfig(**{k: v for k, v in train.items() if k in known}, model_overrides=model).validate()
+
+
+class ProgressBar:
+    """One line on stderr: step, %, images/s, ETA, D(x), D(G(z))."""
+
+    def __init__(self, quiet: bool):
+        self.quiet, self.tty = quiet, sys.stderr.isatty()
+        self.last = (0.0, {})
+        self._drawn = 0.0
+
+    def __call__(self, p) -> None:
+        if self.quiet:
+            return
+        if p.row:
+            self.last = (time.monotonic(), p.row)
+        if self.tty and time.monotonic() - self._drawn < 0.1 and p.step != p.total:
+            return   # redraw at most 10 times a second
+        self._drawn = time.monotonic()
+        if not self.tty and p.step != p.total and p.step % max(1, p.total // 20):
+            return   # a log file gets ~20 lines, not one per step
+        row = self.last[1]
+        width = 24
+        fill = int(width * p.step / max(p.total, 1))
+        eta = time.strftime("%H:%M:%S", time.gmtime(p.eta_s)) if p.eta_s < 86400 * 7 else "--"
+        line = (f"step {p.step}/{p.total} [{'#' * fill}{'.' * (width - fill)}] "
+                f"{100 * p.step / max(p.total, 1):3.0f}% | {p.images_per_s:7.0f} img/s | ETA {eta}"
+                + (f" | D(x) {row['d_real']:.3f} D(G(z)) {row['d_fake']:.3f}" if row else ""))
+        print(("\r" + line) if self.tty else line, end="" if self.tty else "\n", file=sys.stderr, flush=True)
+
+
+def cmd_train(argv: list[str]) -> int:
+    from .setup import create_trainer, resume_trainer
+    args = train_parser().parse_args(argv)
+    if args.resume:
+        extra = {_dest(f): getattr(args, _dest(f)) for f, _, _ in _TRAIN_FLAGS + _MODEL_FLAGS
+                 if getattr(args, _dest(f)) is not None}
+        if args.recipe:
+            raise GanExplorerError("--recipe cannot be combined with --resume (the run keeps its recipe)")
+        trainer = resume_trainer(args.resume, **extra)
+    else:
+        trainer = create_trainer(config_from_args(args), out=args.out, root=args.runs)
+    run = trainer.run_dir
+    stop = {"flag": False}
+
+    def _on_signal(signum, frame):
+        if stop["flag"]:
+            raise KeyboardInterrupt
+        stop["flag"] = True
+    old = [signal.signal(s, _on_signal) for s in (signal.SIGINT, signal.SIGTERM)]
+    bar = ProgressBar(args.quiet or not trainer.ddp.is_main)
+    if run and not args.quiet:
+        print(f"run folder: {run.path}  ({trainer.model_cfg.kind} on {trainer.tcfg.dataset}, "
+              f"{trainer.total_steps} steps, device {trainer.device})", file=sys.stderr)
+    try:
+        status = trainer.run(lambda: stop["flag"], bar)
+    finally:
+        for s, h in zip((signal.SIGINT, signal.SIGTERM), old):
+            signal.signal(s, h)
+        trainer.ddp.close()
+    if bar.tty and not args.quiet:
+        print(file=sys.stderr)
+    if run:
+        if status == "stopped":
+            print(f"stopped at step {trainer.step_count}; saved {run.latest}\n"
+                  f"resume with: gan-explorer train --resume {run.path}", file=sys.stderr)
+            return 130
+        print(f"finished {trainer.step_count} steps; checkpoint: {run.latest}", file=sys.stderr)
+    return 0
+
+
+def main(argv: list[str]) -> int:
+    """argv[0] is the subcommand: train | eval | probe."""
+    cmd, rest = argv[0], argv[1:]
+    if cmd == "train":
+        return cmd_train(rest)
+    if cmd == "eval":
+        from .evaluate_cli import cmd_eval
+        return cmd_eval(rest)
+    raise GanExplorerError(f"unknown command {cmd!r}")
+
+
+def entry(argv=None) -> int:
+    """`python -m train [train|eval] ...` (what torchrun launches); errors -> one line, exit 2."""
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if not argv or argv[0] not in ("train", "eval"):
+        argv = ["train"] + argv
+    try:
+        return main(argv)
+    except GanExplorerError as e:
+        print(f"gan-explorer: error: {e}", file=sys.stderr)
+        return 2

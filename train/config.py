@@ -1,0 +1,122 @@
+"""TrainConfig: every setting of a training run, with the papers' defaults and a reason each.
+
+A recipe (`resources/recipes/*.toml`) has a `[model]` table (ModelConfig fields) and a
+`[train]` table (TrainConfig fields); command-line options override both.
+"""
+from __future__ import annotations
+
+import sys
+from dataclasses import asdict, dataclass, field, fields
+from pathlib import Path
+
+from gan_models.errors import ConfigError
+
+G_LOSSES = ("nonsat", "minimax")
+AMP = ("off", "bf16")
+
+
+@dataclass
+class TrainConfig:
+    model: str = "dcgan"            # gan | dcgan | cgan | infogan
+    dataset: str = "digits"         # built-in name or a path (IDX folder, image folder, CIFAR)
+    steps: int = 0                  # G steps to run (0: use epochs)
+    epochs: float = 0.0             # passes over the data (array datasets only)
+    batch_size: int = 128           # DCGAN paper: 128
+    lr_d: float = 2e-4              # DCGAN paper: Adam 2e-4
+    lr_g: float = 2e-4              # InfoGAN uses 1e-3 for G (and Q)
+    beta1: float = 0.5              # DCGAN paper: 0.5 stabilises training (0.9 oscillates)
+    beta2: float = 0.999
+    d_steps: int = 1                # k: D updates per G update (Goodfellow et al.'s k)
+    g_loss: str = "nonsat"          # nonsat: -log D(G(z)) (strong early gradients); minimax: log(1-D(G(z)))
+    info_lambda: float = 1.0        # InfoGAN: weight of the mutual-information term
+    seed: int = 0                   # one seed drives init, data order, z, labels and codes
+    device: str = "auto"            # auto = cuda, else mps, else cpu
+    amp: str = "off"                # bf16 autocast (CUDA/CPU) for speed on GPUs
+    data_on_device: bool = True     # keep small in-memory data sets on the training device
+    channels_last: bool = False     # conv memory layout; faster on some GPUs
+    num_threads: int = 0            # CPU threads for torch (0 = torch's default)
+    n_data: int = 0                 # cap on data set size (0 = the data set's default)
+    image_size: int = 0             # resize user images (0 = model's default / native 28)
+    log_every: int = 10             # steps per metrics.jsonl row (values averaged over the window)
+    sample_every: int = 200         # steps per sample grid from the fixed z
+    checkpoint_every: int = 1000    # steps per kept numbered checkpoint (0 = only latest)
+    autosave_seconds: float = 60.0  # wall-clock autosave of checkpoints/latest
+    n_fixed: int = 64               # fixed z samples in each grid
+    model_overrides: dict = field(default_factory=dict)   # ModelConfig fields (from [model])
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+    def validate(self) -> "TrainConfig":
+        def bad(name, expected):
+            raise ConfigError(f"--{name.replace('_', '-')} {getattr(self, name)!r}: expected {expected}")
+        from gan_models.config import KINDS
+        if self.model not in KINDS:
+            bad("model", "one of " + ", ".join(KINDS))
+        checks = (("steps", 0, 10**9), ("batch_size", 1, 65536), ("d_steps", 1, 100),
+                  ("log_every", 1, 10**6), ("sample_every", 1, 10**9), ("checkpoint_every", 0, 10**9),
+                  ("n_fixed", 1, 1024), ("num_threads", 0, 1024), ("n_data", 0, 10**8),
+                  ("image_size", 0, 1024))
+        for name, lo, hi in checks:
+            v = getattr(self, name)
+            if not isinstance(v, int) or isinstance(v, bool) or not lo <= v <= hi:
+                bad(name, f"an integer in [{lo}, {hi}]")
+        for name, lo, hi in (("lr_d", 0, 1), ("lr_g", 0, 1), ("beta1", 0, 1), ("beta2", 0, 1)):
+            v = getattr(self, name)
+            if not isinstance(v, (int, float)) or not lo < v < hi:
+                bad(name, f"a number in ({lo}, {hi})")
+        if not isinstance(self.info_lambda, (int, float)) or not 0 <= self.info_lambda <= 100:
+            bad("info_lambda", "a number in [0, 100]")
+        if not isinstance(self.epochs, (int, float)) or self.epochs < 0:
+            bad("epochs", "a number >= 0")
+        if not isinstance(self.autosave_seconds, (int, float)) or self.autosave_seconds <= 0:
+            bad("autosave_seconds", "a number of seconds > 0")
+        if self.steps == 0 and self.epochs == 0:
+            raise ConfigError("give --steps N or --epochs N (how long to train)")
+        if self.g_loss not in G_LOSSES:
+            bad("g_loss", "nonsat or minimax")
+        if self.amp not in AMP:
+            bad("amp", "off or bf16")
+        if self.device not in ("auto", "cpu", "mps") and not self.device.startswith("cuda"):
+            bad("device", "auto, cpu, cuda, cuda:N or mps")
+        return self
+
+
+def _toml_load(path: Path) -> dict:
+    if sys.version_info >= (3, 11):
+        import tomllib
+    else:  # pragma: no cover
+        import tomli as tomllib
+    try:
+        with open(path, "rb") as f:
+            return tomllib.load(f)
+    except FileNotFoundError:
+        raise ConfigError(f"--recipe {path}: no such file") from None
+    except (OSError, tomllib.TOMLDecodeError) as e:
+        raise ConfigError(f"--recipe {path}: not a valid TOML file ({e})") from None
+
+
+def load_recipe(path) -> tuple[dict, dict]:
+    """A recipe file -> (train fields, model fields), with unknown keys reported by name."""
+    from gan_models.config import ModelConfig
+    path = Path(path)
+    data = _toml_load(path)
+    unknown_tables = sorted(set(data) - {"train", "model", "about"})  # [about]: free text
+    if unknown_tables:
+        raise ConfigError(f"--recipe {path}: unknown table [{unknown_tables[0]}]; expected [train] and [model]")
+    train, model = dict(data.get("train", {})), dict(data.get("model", {}))
+    tnames = {f.name for f in fields(TrainConfig)} - {"model_overrides"}
+    mnames = {f.name for f in fields(ModelConfig)} - {"kind"}
+    for key in train:
+        if key not in tnames:
+            raise ConfigError(f"--recipe {path}: [train] has unknown field '{key}'")
+    for key in model:
+        if key not in mnames:
+            raise ConfigError(f"--recipe {path}: [model] has unknown field '{key}'")
+    return train, model
+
+
+def recipes_dir() -> Path:
+    """resources/recipes in a source tree or a PyInstaller bundle."""
+    base = Path(getattr(sys, "_MEIPASS", Path(__file__).resolve().parent.parent))
+    return base / "resources" / "recipes"

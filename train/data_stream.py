@@ -1,0 +1,47 @@
+"""Batches for the trainer: epochs of shuffled in-memory data, or endless toy samples.
+
+All randomness comes from the trainer's `torch.Generator`, and the epoch order and cursor
+are part of the saved state, so a resumed run sees exactly the batches it would have seen.
+"""
+from __future__ import annotations
+
+import torch
+
+
+class DataStream:
+    def __init__(self, dataset, batch: int, gen: torch.Generator, device=None):
+        self.dataset, self.batch, self.gen = dataset, batch, gen
+        self.device = device or torch.device("cpu")
+        self.train_device = device
+        self.finite = hasattr(dataset, "x")
+        if self.finite:
+            n = len(dataset.x)
+            if n < batch:
+                from gan_models.errors import ConfigError
+                raise ConfigError(f"--batch-size {batch}: larger than the data set ({n} samples)")
+            self.x = dataset.x.to(self.device)
+            self.y = dataset.labels.to(self.device) if dataset.labels is not None else None
+            self.steps_per_epoch = n // batch
+            self.perm = torch.randperm(n, generator=gen)
+            self.cursor = 0
+        else:
+            self.steps_per_epoch = 0
+
+    def next(self):
+        """(x, y) on the training device; y is None for unlabelled data."""
+        if not self.finite:
+            x, y = self.dataset.sample_batch(self.batch, self.gen)
+            return x.to(self.device), None
+        if self.cursor + self.batch > len(self.perm):       # drop the ragged tail, reshuffle
+            self.perm = torch.randperm(len(self.perm), generator=self.gen)
+            self.cursor = 0
+        idx = self.perm[self.cursor:self.cursor + self.batch].to(self.device)
+        self.cursor += self.batch
+        return self.x[idx], (self.y[idx] if self.y is not None else None)
+
+    def state(self) -> dict:
+        return {"perm": self.perm, "cursor": self.cursor} if self.finite else {}
+
+    def load_state(self, st: dict) -> None:
+        if self.finite and st:
+            self.perm, self.cursor = st["perm"].clone(), int(st["cursor"])

@@ -1,0 +1,110 @@
+"""Turning settings into a ready Trainer: a new run, or a resumed one. Checks every input
+before any work starts, so the CLI can report one clear line and exit 2."""
+from __future__ import annotations
+
+import platform
+import sys
+from dataclasses import fields, replace
+from pathlib import Path
+
+import torch
+
+from gan_models.config import ModelConfig, default_config
+from gan_models.errors import ConfigError, GanExplorerError
+
+from . import distributed as dist_util
+from .config import TrainConfig
+from .device import pick_device
+from .engine import Trainer
+from .run_folder import RunFolder, new_run_dir
+
+
+def load_data(tcfg: TrainConfig):
+    from .data import load_dataset
+    return load_dataset(tcfg.dataset, image_size=tcfg.image_size or None, n=tcfg.n_data or None,
+                        seed=tcfg.seed)
+
+
+def model_config_for(tcfg: TrainConfig, dataset) -> ModelConfig:
+    overrides = dict(tcfg.model_overrides)
+    if tcfg.model == "cgan":
+        if not dataset.num_classes:
+            raise ConfigError(f"--model cgan needs labelled data, and {tcfg.dataset} has no labels "
+                              "(use digits, an IDX folder with its labels file, or an image folder "
+                              "with one subfolder per class)")
+        overrides.setdefault("num_classes", dataset.num_classes)
+    shape = tuple(dataset.data_shape)
+    if "data_shape" in overrides and tuple(overrides["data_shape"]) != shape:
+        raise ConfigError(f"[model] data_shape {tuple(overrides['data_shape'])} does not match the data "
+                          f"set {tcfg.dataset}, whose samples are {shape}")
+    overrides.pop("data_shape", None)
+    cfg = default_config(tcfg.model, shape, **overrides)
+    if cfg.pack > 1 and tcfg.batch_size % cfg.pack:
+        raise ConfigError(f"--batch-size {tcfg.batch_size}: must be a multiple of --pack {cfg.pack}")
+    return cfg
+
+
+def _versions() -> dict:
+    try:
+        from importlib.metadata import version
+        app = version("gan-explorer")
+    except Exception:
+        app = "source"
+    return {"gan_explorer": app, "torch": torch.__version__, "python": platform.python_version()}
+
+
+def create_trainer(tcfg: TrainConfig, out=None, root="runs", write: bool = True) -> Trainer:
+    """A fresh run: validate, load data, build models, make the run folder (rank 0)."""
+    tcfg.validate()
+    device = pick_device(tcfg.device)
+    if tcfg.num_threads:
+        torch.set_num_threads(tcfg.num_threads)
+    dataset = load_data(tcfg)
+    mcfg = model_config_for(tcfg, dataset)
+    ddp = dist_util.from_env(device)
+    run = None
+    if write:
+        path = Path(out) if out else new_run_dir(root, tcfg.model, tcfg.dataset)
+        path = Path(ddp.broadcast_object(str(path)))
+        if ddp.is_main:
+            if (path / "config.json").exists():
+                raise ConfigError(f"--out {path}: already holds a run; resume it with --resume {path} "
+                                  "or choose another folder")
+            run = RunFolder(path)
+            run.write_config({"model": mcfg.to_dict(), "train": tcfg.to_dict(),
+                              "dataset": dataset.describe(), "versions": _versions(),
+                              "command": sys.argv, "world_size": ddp.world})
+    trainer = Trainer(tcfg, mcfg, dataset, run, device, ddp)
+    ddp.broadcast_params(trainer.G, trainer.D)
+    return trainer
+
+
+def resume_trainer(run_dir, **overrides) -> Trainer:
+    """Continue a run from its latest checkpoint. `overrides` may extend `steps`/`epochs`
+    or change the device; anything else would break the schedule."""
+    run = RunFolder(run_dir, writable=False)
+    if not run.path.is_dir():
+        raise GanExplorerError(f"--resume {run.path}: no such run folder")
+    cfg = run.read_config()
+    allowed = {"steps", "epochs", "device", "num_threads", "autosave_seconds"}
+    bad = sorted(set(k for k, v in overrides.items() if v is not None) - allowed)
+    if bad:
+        raise ConfigError(f"--resume: {', '.join(bad)} cannot change when resuming (the run's schedule "
+                          "is fixed); start a new run instead")
+    known = {f.name for f in fields(TrainConfig)}
+    tcfg = TrainConfig(**{k: v for k, v in cfg["train"].items() if k in known})
+    tcfg = replace(tcfg, **{k: v for k, v in overrides.items() if v is not None})
+    tcfg.validate()
+    ckpt = run.latest if run.latest.exists() else None
+    if ckpt is None:
+        raise GanExplorerError(f"--resume {run.path}: the run has no checkpoint yet "
+                               "(it stopped before its first save); start it again")
+    device = pick_device(tcfg.device)
+    if tcfg.num_threads:
+        torch.set_num_threads(tcfg.num_threads)
+    dataset = load_data(tcfg)
+    mcfg = ModelConfig.from_dict(cfg["model"], where=f"{run.config_path}: model")
+    trainer = Trainer(tcfg, mcfg, dataset, RunFolder(run.path), device, dist_util.from_env(device))
+    trainer.load_state(ckpt)
+    trainer.run_dir.truncate_metrics_after(trainer.step_count)
+    return trainer
