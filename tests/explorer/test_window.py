@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import shutil
 
+import numpy as np
+
 import pytest
 from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
 from PySide6.QtGui import QDropEvent
@@ -120,3 +122,26 @@ def test_new_seed_shortcut_changes_the_samples(window, checkpoints, qtbot):
     window.new_seed_action.trigger()
     assert panel.seed.value() != seed
     assert not (panel.grid.array() == before).all()
+
+
+def test_dragging_a_slider_shows_the_final_value_and_skips_stale_work(qtbot, settings, checkpoints, tmp_path):
+    """With the real render thread: many quick changes, one image at the end, for the last value."""
+    from explorer.latents import sample_batch
+    from explorer.main_window import MainWindow
+    from explorer.render import Renderer
+    w = MainWindow(settings=settings, renderer=Renderer(threads=1), runs_dir=tmp_path, bundled_dir=tmp_path)
+    qtbot.addWidget(w)
+    w.show()
+    with qtbot.waitSignal(w.renderer.model_loaded, timeout=10000):
+        w.open_model(checkpoints["dcgan"])
+    qtbot.waitUntil(w.renderer.is_idle, timeout=10000)
+    p = w.panels["sampling"]
+    for i in range(30):
+        p.truncation.setValue(1.0 - i * 0.02)
+    qtbot.waitUntil(w.renderer.is_idle, timeout=10000)
+    expected = sample_batch(w.info, 64, 0, p.truncation.value()).z
+    assert p.truncation.value() == pytest.approx(0.42)
+    assert np.allclose(p.result.batch.z, expected)
+    assert p.grid.array() is p.result.grids[0]
+    assert w.renderer.stats["dropped_before_run"] + w.renderer.stats["dropped_on_arrival"] > 0
+    w.close()

@@ -1,0 +1,123 @@
+"""The render worker: newest request wins, stale work is dropped, errors come back as messages."""
+from __future__ import annotations
+
+import threading
+
+import numpy as np
+import pytest
+
+from explorer.engine import Engine
+from explorer.latents import LatentBatch
+from explorer.render import Renderer
+from explorer.requests import RenderRequest
+
+
+class GatedEngine(Engine):
+    """An engine whose renders wait until the test opens the gate (to pile up requests)."""
+
+    def __init__(self):
+        super().__init__(device="cpu")
+        self.gate = threading.Event()
+        self.started = threading.Event()
+        self.ran: list[int] = []
+
+    def run(self, req):
+        self.started.set()
+        self.gate.wait(10)
+        self.ran.append(req.stamp)
+        return super().run(req)
+
+
+def _request(model_id: int, seed: int, channel: str = "test.grid") -> RenderRequest:
+    z = np.random.default_rng(seed).standard_normal((4, 100)).astype(np.float32)
+    return RenderRequest(channel, model_id, LatentBatch(z))
+
+
+@pytest.fixture
+def threaded(qtbot, checkpoints):
+    engine = GatedEngine()
+    r = Renderer(engine=engine, threads=1)
+    shown = []
+    r.result_ready.connect(shown.append)
+    engine.gate.set()
+    with qtbot.waitSignal(r.model_loaded, timeout=10000) as loaded:
+        r.load_model(checkpoints["dcgan"])
+    yield r, engine, shown, loaded.args[0]
+    engine.gate.set()
+    r.close()
+
+
+def test_only_the_newest_of_many_quick_requests_is_shown(qtbot, threaded):
+    r, engine, shown, info = threaded
+    engine.gate.clear()
+    engine.started.clear()
+    r.submit(_request(info.model_id, 0))                 # starts running, then blocks on the gate
+    assert engine.started.wait(5)
+    stamps = [r.submit(_request(info.model_id, s)) for s in range(1, 6)]   # pile up while busy
+    engine.gate.set()
+    qtbot.waitUntil(r.is_idle, timeout=10000)
+    assert engine.ran[-1] == stamps[-1] and len(engine.ran) == 2     # 4 of 5 never ran
+    assert [res.stamp for res in shown] == [stamps[-1]]              # the first one arrived stale
+    assert r.stats["dropped_before_run"] == 4 and r.stats["dropped_on_arrival"] == 1
+    expected = _request(info.model_id, 5).batch.z
+    assert np.array_equal(shown[-1].batch.z, expected)
+
+
+def test_a_stale_result_arriving_late_is_dropped(qtbot, threaded):
+    r, engine, shown, info = threaded
+    engine.gate.clear()
+    engine.started.clear()
+    old = r.submit(_request(info.model_id, 0))
+    assert engine.started.wait(5)
+    new = r.submit(_request(info.model_id, 1))
+    engine.gate.set()
+    qtbot.waitUntil(r.is_idle, timeout=10000)
+    assert engine.ran == [old, new]
+    assert [res.stamp for res in shown] == [new]
+
+
+def test_channels_do_not_replace_each_other(qtbot, threaded):
+    r, engine, shown, info = threaded
+    r.submit(_request(info.model_id, 0, "a.grid"))
+    r.submit(_request(info.model_id, 1, "b.grid"))
+    qtbot.waitUntil(r.is_idle, timeout=10000)
+    assert sorted(res.channel for res in shown) == ["a.grid", "b.grid"]
+
+
+def test_results_are_c_contiguous_uint8(qtbot, threaded):
+    r, engine, shown, info = threaded
+    r.submit(_request(info.model_id, 0))
+    qtbot.waitUntil(r.is_idle, timeout=10000)
+    res = shown[-1]
+    assert res.images.dtype == np.uint8 and res.images.flags.c_contiguous and res.images.shape == (4, 28, 28, 1)
+    assert res.grids[0].flags.c_contiguous and res.grids[0].shape == (62, 62, 1)
+
+
+def test_requests_for_a_previous_model_are_dropped(qtbot, threaded, checkpoints):
+    r, engine, shown, info = threaded
+    with qtbot.waitSignal(r.model_loaded, timeout=10000):
+        r.load_model(checkpoints["cgan"])
+    r.submit(_request(info.model_id, 0))
+    qtbot.waitUntil(r.is_idle, timeout=10000)
+    assert shown == []
+
+
+def test_a_failed_load_reports_a_message_and_keeps_the_model(qtbot, threaded, tmp_path):
+    r, engine, shown, info = threaded
+    bad = tmp_path / "empty.safetensors"
+    bad.write_bytes(b"")
+    with qtbot.waitSignal(r.model_failed, timeout=10000) as failed:
+        r.load_model(bad)
+    path, message = failed.args
+    assert "empty.safetensors" in message and "empty" in message
+    r.submit(_request(info.model_id, 0))                 # the old model still renders
+    qtbot.waitUntil(r.is_idle, timeout=10000)
+    assert len(shown) == 1
+
+
+def test_a_render_error_comes_back_as_a_signal(qtbot, threaded):
+    r, engine, shown, info = threaded
+    bad = RenderRequest("test.grid", info.model_id, LatentBatch(np.zeros((2, 7), np.float32)))   # wrong z size
+    with qtbot.waitSignal(r.render_failed, timeout=10000) as failed:
+        r.submit(bad)
+    assert failed.args[0] == "test.grid" and "Rendering failed" in failed.args[1]
