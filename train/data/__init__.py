@@ -1,0 +1,137 @@
+"""Every data set behind one call: ``load_dataset(name_or_path, ...)``.
+
+Built-in names (no files, no downloads):
+  ``digits``  procedurally drawn handwritten digits, 28x28 gray, labels 0-9 and the
+              ground-truth factors slant/width/thickness/rotation (default n=60,000)
+  ``ring8``, ``grid25``, ``gauss1d``  Gaussian mixtures with an exact density (toys.py)
+
+Paths (the format is detected; GAN Explorer never downloads anything):
+  * a folder (or file) of MNIST-family IDX files, raw or .gz  (idx.py)
+  * a CIFAR-10 / CIFAR-100 python-batches folder              (cifar.py)
+  * a folder of PNG/JPEG images, optionally one subfolder per class  (folder.py)
+If the folder itself holds none of these, its subfolders (two levels down) are searched
+for IDX or CIFAR files, so ``data/`` holding ``MNIST/raw/`` or ``cifar-10-batches-py/``
+works too.
+
+``image_size`` / ``channels`` resize / convert images to the model's resolution
+(None = native; image folders default to 64; ignored by the toys). ``n`` keeps a seeded random subset of a
+file data set (or the number of digits to draw, or the nominal epoch size of a toy).
+Images come back as float32 (N, C, H, W) in [-1, 1]. Every data set is deterministic
+from its seed. Every failure a user can cause raises ``DatasetError``.
+"""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Union
+
+from gan_models.errors import DatasetError
+
+from .base import ArrayDataset, check_options, conform
+from .toys import TOYS, ToyDataset, make_toy
+
+Dataset = Union[ArrayDataset, ToyDataset]
+
+BUILTIN = ("digits",) + TOYS
+DIGITS_DEFAULT_N = 60000
+
+WHERE_TO_GET = (
+    "GAN Explorer never downloads data; get it yourself, e.g. "
+    "MNIST: http://yann.lecun.com/exdb/mnist/ (train-images-idx3-ubyte.gz, "
+    "train-labels-idx1-ubyte.gz); Fashion-MNIST: https://github.com/zalandoresearch/fashion-mnist; "
+    "CIFAR-10: https://www.cs.toronto.edu/~kriz/cifar.html (CIFAR-10 python version, unpacked)"
+)
+EXPECTED = ("expected MNIST IDX files such as train-images-idx3-ubyte.gz, "
+            "CIFAR-10 data_batch_1..5, or PNG/JPEG images (optionally one subfolder per class)")
+
+__all__ = ["load_dataset", "list_builtin", "ArrayDataset", "ToyDataset", "Dataset",
+           "DatasetError", "detect_format"]
+
+
+def list_builtin() -> list[str]:
+    return list(BUILTIN)
+
+
+def load_dataset(name_or_path: str | os.PathLike, *, image_size: int | None = None,
+                 channels: int | None = None, n: int | None = None, seed: int = 0) -> Dataset:
+    check_options(image_size, channels)
+    if n is not None and (not isinstance(n, int) or isinstance(n, bool) or n <= 0):
+        raise DatasetError(f"n: expected a positive number of samples, got {n!r}")
+    key = str(name_or_path).strip()
+    if key.lower() in BUILTIN:     # a folder with such a name: pass it as ./digits
+        return _builtin(key.lower(), image_size=image_size, channels=channels, n=n, seed=seed)
+    path = Path(os.path.expanduser(key))
+    if not key or not path.exists():
+        raise DatasetError(
+            f"'{key}' is neither a built-in data set ({', '.join(BUILTIN)}) nor an existing "
+            f"file or folder. For your own data give a folder: {EXPECTED}. {WHERE_TO_GET}")
+    fmt, where = detect_format(path)
+    kwargs = dict(image_size=image_size, channels=channels, n=n, seed=seed)
+    if fmt == "idx":
+        from .idx import load_idx
+        return load_idx(where, **kwargs)
+    if fmt == "cifar":
+        from .cifar import load_cifar
+        return load_cifar(where, **kwargs)
+    from .folder import load_folder
+    return load_folder(where, **kwargs)
+
+
+def detect_format(path: Path) -> tuple[str, Path]:
+    """-> ('idx' | 'cifar' | 'images', the file or folder to read); DatasetError if none."""
+    from . import cifar, folder, idx
+    path = Path(path)
+    if path.is_file():
+        if idx.is_idx_images(path):
+            return "idx", path
+        if path.name.startswith(("data_batch_", "test_batch")):
+            return "cifar", path
+        raise DatasetError(f"{path}: not a data set file; {EXPECTED}. {WHERE_TO_GET}")
+    if not path.is_dir():
+        raise DatasetError(f"{path}: not a file or folder")
+    try:
+        if idx.image_files(path):
+            return "idx", path
+        if cifar.is_cifar_folder(path):
+            return "cifar", path
+        files, _, _ = folder.scan(path)
+        if files:
+            # a folder of images, unless its only "images" are inside IDX/CIFAR subfolders
+            return "images", path
+        found = _search_below(path, depth=2)
+    except PermissionError as e:
+        raise DatasetError(f"{path}: cannot read the folder ({e})") from e
+    if len(found) == 1:
+        return found[0]
+    if len(found) > 1:
+        raise DatasetError(f"{path}: holds several data sets "
+                           f"({', '.join(str(p) for _, p in found)}); give the one to use")
+    raise DatasetError(f"{path}: no data set found; {EXPECTED}. {WHERE_TO_GET}")
+
+
+def _search_below(path: Path, depth: int) -> list[tuple[str, Path]]:
+    from . import cifar, idx
+    found = []
+    if depth == 0:
+        return found
+    for sub in sorted(p for p in path.iterdir() if p.is_dir() and not p.name.startswith(".")):
+        if idx.image_files(sub):
+            found.append(("idx", sub))
+        elif cifar.is_cifar_folder(sub):
+            found.append(("cifar", sub))
+        else:
+            found += _search_below(sub, depth - 1)
+    return found
+
+
+def _builtin(name: str, *, image_size, channels, n, seed) -> Dataset:
+    if name == "digits":
+        from .digits import FACTOR_DOC, make_digits
+        count = n or DIGITS_DEFAULT_N
+        x, labels, factors, variant = make_digits(count, seed=seed)
+        x = conform(x, image_size, channels)
+        return ArrayDataset("digits", x, labels, class_names=[str(i) for i in range(10)],
+                            factors=factors, source="builtin:digits",
+                            extra={"format": "procedural", "seed": seed,
+                                   "factor_doc": dict(FACTOR_DOC)})
+    return make_toy(name, seed=seed, n=n)
