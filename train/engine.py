@@ -94,17 +94,22 @@ class Trainer:
         return z.to(dev), (y.to(dev) if y is not None else None), codes, cat, cont
 
     # ------------------------------------------------------------------ one update each
-    def d_step(self) -> dict:
-        """One discriminator update on a real batch and a fresh fake batch."""
+    def d_step(self, keep_fake: bool = False) -> dict:
+        """One discriminator update on a real batch and a fresh fake batch.
+
+        keep_fake: build the fake batch with G's graph and keep it for the G step that
+        follows (one G forward per iteration, as in the textbook DCGAN loop).
+        """
         real, y_real = self.data.next()
         b = real.shape[0]
         z, y_fake, codes, cat, cont = self._latents(b)
         self._last_latents = (z, y_fake, codes, cat, cont)
         with self._autocast():
-            with torch.no_grad():
+            with torch.set_grad_enabled(keep_fake):
                 fake = self.G(self.G.build_input(z, y_fake, codes))
+            self._kept_fake = fake if keep_fake else None
             lr_ = self.D(real, y_real).float()
-            lf = self.D(fake, y_fake).float()
+            lf = self.D(fake.detach(), y_fake).float()
             loss = d_loss(lr_, lf)
         self.opt_d.zero_grad(set_to_none=True)
         loss.backward()
@@ -118,8 +123,10 @@ class Trainer:
         if not hasattr(self, "_last_latents"):
             self._last_latents = self._latents(self.tcfg.batch_size)
         z, y_fake, codes, cat, cont = self._last_latents
+        fake, self._kept_fake = getattr(self, "_kept_fake", None), None
         with self._autocast():
-            fake = self.G(self.G.build_input(z, y_fake, codes))
+            if fake is None:
+                fake = self.G(self.G.build_input(z, y_fake, codes))
             if self.layout:
                 logit, q = self.D.forward_with_q(fake)
                 li = info_loss(q, cat, cont)
@@ -143,8 +150,8 @@ class Trainer:
     def step(self) -> dict:
         """k D updates then one G update. Returns this step's numbers as Python floats."""
         self.G.train(); self.D.train()
-        for _ in range(self.tcfg.d_steps):
-            d = self.d_step()
+        for i in range(self.tcfg.d_steps):
+            d = self.d_step(keep_fake=i == self.tcfg.d_steps - 1)
         g = self.g_step()
         vals = {k: float(v.detach()) for k, v in {**d, **g}.items()}
         self.step_count += 1
