@@ -112,3 +112,14 @@ def test_torchrun_two_gloo_processes(tmp_path):
     rows = read_jsonl(out / "metrics.jsonl")
     assert [row["step"] for row in rows] == [2, 4]      # only rank 0 writes: no duplicate rows
     assert (out / "checkpoints" / "latest.safetensors").is_file()
+
+
+def test_eval_prints_metrics_as_json(tmp_path, capsys):
+    out = tmp_path / "run"
+    assert entry(["train", "--model", "gan", "--dataset", "ring8", "--steps", "20", "--log-every", "5",
+                  "--out", str(out), "--quiet"]) == 0
+    capsys.readouterr()
+    assert entry(["eval", str(out), "--json"]) == 0
+    res = json.loads(capsys.readouterr().out)
+    assert res["modes_total"] == 8 and 0 <= res["hq_fraction"] <= 1 and res["step"] == 20
+    assert 0 <= res["eq_d_real"] <= 1 and res["eq_rows"] == 4
