@@ -1,8 +1,10 @@
 """The one place that maps a ModelConfig to its networks, keyed by (kind, arch).
 
-Both builders validate the config first and apply the DCGAN initialisation
-(conv/linear N(0, 0.02), BN weight N(1, 0.02)), so every model starts the same way whether
-it is trained from scratch or about to receive a checkpoint's weights.
+Both builders validate the config first. Conv models get the DCGAN initialisation
+(conv/linear N(0, 0.02), BN weight N(1, 0.02)), the rule of the paper they come from. MLP
+models keep PyTorch's fan-in scaled default: on the 8-Gaussian ring the N(0, 0.02) init
+shrank a 2-input MLP's signal and the GAN ended on 4-5 of 8 modes (D loss ~0.9), against
+7-8 modes with D loss near log 4 with the default (3 seeds, 3-4k steps, Adam 1e-3).
 """
 from __future__ import annotations
 
@@ -39,18 +41,20 @@ def _classes(cfg: ModelConfig, where: str):
     return pair
 
 
+def _initialise(net: nn.Module, cfg: ModelConfig) -> nn.Module:
+    if cfg.arch == "conv":
+        init_weights(net)
+    return net
+
+
 def build_generator(cfg: ModelConfig, where: str = "model config") -> Generator:
     """A freshly initialised generator for `cfg` (raises ConfigError on a bad config)."""
-    g = _classes(cfg, where)[0](cfg)
-    init_weights(g)
-    return g
+    return _initialise(_classes(cfg, where)[0](cfg), cfg)
 
 
 def build_discriminator(cfg: ModelConfig, where: str = "model config") -> nn.Module:
     """A freshly initialised discriminator for `cfg`; for infogan it owns Q (forward_with_q)."""
-    d = _classes(cfg, where)[1](cfg)
-    init_weights(d)
-    return d
+    return _initialise(_classes(cfg, where)[1](cfg), cfg)
 
 
 def count_params(module: nn.Module) -> int:
