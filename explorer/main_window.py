@@ -8,7 +8,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QAction, QKeySequence, QShortcut
+from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (QDockWidget, QFileDialog, QLabel, QMainWindow, QMessageBox, QTabWidget)
 
 from .model_list import ModelList, default_bundled_dir
@@ -59,8 +59,9 @@ class MainWindow(QMainWindow):
 
         self.device_label = QLabel(f"Device: {self.renderer.engine.device_name}")
         self.model_label = QLabel("No model")
-        self.statusBar().addPermanentWidget(self.model_label)
-        self.statusBar().addPermanentWidget(self.device_label)
+        for label in (self.model_label, self.device_label):
+            label.setContentsMargins(8, 0, 8, 0)
+            self.statusBar().addPermanentWidget(label)
         self._build_menus()
         self._connect()
         self._update_tabs()

@@ -56,6 +56,8 @@ class ModelList(QWidget):
         self.tree.setRootIsDecorated(False)
         self.tree.setIndentation(10)
         self.tree.setTextElideMode(Qt.TextElideMode.ElideMiddle)
+        self.tree.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.setMinimumWidth(200)
         self.refresh_button = QPushButton("Refresh")
         self.refresh_button.setToolTip("Look for new runs and checkpoints")
         lay = QVBoxLayout(self)
@@ -87,13 +89,18 @@ class ModelList(QWidget):
             group = self.tree.topLevelItem(g)
             for i in range(group.childCount()):
                 item = group.child(i)
-                font = item.font(0)
-                font.setBold(path is not None and _same(item.data(0, PATH_ROLE), path))
-                item.setFont(0, font)
+                label = self.tree.itemWidget(item, 0)
+                if isinstance(label, _EntryLabel):
+                    label.set_bold(path is not None and _same(item.data(0, PATH_ROLE), path))
 
     def entries(self, group: int) -> list[str]:
         g = self.tree.topLevelItem(group)
         return [g.child(i).data(0, PATH_ROLE) for i in range(g.childCount()) if g.child(i).data(0, PATH_ROLE)]
+
+    def entry_text(self, group: int, index: int) -> str:
+        """The text shown for an entry (name and details), as a user reads it."""
+        label = self.tree.itemWidget(self.tree.topLevelItem(group).child(index), 0)
+        return "\n".join(t for t in (label.name.text(), label.details.text()) if t)
 
     def _group(self, title: str, entries: list, empty_hint: str) -> None:
         group = QTreeWidgetItem([title])
@@ -103,27 +110,49 @@ class ModelList(QWidget):
         group.setFlags(Qt.ItemFlag.ItemIsEnabled)
         self.tree.addTopLevelItem(group)
         if not entries:
-            hint = QTreeWidgetItem([empty_hint])
+            hint = QTreeWidgetItem()
             hint.setFlags(Qt.ItemFlag.NoItemFlags)
-            f = hint.font(0)
-            f.setItalic(True)
-            hint.setFont(0, f)
-            hint.setToolTip(0, empty_hint)
             group.addChild(hint)
+            self.tree.setItemWidget(hint, 0, _EntryLabel("", empty_hint))
             return
         for name, path in entries:
             details, error = describe(path)
-            item = QTreeWidgetItem([f"{name}\n{details or 'unreadable'}"])
+            item = QTreeWidgetItem()
             item.setData(0, PATH_ROLE, str(path))
             item.setToolTip(0, f"{path}\n{error}" if error else str(path))
-            if error:
-                item.setForeground(0, self.palette().brush(QPalette.ColorGroup.Disabled, QPalette.ColorRole.Text))
             group.addChild(item)
+            self.tree.setItemWidget(item, 0, _EntryLabel(name, details or "unreadable: see tooltip"))
 
     def _on_tree_item_clicked(self, item: QTreeWidgetItem, _column: int = 0) -> None:
         path = item.data(0, PATH_ROLE)
         if path:
             self.model_activated.emit(path)
+
+
+class _EntryLabel(QWidget):
+    """Two lines: the entry's name, and its details in the palette's placeholder colour."""
+
+    def __init__(self, name: str, details: str):
+        super().__init__()
+        self.name = QLabel(name)
+        self.details = QLabel(details)
+        self.details.setWordWrap(True)
+        self.details.setForegroundRole(QPalette.ColorRole.PlaceholderText)
+        small = QFont(self.details.font())
+        small.setPointSizeF(small.pointSizeF() * 0.9)
+        self.details.setFont(small)
+        lay = QVBoxLayout(self)
+        lay.setContentsMargins(2, 2, 2, 2)
+        lay.setSpacing(0)
+        if name:
+            lay.addWidget(self.name)
+        lay.addWidget(self.details)
+        self.setAttribute(Qt.WidgetAttribute.WA_TransparentForMouseEvents)
+
+    def set_bold(self, on: bool) -> None:
+        f = self.name.font()
+        f.setBold(on)
+        self.name.setFont(f)
 
 
 def _name(p: Path) -> str:

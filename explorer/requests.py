@@ -40,6 +40,7 @@ class RenderResult:
     images: np.ndarray | None = None      # (B, H, W, C) uint8, image models
     points: np.ndarray | None = None      # (B, D) float32, points models
     grids: list = field(default_factory=list)   # one (H, W, C) uint8 mosaic per GridSpec
+    display: list = field(default_factory=list)  # the same mosaics as (H, W, 4) QImage RGB32 bytes
     specs: tuple = ()                     # the GridSpecs the mosaics were made with
     scores: np.ndarray | None = None      # (B,) P(real) from D, when asked and available
     forward_s: float = 0.0                # generator forward time

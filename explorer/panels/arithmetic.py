@@ -49,7 +49,6 @@ class ArithmeticPanel(Panel):
         self.count.setToolTip("How many neighbours of the result to show")
         self.spread = FloatSlider(0.05, 1.0, 0.05, 0.25, tooltip="How far the neighbours stray from the result (σ)")
         self.neighbours = ImageGridView(placeholder="Neighbours of the result appear here", min_side=48)
-        self.neighbours.setMinimumHeight(64)
         nb = QGroupBox("Neighbours of the result")
         nb_bar = QHBoxLayout()
         nb_bar.addWidget(QLabel("Count"))
@@ -61,12 +60,13 @@ class ArithmeticPanel(Panel):
         nb_lay.addWidget(self.neighbours, 1)
 
         self.bookmarks = BookmarksBox()
+        self.bookmarks.setMaximumWidth(320)
         bottom = QHBoxLayout()
-        bottom.addWidget(nb, 3)
-        bottom.addWidget(self.bookmarks, 1)
+        bottom.addWidget(nb, 1)
+        bottom.addWidget(self.bookmarks)
         lay = QVBoxLayout(self)
-        lay.addLayout(row, 3)
-        lay.addLayout(bottom, 2)
+        lay.addLayout(row)
+        lay.addLayout(bottom, 1)
 
         for slot in self.slots.values():
             slot.changed.connect(self.request)
@@ -120,17 +120,16 @@ class ArithmeticPanel(Panel):
         if res is not None:
             n = self.count.value()
             batch = concat([batch, neighbours(res, n, self.spread.value(), seed=1)])
-            grids += (GridSpec(n, n, 2),)
+            grids += (GridSpec(n, n if n <= 4 else (n + 1) // 2, 2),)   # two rows fill the box better
         return self.render("slots", batch, grids)
 
     def on_result(self, result) -> None:
         self.result = result
         for i, view in self._views.items():
             if i < len(result.grids):
-                view.set_image(result.grids[i])
+                view.show_grid(result, i)
         if len(result.grids) > len(self._views):
-            spec = result.specs[-1]
-            self.neighbours.set_image(result.grids[-1], result.images.shape[1:3], spec.ncol, spec.count, spec.pad)
+            self.neighbours.show_grid(result, len(result.grids) - 1)
 
     def export_image(self):
         if self.result is None or self.result_latent() is None:

@@ -60,13 +60,13 @@ class CodesPanel(Panel):
         self.grid = ImageGridView(placeholder="Rendering…")
         self.grid.setToolTip("First column: each row's z with the codes set on the left; "
                              "then the swept code's values")
+        self.grid.separator_after = 1
         lay = QHBoxLayout(self)
         lay.addWidget(side_w)
         lay.addWidget(self.grid, 1)
 
         self.reset_button.clicked.connect(self._on_reset_clicked)
-        for w in (self.sweep, ):
-            w.currentIndexChanged.connect(self.request)
+        self.sweep.currentIndexChanged.connect(self._on_sweep_changed)
         for w in (self.columns, self.rows):
             w.valueChanged.connect(self.request)
         self.seed.seed_changed.connect(self.request)
@@ -103,7 +103,7 @@ class CodesPanel(Panel):
         self.sweep.addItems(layout.names())
         self.sweep.setCurrentIndex(0)
         self.sweep.blockSignals(False)
-        self.request()
+        self._on_sweep_changed()
 
     def new_seed(self) -> None:
         self.seed.new_seed()
@@ -140,8 +140,7 @@ class CodesPanel(Panel):
 
     def on_result(self, result) -> None:
         self.result = result
-        spec = result.specs[0]
-        self.grid.set_image(result.grids[0], result.images.shape[1:3], spec.ncol, spec.count, spec.pad)
+        self.grid.show_grid(result)
 
     def export_image(self):
         if self.result is None:
@@ -153,6 +152,12 @@ class CodesPanel(Panel):
                     codes=" ".join([f"cat{i + 1}={int(c)}" for i, c in enumerate(cat)] +
                                    [f"cont{i + 1}={float(c):+.2f}" for i, c in enumerate(cont)]))
         return self.result.grids[0], meta, f"codes-{self.sweep.currentText()}.png"
+
+    def _on_sweep_changed(self, *_) -> None:
+        if self.info is not None and self.sweep.currentText():
+            i = self.info.code_layout.names().index(self.sweep.currentText())
+            self.columns.setEnabled(i >= len(self.info.code_layout.categorical))   # categories set their own count
+        self.request()
 
     def _on_reset_clicked(self) -> None:
         for w in self.cat_boxes + self.cont_sliders:

@@ -3,6 +3,7 @@ soft-label slider that mixes two classes with z held fixed."""
 from __future__ import annotations
 
 import numpy as np
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (QComboBox, QGridLayout, QGroupBox, QHBoxLayout, QLabel, QSpinBox, QSplitter,
                                QVBoxLayout)
 
@@ -43,9 +44,9 @@ class ConditionalPanel(Panel):
         self.row = QSpinBox()
         self.row.setToolTip("Which row's z the mix uses")
         self.t = FloatSlider(0.0, 1.0, 0.01, 0.5, tooltip="0 = first class, 1 = second class")
-        self.mix = ImageGridView(placeholder="Rendering…", min_side=128)
-        self.mix_strip = ImageGridView(min_side=32)
-        self.mix_strip.setMaximumHeight(120)
+        self.mix = ImageGridView(placeholder="Rendering…", min_side=128, fit_height=True)
+        self.mix_strip = ImageGridView(min_side=24, fit_height=True)
+        self.mix_strip.setToolTip("From the first class (left) to the second (right), same z")
         form = QGridLayout()
         form.addWidget(QLabel("Mix"), 0, 0)
         form.addWidget(self.class_a, 0, 1)
@@ -57,13 +58,18 @@ class ConditionalPanel(Panel):
         mix_box = QGroupBox("Soft label")
         mix_lay = QVBoxLayout(mix_box)
         mix_lay.addLayout(form)
-        mix_lay.addWidget(self.mix, 1)
+        self.mix_caption = QLabel("")
+        self.mix_caption.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        mix_lay.addWidget(self.mix)
+        mix_lay.addWidget(self.mix_caption)
         mix_lay.addWidget(self.mix_strip)
+        mix_lay.addStretch(1)
+        mix_box.setMaximumWidth(360)
         split = QSplitter()
         split.addWidget(self.grid)
         split.addWidget(mix_box)
-        split.setStretchFactor(0, 3)
-        split.setStretchFactor(1, 2)
+        split.setStretchFactor(0, 1)
+        split.setStretchFactor(1, 0)
         split.setChildrenCollapsible(False)
         lay = QVBoxLayout(self)
         lay.addLayout(bar)
@@ -135,12 +141,12 @@ class ConditionalPanel(Panel):
     def on_result(self, result) -> None:
         if result.channel.endswith(".grid"):
             self.grid_result = result
-            spec = result.specs[0]
-            self.grid.set_image(result.grids[0], result.images.shape[1:3], spec.ncol, spec.count, spec.pad)
+            self.grid.show_grid(result)
         else:
             self.mix_result = result
-            self.mix.set_image(result.grids[0])
-            self.mix_strip.set_image(result.grids[1])
+            self.mix.show_grid(result, 0)
+            self.mix_strip.show_grid(result, 1)
+            self.mix_caption.setText(result.batch.notes[0])
 
     def export_image(self):
         if self.grid_result is None:

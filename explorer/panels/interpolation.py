@@ -5,13 +5,15 @@ from __future__ import annotations
 import json
 import random
 
-from PySide6.QtWidgets import (QCheckBox, QComboBox, QFileDialog, QFormLayout, QGroupBox, QHBoxLayout,
-                               QLabel, QPushButton, QSpinBox, QVBoxLayout)
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (QCheckBox, QComboBox, QFileDialog, QHBoxLayout, QLabel, QPushButton, QSpinBox,
+                               QVBoxLayout)
 
 from gan_models.images import save_gif, save_png
 
 from ..latents import concat, interpolate, random_latent
 from ..requests import GridSpec
+from ..widgets.controls import StaticText
 from ..widgets.image_view import ImageGridView
 from ..widgets.latent_slot import LatentSlot
 from .base import Panel
@@ -37,33 +39,30 @@ class InterpolationPanel(Panel):
         self.swap_button = QPushButton("Swap")
         self.random_button = QPushButton("Random endpoints")
         self.random_button.setToolTip("Two random latents (N or Ctrl+R)")
-        form = QFormLayout()
-        form.addRow("Steps", self.steps)
-        form.addRow("Path", self.mode)
-        form.addRow("", self.both)
-        buttons = QHBoxLayout()
-        buttons.addWidget(self.swap_button)
-        buttons.addWidget(self.random_button)
-        form.addRow(buttons)
-        opts = QGroupBox("Path")
-        opts.setLayout(form)
-
-        top = QHBoxLayout()
-        top.addWidget(self.start, 1)
-        top.addWidget(self.end, 1)
-        top.addWidget(opts, 1)
-        self.strip = ImageGridView(placeholder="Rendering…")
+        bar = QHBoxLayout()
+        for w in (QLabel("Steps"), self.steps, QLabel("Path"), self.mode, self.both):
+            bar.addWidget(w)
+        bar.addStretch(1)
+        bar.addWidget(self.swap_button)
+        bar.addWidget(self.random_button)
+        ends = QHBoxLayout()
+        ends.addWidget(self.start, 1)
+        ends.addSpacing(24)
+        ends.addWidget(self.end, 1)
+        self.strip = ImageGridView(placeholder="Rendering…", fit_height=True)
         self.save_png_button = QPushButton("Export PNG…")
         self.save_gif_button = QPushButton("Export GIF…")
-        self.timing = QLabel("")
+        self.timing = StaticText(1, Qt.AlignmentFlag.AlignRight)
+        self.timing.setFixedWidth(self.timing.fontMetrics().horizontalAdvance("0000 samples · forward 0000 ms") + 8)
         foot = QHBoxLayout()
         foot.addWidget(self.save_png_button)
         foot.addWidget(self.save_gif_button)
         foot.addStretch(1)
         foot.addWidget(self.timing)
         lay = QVBoxLayout(self)
-        lay.addLayout(top, 2)
-        lay.addWidget(self.strip, 3)
+        lay.addLayout(bar)
+        lay.addLayout(ends, 1)
+        lay.addWidget(self.strip)
         lay.addLayout(foot)
 
         self.steps.valueChanged.connect(self.request)
@@ -116,7 +115,7 @@ class InterpolationPanel(Panel):
     def on_result(self, result) -> None:
         self.result = result
         spec = result.specs[0]
-        self.strip.set_image(result.grids[0], result.images.shape[1:3], spec.ncol, spec.count, spec.pad)
+        self.strip.show_grid(result)
         self.start.view.set_image(result.images[0])
         self.end.view.set_image(result.images[spec.ncol - 1])
         self.timing.setText(f"{spec.count} samples · forward {result.forward_s * 1e3:.0f} ms")

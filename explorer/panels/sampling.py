@@ -4,15 +4,15 @@ from __future__ import annotations
 
 import json
 
-import numpy as np
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (QCheckBox, QComboBox, QHBoxLayout, QLabel, QPushButton, QSpinBox,
-                               QSplitter, QStackedWidget, QVBoxLayout, QWidget)
+                               QSplitter, QStackedWidget, QVBoxLayout)
 
 from gan_models.images import save_png
 
 from ..latents import codes_text, label_text, sample_batch
 from ..requests import GridSpec
-from ..widgets.controls import FloatSlider, SeedBox
+from ..widgets.controls import FloatSlider, SeedBox, StaticText
 from ..widgets.image_view import ImageGridView
 from ..widgets.points_view import PointsView
 from ..widgets.sample_inspector import SampleInspector
@@ -42,6 +42,8 @@ class SamplingPanel(Panel):
             "Truncation ψ: scales z toward the mean. Lower = more typical, less varied; 1 = off"))
         self.label = QComboBox()
         self.label.setToolTip("Class of every sample (CGAN)")
+        self.label.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        self.label.setMinimumContentsLength(10)
         self.scores = QCheckBox("D score")
         self.scores.setToolTip("Show the discriminator's P(real) on each sample")
 
@@ -76,7 +78,8 @@ class SamplingPanel(Panel):
 
         self.save_grid_button = QPushButton("Save grid…")
         self.copy_grid_button = QPushButton("Copy grid")
-        self.timing = QLabel("")
+        self.timing = StaticText(1, Qt.AlignmentFlag.AlignRight)
+        self.timing.setFixedWidth(self.timing.fontMetrics().horizontalAdvance("0000 samples · forward 0000 ms") + 8)
         foot = QHBoxLayout()
         foot.addWidget(self.save_grid_button)
         foot.addWidget(self.copy_grid_button)
@@ -87,6 +90,8 @@ class SamplingPanel(Panel):
         lay.addLayout(bar)
         lay.addWidget(split, 1)
         lay.addLayout(foot)
+        for w in (*self._points_controls, *self._label_controls, self.scores):
+            w.setVisible(False)       # shown by set_model when the model has them
 
         for s in (self.rows, self.cols, self.npoints):
             s.valueChanged.connect(self._on_control_changed)
@@ -149,10 +154,9 @@ class SamplingPanel(Panel):
             classes = result.batch.label.argmax(1) if result.batch.label is not None else None
             self.points.set_points(result.points, classes)
             return
-        h, w = result.images.shape[1:3]
         spec = result.specs[0]
         self.grid.captions = [f"{s:.2f}" for s in result.scores] if result.scores is not None else []
-        self.grid.set_image(result.grids[0], (h, w), spec.ncol, spec.count, spec.pad)
+        self.grid.show_grid(result)
         sel = self.grid.selected if 0 <= self.grid.selected < spec.count else 0
         self._inspect(sel)
 

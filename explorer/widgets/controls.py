@@ -1,10 +1,11 @@
-"""Small input widgets shared by the panels: a float slider and a seed box."""
+"""Small widgets shared by the panels: a float slider, a seed box, and fast-changing text."""
 from __future__ import annotations
 
 import random
 
-from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QSlider, QSpinBox, QWidget
+from PySide6.QtCore import QSize, Qt, Signal
+from PySide6.QtGui import QPainter, QPalette
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QSizePolicy, QSlider, QSpinBox, QWidget
 
 MAX_SEED = 2**31 - 1
 
@@ -21,7 +22,10 @@ class FloatSlider(QWidget):
         self.slider.setRange(0, round((hi - lo) / step))
         self.slider.setMinimumWidth(120)
         self.label = QLabel()
-        self.label.setMinimumWidth(self.label.fontMetrics().horizontalAdvance(f"-{hi:.{decimals}f}") + 4)
+        # Fixed size: a label whose size can change asks the whole window to re-layout on every
+        # setText, which repaints every image view (measured: 2 extra full repaints per change).
+        fm = self.label.fontMetrics()
+        self.label.setFixedSize(fm.horizontalAdvance(f"+{max(abs(lo), abs(hi)):.{decimals}f}") + 6, fm.height())
         self.label.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         lay = QHBoxLayout(self)
         lay.setContentsMargins(0, 0, 0, 0)
@@ -46,6 +50,39 @@ class FloatSlider(QWidget):
         v = self.value()
         self._show(v)
         self.value_changed.emit(v)
+
+
+class StaticText(QWidget):
+    """Multi-line text that changes often without re-laying-out the window (unlike QLabel,
+    whose setText invalidates every enclosing layout up to the window)."""
+
+    def __init__(self, lines: int = 1, align=Qt.AlignmentFlag.AlignLeft, parent=None, font=None):
+        super().__init__(parent)
+        if font is not None:
+            self.setFont(font)
+        self._text = ""
+        self._lines = lines
+        self._align = align
+        self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Fixed)
+        self.setFixedHeight(self.fontMetrics().lineSpacing() * lines + 4)
+
+    def text(self) -> str:
+        return self._text
+
+    def setText(self, text: str) -> None:
+        if text != self._text:
+            self._text = text
+            self.update()
+
+    def sizeHint(self) -> QSize:
+        return QSize(self.fontMetrics().horizontalAdvance("x" * 32), self.height())
+
+    def paintEvent(self, event) -> None:
+        p = QPainter(self)
+        p.setPen(self.palette().color(QPalette.ColorRole.WindowText))
+        p.drawText(self.rect().adjusted(2, 2, -2, -2),
+                   int(self._align | Qt.AlignmentFlag.AlignTop) | int(Qt.TextFlag.TextWordWrap), self._text)
+        p.end()
 
 
 class SeedBox(QWidget):

@@ -1,7 +1,7 @@
 """ImageGridView: shows a uint8 mosaic crisply and maps clicks to the sample under the mouse.
 
-The array from the render thread is wrapped in a QImage without copying (the view keeps a
-reference to the array). It is drawn at the largest whole-number zoom that fits, in device
+The render thread sends each mosaic twice: (H, W, C) for saving and (H, W, 4) RGB32 bytes for
+display, which is wrapped in a QImage without copying (the view keeps a reference to it). It is drawn at the largest whole-number zoom that fits, in device
 pixels, with nearest-neighbour sampling, so 28x28 samples stay sharp on high-DPI screens.
 All colours come from the widget's palette (light and dark themes alike).
 """
@@ -21,9 +21,12 @@ class ImageGridView(QWidget):
     cell_clicked = Signal(int)        # index of the sample clicked
     painted = Signal(int)             # frame number just drawn (for latency measurement)
 
-    def __init__(self, parent=None, placeholder: str = "", max_scale: int = 16, min_side: int = 64):
+    def __init__(self, parent=None, placeholder: str = "", max_scale: int = 16, min_side: int = 64,
+                 fit_height: bool = False):
         super().__init__(parent)
-        self._array = None             # keeps the buffer under the QImage alive
+        self._fit_height = fit_height  # take only the height the image needs at the current width
+        self._array = None             # the image as produced, (H, W, C) uint8 (for saving)
+        self._display = None           # its RGB32 twin, the buffer under the QImage
         self._qimage = None
         self._cell = None              # (h, w) of one sample
         self._ncol = 1
@@ -33,30 +36,52 @@ class ImageGridView(QWidget):
         self.selected = -1
         self.column_labels: list[str] = []
         self.row_labels: list[str] = []
+        self.separator_after: int = 0  # outline the first this-many columns (0 = none)
         self.captions: list[str] = []  # one short text per cell, drawn on the cell's bottom
         self.placeholder = placeholder
         self.max_scale = max_scale
         self._min_side = min_side
-        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
-        self.setMouseTracking(False)
+        policy = QSizePolicy(QSizePolicy.Policy.Expanding,
+                             QSizePolicy.Policy.Preferred if fit_height else QSizePolicy.Policy.Expanding)
+        policy.setHeightForWidth(fit_height)
+        self.setSizePolicy(policy)
 
     # ------------------------------------------------------------------ data
     def set_image(self, array: np.ndarray | None, cell: tuple | None = None, ncol: int = 1,
-                  count: int = 1, pad: int = 0) -> None:
-        """Show an (H, W, C) uint8 C-contiguous array; `cell` (h, w) enables click mapping."""
+                  count: int = 1, pad: int = 0, display: np.ndarray | None = None) -> None:
+        """Show an (H, W, C) uint8 C-contiguous array; `cell` (h, w) enables click mapping.
+
+        `display` is the same image as (H, W, 4) RGB32 bytes (the render thread makes it):
+        it is wrapped without a copy. Without it the image is converted once here, so each
+        paint draws from RGB32 (the fast path) either way.
+        """
+        old_shape = None if self._array is None else self._array.shape
         if array is None:
-            self._array = self._qimage = None
+            self._array = self._display = self._qimage = None
         else:
             if array.dtype != np.uint8 or array.ndim != 3 or not array.flags.c_contiguous:
                 raise ValueError("ImageGridView needs a C-contiguous (H, W, C) uint8 array")
             h, w, c = array.shape
             self._array = array
-            self._qimage = QImage(array.data, w, h, array.strides[0], _FORMATS[c])
+            if display is not None and display.shape == (h, w, 4) and display.flags.c_contiguous:
+                self._display = display           # keeps the buffer under the QImage alive
+                self._qimage = QImage(display.data, w, h, display.strides[0], QImage.Format.Format_RGB32)
+            else:
+                self._display = None
+                self._qimage = QImage(array.data, w, h, array.strides[0], _FORMATS[c]).convertToFormat(
+                    QImage.Format.Format_RGB32)
         self._cell = cell or (None if array is None else array.shape[:2])
         self._ncol, self._count, self._pad = ncol, count, pad
         self.frame += 1
-        self.updateGeometry()
+        if (None if array is None else array.shape) != old_shape:
+            self.updateGeometry()     # only when the size changes: a relayout repaints the window
         self.update()
+
+    def show_grid(self, result, i: int = 0) -> None:
+        """Show mosaic `i` of a RenderResult, with its cell layout for click mapping."""
+        spec = result.specs[i]
+        self.set_image(result.grids[i], result.images.shape[1:3], spec.ncol, spec.count, spec.pad,
+                       display=result.display[i] if i < len(result.display) else None)
 
     def set_placeholder(self, text: str) -> None:
         self.placeholder = text
@@ -84,6 +109,16 @@ class ImageGridView(QWidget):
     def minimumSizeHint(self) -> QSize:
         return QSize(self._min_side, self._min_side)
 
+    def hasHeightForWidth(self) -> bool:
+        return self._fit_height
+
+    def heightForWidth(self, width: int) -> int:
+        """The height at which the image fills `width` (keeps its aspect ratio)."""
+        h, w = self._array.shape[:2] if self._array is not None else (1, 1)
+        left, top = self._margins()
+        scale = min((width - left) / w, self.max_scale / self.devicePixelRatioF())
+        return max(self._min_side, int(math.ceil(h * scale)) + top)
+
     def _margins(self) -> tuple[int, int]:
         fm = self.fontMetrics()
         left = max((fm.horizontalAdvance(t) for t in self.row_labels), default=0)
@@ -97,8 +132,10 @@ class ImageGridView(QWidget):
         left, top = self._margins()
         aw, ah = self.width() - left, self.height() - top
         dpr = self.devicePixelRatioF()
-        fit = min(aw * dpr / w, ah * dpr / h)
-        scale = min(self.max_scale, math.floor(fit)) if fit >= 1 else max(fit, 1e-3)
+        fit = min(aw * dpr / w, ah * dpr / h, self.max_scale)
+        # Whole-number zoom keeps every source pixel the same size; when that would waste more
+        # than 15% of the room, zoom by the exact fit (still nearest-neighbour, just uneven).
+        scale = math.floor(fit) if fit >= 1 and math.floor(fit) >= 0.85 * fit else max(fit, 1e-3)
         tw, th = w * scale / dpr, h * scale / dpr
         x = left + round((aw - tw) / 2 * dpr) / dpr   # snap to device pixels: no half-pixel blur
         y = top + round((ah - th) / 2 * dpr) / dpr
@@ -142,6 +179,13 @@ class ImageGridView(QWidget):
         p.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, rect.width() < self._array.shape[1])
         p.drawImage(rect, self._qimage)
         self._paint_labels(p, rect, pal)
+        if self._cell is not None and 0 < self.separator_after < self._ncol:
+            rows = math.ceil(self._count / self._ncol)
+            first = self._cell_rect(0, rect)
+            last = self._cell_rect((rows - 1) * self._ncol + self.separator_after - 1, rect)
+            p.setPen(QPen(pal.color(QPalette.ColorRole.Highlight), 2))
+            p.setBrush(Qt.BrushStyle.NoBrush)
+            p.drawRect(first.united(last).adjusted(-1, -1, 1, 1))
         if self._cell is not None and 0 <= self.selected < self._count:
             pen = QPen(pal.color(QPalette.ColorRole.Highlight), 2)
             p.setPen(pen)

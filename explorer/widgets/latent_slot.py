@@ -16,8 +16,8 @@ class LatentSlot(QWidget):
         self.latents: list[Latent] = []
         self.title = QLabel(f"<b>{title}</b>")
         self.title.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.view = ImageGridView(placeholder=placeholder, min_side=120)
-        self.view.setMinimumSize(140, 140)
+        self.view = ImageGridView(placeholder=placeholder, min_side=120, fit_height=True)
+        self.view.setMinimumWidth(120)
         self.caption = QLabel("")
         self.caption.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.caption.setWordWrap(True)
@@ -31,8 +31,9 @@ class LatentSlot(QWidget):
         lay = QVBoxLayout(self)
         lay.setContentsMargins(0, 0, 0, 0)
         lay.addWidget(self.title)
-        lay.addWidget(self.view, 1)
+        lay.addWidget(self.view)
         lay.addLayout(foot)
+        lay.addStretch(1)
 
     def add(self, latent: Latent) -> None:
         self.latents.append(latent)

@@ -2,12 +2,13 @@
 from __future__ import annotations
 
 import numpy as np
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Signal
 from PySide6.QtGui import QFontDatabase
-from PySide6.QtWidgets import QGridLayout, QGroupBox, QLabel, QPushButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QGridLayout, QGroupBox, QPushButton, QVBoxLayout, QWidget
 
 from ..latents import Latent
 from ..model_session import ModelInfo
+from .controls import StaticText
 from .image_view import ImageGridView
 
 TARGETS = (("A", "→ A", "Add to arithmetic slot A"), ("B", "→ B", "Add to arithmetic slot B"),
@@ -24,13 +25,8 @@ class SampleInspector(QWidget):
     def __init__(self, parent=None):
         super().__init__(parent)
         self.latent: Latent | None = None
-        self.view = ImageGridView(placeholder="Click a sample to enlarge it", min_side=160)
-        self.view.setMinimumSize(192, 192)
-        self.text = QLabel("")
-        self.text.setWordWrap(True)
-        self.text.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.text.setFont(QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont))
-        self.text.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
+        self.view = ImageGridView(placeholder="Click a sample to enlarge it", min_side=160, fit_height=True)
+        self.text = StaticText(5, font=QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont))
 
         send = QGroupBox("Send to")
         grid = QGridLayout(send)
@@ -45,14 +41,14 @@ class SampleInspector(QWidget):
         self.copy_button = QPushButton("Copy")
         grid.addWidget(self.save_button, 2, 0, 1, 2)
         grid.addWidget(self.copy_button, 2, 2)
-        self.text.setMinimumHeight(self.text.fontMetrics().lineSpacing() * 4)
         self.save_button.clicked.connect(self.save_requested)
         self.copy_button.clicked.connect(self.copy_requested)
 
         lay = QVBoxLayout(self)
         lay.setContentsMargins(0, 0, 0, 0)
-        lay.addWidget(self.view, 1)
+        lay.addWidget(self.view)
         lay.addWidget(self.text)
+        lay.addStretch(1)
         lay.addWidget(send)
         self.set_enabled_actions(False)
 

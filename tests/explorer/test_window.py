@@ -10,7 +10,6 @@ import pytest
 from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
 from PySide6.QtGui import QDropEvent
 
-from model_factory import make_checkpoint
 
 EXPECTED = {   # kind -> panels that apply
     "dcgan": {"sampling", "arithmetic", "interpolation"},
@@ -93,12 +92,10 @@ def test_model_list_finds_runs_and_hints_when_nothing_is_bundled(window, checkpo
     run.mkdir(parents=True)
     shutil.copy(checkpoints["dcgan"], run / "latest.safetensors")
     window.model_list.refresh()
-    tree = window.model_list.tree
-    assert "No bundled models" in tree.topLevelItem(0).child(0).text(0)
+    assert "No bundled models" in window.model_list.entry_text(0, 0)
     runs = window.model_list.entries(2)
     assert runs == [str(run.parent)]
-    item = tree.topLevelItem(2).child(0)
-    assert "dcgan · digits · step 100" in item.text(0)
+    assert window.model_list.entry_text(2, 0) == "0001-dcgan-digits\ndcgan · digits · step 100"
     window.model_list.model_activated.emit(runs[0])          # clicking a run opens its latest checkpoint
     assert window.info.path == run / "latest.safetensors"
     assert window.windowTitle().startswith("0001-dcgan-digits")

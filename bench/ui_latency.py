@@ -1,0 +1,175 @@
+"""UI latency: from a slider change to the new image painted, beside the bare forward pass.
+
+    QT_QPA_PLATFORM=offscreen .venv/bin/python bench/ui_latency.py [--model PATH] [--n 200]
+
+Opens the real window (real render thread) with an 8x8 Sampling grid of a 28x28 model (the
+first bundled 28x28 model, else a default-config DCGAN with random weights), moves the
+truncation slider `--n` times, and times each change until the grid view has painted the
+matching result. Between UI changes it times the bare generator forward on the same batch,
+on a thread with the same torch thread count as the render thread, so both see the same
+machine load. Target: p95 <= 1.25x bare.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+
+def pick_model(tmp: Path) -> Path:
+    from gan_models import default_config
+    from gan_models.checkpoint import read_header, save_checkpoint
+    from gan_models.registry import build_generator
+    from explorer.model_list import default_bundled_dir
+    for p in sorted(default_bundled_dir().glob("*.safetensors")):
+        cfg, _ = read_header(p)
+        if cfg.is_image and tuple(cfg.data_shape[1:]) == (28, 28):
+            return p
+    cfg = default_config("dcgan", (1, 28, 28))
+    return save_checkpoint(tmp / "dcgan28-random.safetensors", cfg, build_generator(cfg).eval())
+
+
+class BareForward:
+    """The bare generator forward on its own thread (same torch thread count as the render
+    thread), run one at a time between UI measurements so both see the same machine load."""
+
+    def __init__(self, path: Path, batch, threads: int):
+        self.path, self.batch, self.threads = path, batch, threads
+        self.go, self.done = threading.Event(), threading.Event()
+        self.ms = 0.0
+        self.stop = False
+        self.thread = threading.Thread(target=self._work, daemon=True)
+        self.thread.start()
+
+    def _work(self) -> None:
+        import torch
+        from gan_models.checkpoint import load_checkpoint
+        torch.set_num_threads(self.threads)
+        g = load_checkpoint(self.path).generator
+        b = self.batch
+        z = torch.from_numpy(b.z)
+        label = torch.from_numpy(b.label) if b.label is not None else None
+        codes = torch.from_numpy(b.codes) if b.codes is not None else None
+        while True:
+            self.go.wait()
+            self.go.clear()
+            if self.stop:
+                return
+            with torch.inference_mode():
+                t0 = time.perf_counter()
+                g.generate(z, label, codes)
+                self.ms = (time.perf_counter() - t0) * 1e3
+            self.done.set()
+
+    def run(self) -> float:
+        self.done.clear()
+        self.go.set()
+        self.done.wait()
+        return self.ms
+
+    def close(self) -> None:
+        self.stop = True
+        self.go.set()
+
+
+def pct(xs: list[float], q: float) -> float:
+    xs = sorted(xs)
+    return xs[min(len(xs) - 1, int(round(q * (len(xs) - 1))))]
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--model", help="a 28x28 checkpoint (default: bundled, else random DCGAN)")
+    ap.add_argument("--n", type=int, default=200, help="slider changes to time (default 200)")
+    ap.add_argument("--threads", type=int, help="torch threads of the render thread (default: the app's)")
+    args = ap.parse_args()
+
+    from PySide6.QtCore import QEventLoop, QSettings, QTimer
+    from explorer.app import make_application
+    from explorer.latents import sample_batch
+    from explorer.main_window import MainWindow
+    from explorer.render import Renderer
+
+    app = make_application()
+    tmp = Path(tempfile.mkdtemp())
+    path = Path(args.model) if args.model else pick_model(tmp)
+    renderer = Renderer(threads=args.threads)
+    window = MainWindow(QSettings(str(tmp / "s.ini"), QSettings.Format.IniFormat), renderer, tmp, tmp)
+    window.resize(1280, 800)
+    window.show()
+    loop = QEventLoop()
+    renderer.model_loaded.connect(lambda _: loop.quit())
+    renderer.model_failed.connect(lambda _p, m: (print(m), loop.quit()))
+    window.open_model(path)
+    loop.exec()
+    panel, grid = window.panels["sampling"], window.panels["sampling"].grid
+    while not renderer.is_idle():
+        app.processEvents()
+
+    shown: dict = {}
+
+    def on_painted(frame: int) -> None:
+        r = panel.result
+        if r is not None and r.stamp == shown.get("stamp") and frame == shown.get("frame"):
+            shown["t1"] = time.perf_counter()
+            loop.quit()
+
+    def on_result(result) -> None:          # connected after the panel's slot: the view has the frame
+        if result.stamp == shown.get("stamp"):
+            shown["frame"] = grid.frame
+
+    grid.painted.connect(on_painted)
+    renderer.result_ready.connect(on_result)
+    guard = QTimer(singleShot=True, interval=10_000)
+    guard.timeout.connect(loop.quit)
+    bare_runner = BareForward(path, sample_batch(window.info, 64, 0, 0.7), renderer.threads)
+    latencies, worker_ms, forward_ms, bare, ui_cpu_ms = [], [], [], [], []
+    for i in range(args.n + 5):
+        value = 0.5 + 0.5 * ((i * 37) % 50) / 50 + (0.01 if i % 2 else 0)   # a new value every time
+        shown.clear()
+        c0 = time.thread_time()
+        t0 = time.perf_counter()
+        panel.truncation.setValue(value)
+        shown["stamp"] = renderer._latest["sampling.grid"]
+        guard.start()
+        if "t1" not in shown:
+            loop.exec()
+        guard.stop()
+        if "t1" not in shown:
+            print("timed out waiting for a frame", file=sys.stderr)
+            return 1
+        ui_cpu = (time.thread_time() - c0) * 1e3        # UI-thread CPU spent on this change
+        b = bare_runner.run()                        # interleaved: same load as the UI sample
+        if i >= 5:                                   # first few: warm-up
+            latencies.append((shown["t1"] - t0) * 1e3)
+            worker_ms.append(panel.result.total_s * 1e3)
+            forward_ms.append(panel.result.forward_s * 1e3)
+            bare.append(b)
+            ui_cpu_ms.append(ui_cpu)
+    bare_runner.close()
+    window.close()
+
+    b50, b95 = statistics.median(bare), pct(bare, 0.95)
+    l50, l95 = statistics.median(latencies), pct(latencies, 0.95)
+    print(f"model: {path.name}  grid 8x8 of {tuple(window.info.output_shape)}  device {window.info.device}  "
+          f"render threads {renderer.threads}  changes {len(latencies)}")
+    print(f"{'':34} {'p50 ms':>8} {'p95 ms':>8}")
+    print(f"{'bare generator forward (64)':34} {b50:8.2f} {b95:8.2f}")
+    print(f"{'  in the render thread: forward':34} {statistics.median(forward_ms):8.2f} {pct(forward_ms, .95):8.2f}")
+    print(f"{'  in the render thread: whole job':34} {statistics.median(worker_ms):8.2f} {pct(worker_ms, .95):8.2f}")
+    print(f"{'slider change -> image painted':34} {l50:8.2f} {l95:8.2f}")
+    print(f"{'  UI-thread CPU per change':34} {statistics.median(ui_cpu_ms):8.2f} {pct(ui_cpu_ms, .95):8.2f}")
+    print(f"ratio (UI / bare): p50 {l50 / b50:.2f}x  p95 {l95 / b95:.2f}x   target p95 <= 1.25x")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,117 @@
+"""`gan-explorer screenshot`: render one panel of the window offscreen to a PNG.
+
+    gan-explorer screenshot --panel codes --model runs/0003-infogan-digits -o docs/screenshots/codes.png
+
+Opens the real window (real render thread) with a throwaway settings file, loads the model,
+selects the panel, waits for every render to arrive, and saves `window.grab()`.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+PANEL_NAMES = ("sampling", "arithmetic", "interpolation", "conditional", "codes")
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="gan-explorer screenshot",
+                                description="Save a PNG of one panel of the window, rendered offscreen.")
+    p.add_argument("--panel", required=True, choices=PANEL_NAMES)
+    p.add_argument("--model", help="checkpoint file or run folder (default: the first bundled model "
+                                   "that the panel supports)")
+    p.add_argument("-o", "--out", required=True, help="output .png")
+    p.add_argument("--size", default="1280x800", help="window size WxH in logical pixels (default 1280x800)")
+    p.add_argument("--palette", choices=("light", "dark"), default="light", help="colour theme")
+    return p
+
+
+def _size(text: str) -> tuple[int, int]:
+    try:
+        w, h = (int(v) for v in text.lower().split("x"))
+        if not (320 <= w <= 8000 and 240 <= h <= 8000):
+            raise ValueError
+        return w, h
+    except ValueError:
+        raise SystemExit(f"gan-explorer screenshot: --size {text!r}: expected WxH, e.g. 1280x800") from None
+
+
+def _wait(app, done, timeout_s: float = 60.0) -> bool:
+    end = time.monotonic() + timeout_s
+    while time.monotonic() < end:
+        app.processEvents()
+        if done():
+            return True
+        time.sleep(0.01)
+    return False
+
+
+def _bundled_for(panel_cls, bundled_dir: Path) -> str | None:
+    """The first bundled model the panel applies to, judged from headers (capabilities)."""
+    from gan_models.checkpoint import read_header
+    for path in sorted(bundled_dir.glob("*.safetensors")):
+        cfg, _ = read_header(path)
+        if (panel_cls.name != "conditional" or cfg.num_classes) and \
+                (panel_cls.name != "codes" or cfg.code_dim) and (panel_cls.name == "sampling" or cfg.is_image):
+            return str(path)
+    return None
+
+
+def main(argv: list[str]) -> int:
+    """Returns 0 on success, 2 with a one-line message when the model or panel does not fit."""
+    args = _parser().parse_args(argv)
+    width, height = _size(args.size)
+    out = Path(args.out)
+    if out.suffix.lower() != ".png":
+        print(f"gan-explorer screenshot: -o {out}: the output must end in .png", file=sys.stderr)
+        return 2
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    from PySide6.QtCore import QSettings
+
+    from .app import make_application
+    from .main_window import MainWindow
+    from .model_list import default_bundled_dir
+
+    app = make_application([sys.argv[0]])
+    if args.palette == "dark":
+        from .theme import dark_palette
+        app.setStyle("Fusion")
+        app.setPalette(dark_palette())
+    with tempfile.TemporaryDirectory() as tmp:
+        settings = QSettings(str(Path(tmp) / "settings.ini"), QSettings.Format.IniFormat)
+        window = MainWindow(settings=settings)
+        panel = window.panels[args.panel]
+        model = args.model or _bundled_for(type(panel), default_bundled_dir())
+        if model is None:
+            print(f"gan-explorer screenshot: no bundled model fits the {args.panel} panel; pass --model PATH",
+                  file=sys.stderr)
+            return 2
+        window.resize(width, height)
+        window.show()
+        loaded = []
+        window.renderer.model_loaded.connect(loaded.append)
+        window.open_model(model)
+        ok = _wait(app, lambda: (loaded or window.last_error) and window.renderer.is_idle())
+        if not loaded:
+            print(f"gan-explorer screenshot: {window.last_error or 'timed out loading ' + model}", file=sys.stderr)
+            return 2
+        if not window.hosts[args.panel].available:
+            print(f"gan-explorer screenshot: {window.hosts[args.panel].message.text()}", file=sys.stderr)
+            return 2
+        window.select_panel(args.panel)
+        _wait(app, lambda: False, 0.3)            # let layouts settle, then let any re-render land
+        ok = ok and _wait(app, window.renderer.is_idle)
+        out.parent.mkdir(parents=True, exist_ok=True)
+        if not window.grab().save(str(out)):
+            print(f"gan-explorer screenshot: could not write {out}", file=sys.stderr)
+            return 2
+        window.close()
+    print(f"wrote {out} ({width}x{height}, {args.panel}, {Path(model).name})")
+    return 0 if ok else 2
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
