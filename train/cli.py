@@ -158,6 +158,9 @@ def main(argv: list[str]) -> int:
     if cmd == "eval":
         from .evaluate_cli import cmd_eval
         return cmd_eval(rest)
+    if cmd == "probe":
+        from .feature_probe import cmd_probe
+        return cmd_probe(rest)
     raise GanExplorerError(f"unknown command {cmd!r}")
 
 

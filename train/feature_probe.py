@@ -1,0 +1,267 @@
+"""The DCGAN paper's feature experiment: how good are a trained discriminator's features?
+
+Radford et al. max-pool every conv layer of D to a 4x4 grid, flatten and concatenate the
+results (28,672 features on CIFAR-10) and fit a linear L2-SVM on a few labelled images. Here:
+
+    features(D, x)   each conv block's activation -> adaptive max-pool 4x4 -> flatten -> concat
+                     (dimension = sum over conv layers of 16 * C_i); MLP layers are used as-is
+    fit_linear(...)  multinomial logistic regression on standardised features, L2 weight decay
+                     chosen by 2-fold cross-validation on the labelled subset, full-batch LBFGS
+    run_probe(...)   test accuracy for each label budget (balanced per class, seeded) for three
+                     feature sets measured in the same run: the trained D, raw pixels, and a
+                     randomly initialised D of the same architecture
+    feature_pca(...) 2-D PCA coordinates of D's features (for an app panel)
+
+Needs a checkpoint that holds a discriminator (a run's checkpoints/latest.safetensors);
+bundled models are generator-only and are refused with one clear message.
+Pure torch; no scikit-learn.
+"""
+from __future__ import annotations
+
+import time
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+from gan_models.errors import GanExplorerError
+
+POOL = 4
+L2_GRID = (1e-4, 1e-3, 1e-2, 1e-1)
+
+
+# ---------------------------------------------------------------- features
+
+def _d_inputs(D, x: torch.Tensor):
+    """x as D expects it: each sample repeated `pack` times for a PacGAN D, and for a
+    conditional D a uniform soft label (the probe must not hand D the answer)."""
+    pack = getattr(D, "pack", 1)
+    if pack > 1:
+        x = x.repeat_interleave(pack, 0)
+    y = None
+    k = getattr(D, "num_classes", 0)
+    if k:
+        y = torch.full((x.shape[0], k), 1.0 / k, dtype=x.dtype)
+    return x, y
+
+
+@torch.no_grad()
+def features(D, x, batch: int = 500) -> torch.Tensor:
+    """(N, C, H, W) images in [-1, 1] (or (N, D) points) -> (N, F) float32 features of D."""
+    D.eval()
+    x = torch.as_tensor(x, dtype=torch.float32)
+    out = []
+    for i in range(0, len(x), batch):
+        xb, yb = _d_inputs(D, x[i:i + batch])
+        parts = []
+        for h in D.features(xb, yb):
+            if h.dim() == 4:
+                h = F.adaptive_max_pool2d(h, POOL)           # (n, C_i, 4, 4)
+            parts.append(h.flatten(1).float())
+        out.append(torch.cat(parts, 1))
+    return torch.cat(out, 0)
+
+
+def feature_dim(D, sample_shape) -> int:
+    """Length of the concatenated feature vector for one input of `sample_shape`."""
+    x = torch.zeros(1, *sample_shape)
+    return features(D, x).shape[1]
+
+
+# ---------------------------------------------------------------- linear classifier
+
+def _standardise(train: torch.Tensor, *others):
+    mu, sd = train.mean(0), train.std(0, unbiased=False).clamp_min(1e-6)
+    return [(t - mu) / sd for t in (train,) + others]
+
+
+def _fit(x: torch.Tensor, y: torch.Tensor, k: int, l2: float, iters: int = 100):
+    """Multinomial logistic regression, mean cross-entropy + l2/2 ||W||^2, full-batch LBFGS."""
+    torch.manual_seed(0)
+    w = torch.zeros(x.shape[1], k, requires_grad=True)
+    b = torch.zeros(k, requires_grad=True)
+    opt = torch.optim.LBFGS([w, b], lr=1.0, max_iter=iters, history_size=20,
+                            line_search_fn="strong_wolfe", tolerance_grad=1e-6)
+
+    def closure():
+        opt.zero_grad()
+        loss = F.cross_entropy(x @ w + b, y) + 0.5 * l2 * (w * w).sum()
+        loss.backward()
+        return loss
+    with torch.enable_grad():
+        opt.step(closure)
+    return w.detach(), b.detach()
+
+
+def _acc(w, b, x, y) -> float:
+    return float(((x @ w + b).argmax(1) == y).float().mean()) if len(y) else 0.0
+
+
+def fit_linear(x_train, y_train, x_test, y_test, k: int, l2_grid=L2_GRID, seed: int = 0) -> dict:
+    """Standardise with the labelled set's statistics, pick the L2 weight by 2-fold CV on the
+    labelled set, refit on all of it; -> {"accuracy", "l2"}."""
+    x_train, x_test = _standardise(x_train.float(), x_test.float())
+    y_train, y_test = torch.as_tensor(y_train).long(), torch.as_tensor(y_test).long()
+    best = (l2_grid[0], -1.0)
+    if len(l2_grid) > 1 and len(y_train) >= 4:
+        perm = torch.randperm(len(y_train), generator=torch.Generator().manual_seed(seed))
+        halves = (perm[: len(perm) // 2], perm[len(perm) // 2:])
+        for l2 in l2_grid:
+            score = 0.0
+            for a, bb in (halves, halves[::-1]):
+                w, b = _fit(x_train[a], y_train[a], k, l2, iters=50)
+                score += _acc(w, b, x_train[bb], y_train[bb])
+            if score > best[1]:
+                best = (l2, score)
+    w, b = _fit(x_train, y_train, k, best[0])
+    return {"accuracy": _acc(w, b, x_test, y_test), "l2": best[0]}
+
+
+# ---------------------------------------------------------------- splits
+
+def balanced_subset(labels: np.ndarray, n: int, k: int, seed: int) -> np.ndarray:
+    """n indices, n // k per class (the remainder to the first classes), seeded."""
+    rng = np.random.default_rng(seed)
+    out = []
+    for c in range(k):
+        idx = np.flatnonzero(labels == c)
+        take = n // k + (1 if c < n % k else 0)
+        if len(idx) < take:
+            raise GanExplorerError(f"--labels {n}: class {c} has only {len(idx)} images to label "
+                                   f"(needs {take}); use fewer labels or more data")
+        out.append(rng.choice(idx, take, replace=False))
+    return np.sort(np.concatenate(out))
+
+
+# ---------------------------------------------------------------- the experiment
+
+def load_d_checkpoint(path):
+    """A checkpoint with a discriminator, or GanExplorerError (one line) for a generator-only file."""
+    from gan_models.checkpoint import load_checkpoint
+    ck = load_checkpoint(path)
+    if ck.discriminator is None:
+        raise GanExplorerError(f"{ck.path}: a generator-only file (no discriminator), e.g. a bundled "
+                               "model; the feature probe needs a training checkpoint with D, such as "
+                               "runs/<run>/checkpoints/latest.safetensors")
+    return ck
+
+
+def probe_data(ck, data=None, n_data: int | None = None, seed: int = 0):
+    from .data import load_dataset
+    name = data or ck.meta.get("dataset")
+    if not name or name == "unknown":
+        raise GanExplorerError(f"{ck.path}: does not say which data set it was trained on; pass --data")
+    shape = ck.config.data_shape
+    ds = load_dataset(name, image_size=shape[1] if len(shape) == 3 else None,
+                      channels=shape[0] if len(shape) == 3 else None, n=n_data, seed=seed)
+    if getattr(ds, "labels", None) is None or not getattr(ds, "num_classes", 0):
+        raise GanExplorerError(f"--data {name}: has no labels; the feature probe needs a labelled data set")
+    if tuple(ds.data_shape) != tuple(shape):
+        raise GanExplorerError(f"--data {name}: its samples are {tuple(ds.data_shape)}, the "
+                               f"discriminator reads {tuple(shape)}")
+    return ds
+
+
+def run_probe(checkpoint, data=None, labels=(100, 1000), n_test: int = 2000, n_data: int | None = None,
+              seed: int = 0, l2_grid=None) -> dict:
+    """The three-row table: test accuracy of a linear classifier on (trained D features,
+    raw pixels, random-init D features) for each label budget.
+
+    Returns {"checkpoint", "dataset", "n_test", "labels": [...], "feature_dims": {...},
+    "rows": [{"features": name, "dim": F, "accuracy": {str(n): acc}, "l2": {...}}], "seconds"}.
+    """
+    from gan_models.registry import build_discriminator
+    t0 = time.monotonic()
+    l2_grid = tuple(l2_grid or L2_GRID)
+    ck = load_d_checkpoint(checkpoint)
+    ds = probe_data(ck, data, n_data, seed)
+    k = ds.num_classes
+    y_all = ds.labels.numpy()
+    n = len(y_all)
+    if n_test >= n:
+        raise GanExplorerError(f"--n-test {n_test}: the data set has only {n} images")
+    perm = np.random.default_rng(seed).permutation(n)
+    test_idx, pool_idx = np.sort(perm[:n_test]), np.sort(perm[n_test:])
+    subsets = {}
+    for m in labels:
+        sub = balanced_subset(y_all[pool_idx], int(m), k, seed + int(m))
+        subsets[int(m)] = pool_idx[sub]
+    used = np.unique(np.concatenate([test_idx] + list(subsets.values())))
+    x = ds.x
+    torch.manual_seed(seed + 12345)
+    random_d = build_discriminator(ck.config).eval()
+    extractors = [("discriminator", lambda v: features(ck.discriminator, v)),
+                  ("raw pixels", lambda v: torch.as_tensor(v).flatten(1).float()),
+                  ("random D", lambda v: features(random_d, v))]
+    rows = []
+    for name, fn in extractors:
+        feats = fn(x[used])                                  # only the images we use
+        pos = {int(i): j for j, i in enumerate(used)}
+        f_test = feats[[pos[int(i)] for i in test_idx]]
+        row = {"features": name, "dim": int(feats.shape[1]), "accuracy": {}, "l2": {}}
+        for m, idx in subsets.items():
+            res = fit_linear(feats[[pos[int(i)] for i in idx]], torch.as_tensor(y_all[idx]),
+                             f_test, torch.as_tensor(y_all[test_idx]), k, l2_grid, seed)
+            row["accuracy"][str(m)], row["l2"][str(m)] = res["accuracy"], res["l2"]
+        rows.append(row)
+    return {"checkpoint": str(ck.path), "dataset": ds.name, "kind": ck.config.kind,
+            "n_test": int(n_test), "labels": [int(m) for m in labels], "rows": rows,
+            "seconds": round(time.monotonic() - t0, 1)}
+
+
+def feature_pca(checkpoint_or_d, x, labels=None, n: int = 1000, seed: int = 0) -> dict:
+    """2-D PCA of D's pooled features for up to n images -> {"coords": (n, 2) float32 numpy,
+    "labels": (n,) ints or None, "explained": fraction of variance of the two components}."""
+    D = checkpoint_or_d
+    if not hasattr(D, "features"):
+        D = load_d_checkpoint(checkpoint_or_d).discriminator
+    x = torch.as_tensor(x, dtype=torch.float32)
+    idx = np.sort(np.random.default_rng(seed).permutation(len(x))[:n])
+    f = features(D, x[idx])
+    f = (f - f.mean(0)) / f.std(0, unbiased=False).clamp_min(1e-6)
+    u, s, v = torch.linalg.svd(f, full_matrices=False)
+    coords = (f @ v[:2].T).numpy().astype(np.float32)
+    var = s ** 2
+    lab = None
+    if labels is not None:
+        lab = np.asarray(torch.as_tensor(labels).numpy())[idx]
+    return {"coords": coords, "labels": lab, "explained": float(var[:2].sum() / var.sum().clamp_min(1e-12))}
+
+
+# ---------------------------------------------------------------- CLI
+
+def probe_parser():
+    import argparse
+    p = argparse.ArgumentParser(prog="gan-explorer probe",
+                                description="Linear classifier on D's features vs raw pixels and a random D.")
+    p.add_argument("checkpoint", help="a training checkpoint or run folder (must hold the discriminator)")
+    p.add_argument("--data", help="data set name or path (default: the one it was trained on)")
+    p.add_argument("--labels", default="100,1000", help="label budgets, comma-separated (default 100,1000)")
+    p.add_argument("--n-test", type=int, default=2000, help="held-out test images (default 2000)")
+    p.add_argument("--n-data", type=int, help="load only N images of the data set")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--json", action="store_true", help="print one JSON object")
+    return p
+
+
+def cmd_probe(argv: list[str]) -> int:
+    import json
+    args = probe_parser().parse_args(argv)
+    try:
+        budgets = [int(v) for v in args.labels.split(",") if v.strip()]
+    except ValueError:
+        raise GanExplorerError(f"--labels {args.labels!r}: expected comma-separated counts, e.g. 100,1000") from None
+    if not budgets or min(budgets) <= 0:
+        raise GanExplorerError(f"--labels {args.labels!r}: expected positive counts, e.g. 100,1000")
+    if args.n_test <= 0:
+        raise GanExplorerError(f"--n-test {args.n_test}: expected a positive number")
+    res = run_probe(args.checkpoint, args.data, budgets, args.n_test, args.n_data, args.seed)
+    if args.json:
+        print(json.dumps(res))
+        return 0
+    print(f"{res['kind']} discriminator features on {res['dataset']} (test {res['n_test']} images)")
+    print(f"{'features':16s} {'dim':>6s} " + " ".join(f"{str(m) + ' labels':>11s}" for m in res["labels"]))
+    for r in res["rows"]:
+        print(f"{r['features']:16s} {r['dim']:6d} "
+              + " ".join(f"{r['accuracy'][str(m)]:11.4f}" for m in res["labels"]))
+    return 0
