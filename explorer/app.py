@@ -43,6 +43,8 @@ def run_app(path: str | None = None) -> int:
     from .main_window import MainWindow
     from .model_list import default_bundled_dir
 
+    import signal
+    signal.signal(signal.SIGINT, signal.SIG_DFL)   # Ctrl+C in the terminal quits (Qt's loop hides it from Python)
     window = MainWindow()
     start = initial_model(path, window.settings, default_bundled_dir())
     window.show()

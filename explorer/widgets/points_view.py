@@ -48,6 +48,7 @@ class PointsView(QWidget):
                                        pen=pg.mkPen(color, width=1.5), name=name or None)
             self.plot.addItem(item)
             self._items.append(item)
+        self.plot.setAspectLocked(dims >= 2)      # a ring should look round
         self.plot.setLabel("bottom", "x")
         self.plot.setLabel("left", "y" if dims >= 2 else "count")
 

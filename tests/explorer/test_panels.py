@@ -165,3 +165,12 @@ def test_discriminator_scores_show_under_each_sample(window, checkpoints):
     p.scores.setChecked(True)
     assert len(p.grid.captions) == 64 and all(0 <= float(c) <= 1 for c in p.grid.captions)
     assert "D score" in p.inspector.text.text()
+
+
+def test_copy_puts_the_image_on_the_clipboard(window, checkpoints):
+    from PySide6.QtGui import QGuiApplication
+    window.open_model(checkpoints["dcgan"])
+    p = window.panels["sampling"]
+    p.copy_grid_button.click()
+    img = QGuiApplication.clipboard().image()
+    assert (img.width(), img.height()) == (p.grid.array().shape[1], p.grid.array().shape[0])

@@ -121,3 +121,18 @@ def test_a_render_error_comes_back_as_a_signal(qtbot, threaded):
     with qtbot.waitSignal(r.render_failed, timeout=10000) as failed:
         r.submit(bad)
     assert failed.args[0] == "test.grid" and "Rendering failed" in failed.args[1]
+
+
+def test_display_twin_matches_the_image():
+    """The RGB32 bytes the views draw are the same pixels as the saved image."""
+    from PySide6.QtGui import QImage
+
+    from explorer.engine import display_rgb32
+    rgb = np.random.default_rng(0).integers(0, 256, (5, 7, 3), dtype=np.uint8)
+    d = display_rgb32(rgb)
+    img = QImage(d.data, 7, 5, d.strides[0], QImage.Format.Format_RGB32)
+    c = img.pixelColor(3, 2)
+    assert (c.red(), c.green(), c.blue()) == tuple(rgb[2, 3])
+    gray = rgb[..., :1].copy()
+    c = QImage(display_rgb32(gray).data, 7, 5, 28, QImage.Format.Format_RGB32).pixelColor(6, 4)
+    assert (c.red(), c.green(), c.blue()) == (gray[4, 6, 0],) * 3

@@ -142,3 +142,17 @@ def test_dragging_a_slider_shows_the_final_value_and_skips_stale_work(qtbot, set
     assert p.grid.array() is p.result.grids[0]
     assert w.renderer.stats["dropped_before_run"] + w.renderer.stats["dropped_on_arrival"] > 0
     w.close()
+
+
+def test_keyboard_n_draws_a_new_seed(window, checkpoints, qtbot):
+    window.open_model(checkpoints["dcgan"])
+    window.activateWindow()
+    qtbot.waitUntil(window.isActiveWindow, timeout=2000)
+    panel = window.panels["sampling"]
+    panel.grid.setFocus()
+    seed = panel.seed.value()
+    qtbot.keyClick(panel.grid, Qt.Key.Key_N)
+    assert panel.seed.value() != seed
+    seed = panel.seed.value()
+    qtbot.keyClick(panel.grid, Qt.Key.Key_R, Qt.KeyboardModifier.ControlModifier)
+    assert panel.seed.value() != seed
