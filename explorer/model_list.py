@@ -8,7 +8,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QEvent, QSize, Qt, Signal
 from PySide6.QtGui import QFont, QPalette
 from PySide6.QtWidgets import QLabel, QPushButton, QTreeWidget, QTreeWidgetItem, QVBoxLayout, QWidget
 
@@ -64,6 +64,7 @@ class ModelList(QWidget):
         lay.setContentsMargins(4, 4, 4, 4)
         lay.addWidget(self.tree, 1)
         lay.addWidget(self.refresh_button)
+        self.tree.viewport().installEventFilter(self)   # re-fit wrapped rows when the width changes
         self.tree.itemClicked.connect(self._on_tree_item_clicked)
         self.tree.itemActivated.connect(self._on_tree_item_clicked)
         self.refresh_button.clicked.connect(self.refresh)
@@ -81,6 +82,23 @@ class ModelList(QWidget):
         self._group(f"Runs in {self.runs_dir}", [(p.name, p) for p in runs],
                     "No runs yet. Runs written by gan-explorer train appear here.")
         self.tree.expandAll()
+        self._fit_rows()
+
+    def eventFilter(self, obj, event) -> bool:
+        if obj is self.tree.viewport() and event.type() == QEvent.Type.Resize:
+            self._fit_rows()
+        return False
+
+    def _fit_rows(self) -> None:
+        """Item widgets wrap their text: size each row to the height it needs at this width."""
+        width = self.tree.viewport().width() - self.tree.indentation()   # entries sit one level deep
+        for g in range(self.tree.topLevelItemCount()):
+            group = self.tree.topLevelItem(g)
+            for i in range(group.childCount()):
+                item = group.child(i)
+                w = self.tree.itemWidget(item, 0)
+                if w is not None:
+                    item.setSizeHint(0, QSize(width, w.heightForWidth(width)))
 
     def set_current(self, path: str | None) -> None:
         """Show which entry is loaded (bold)."""

@@ -43,7 +43,7 @@ class SamplingPanel(Panel):
         self.label = QComboBox()
         self.label.setToolTip("Class of every sample (CGAN)")
         self.label.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
-        self.label.setMinimumContentsLength(10)
+        self.label.setMinimumContentsLength(8)
         self.scores = QCheckBox("D score")
         self.scores.setToolTip("Show the discriminator's P(real) on each sample")
 

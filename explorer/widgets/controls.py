@@ -20,7 +20,7 @@ class FloatSlider(QWidget):
         self.lo, self.step, self.decimals = lo, step, decimals
         self.slider = QSlider(Qt.Orientation.Horizontal)
         self.slider.setRange(0, round((hi - lo) / step))
-        self.slider.setMinimumWidth(120)
+        self.slider.setMinimumWidth(80)
         self.label = QLabel()
         # Fixed size: a label whose size can change asks the whole window to re-layout on every
         # setText, which repaints every image view (measured: 2 extra full repaints per change).

@@ -33,7 +33,7 @@ class PointsView(QWidget):
         base = self.palette().color(QPalette.ColorRole.Highlight)
         groups = list(class_names) or [""]
         if self._legend is None and len(groups) > 1:
-            self._legend = self.plot.addLegend(offset=(8, 8))   # items with a name join it
+            self._legend = self.plot.addLegend(offset=(8, 8), labelTextColor=self.palette().color(QPalette.ColorRole.Text))
         if self._legend is not None:
             self._legend.clear()
             self._legend.setVisible(len(groups) > 1)
