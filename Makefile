@@ -27,5 +27,9 @@ bench: $(STAMP)
 	$(BIN)/python bench/forward_latency.py
 	$(BIN)/python bench/digits_rate.py
 
+# Retrain the five bundled models from resources/recipes and export them to resources/models.
+models: $(STAMP)
+	$(BIN)/python bench/make_models.py
+
 clean:
 	rm -rf $(VENV) .pytest_cache build dist *.egg-info

@@ -60,6 +60,7 @@ def export_bundled(run_dir_or_ckpt, out_path, name: str, description: str, evalu
         vr = tuple(shipped.value_range) if shipped.value_range else (-1.0, 1.0)
         meta["metrics"] = _evaluate(shipped.generator, ds, seed=seed, value_range=vr)
         save_checkpoint(out, ck.config, ck.generator, discriminator=None, meta=meta, half=True)
+    out.chmod(0o644)                               # shipped with the app: readable by everyone
     size = out.stat().st_size
     if size > MAX_BYTES:
         raise ValueError(f"{out}: {size} bytes, over the {MAX_BYTES}-byte limit for a bundled model")

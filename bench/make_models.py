@@ -1,0 +1,89 @@
+"""Retrain every bundled model from its recipe and export it to resources/models/.
+
+    .venv/bin/python bench/make_models.py            # all five (what `make models` runs)
+    .venv/bin/python bench/make_models.py gan-ring8  # just one
+    .venv/bin/python bench/make_models.py --runs /tmp/runs --export-only   # re-export finished runs
+
+Each model: `python -m train --recipe resources/recipes/<name>.toml --out <runs>/<name>`
+(the same one command a user runs), then train.export.export_bundled(...) writes
+resources/models/<name>.safetensors (generator only, fp16, metrics in the metadata).
+Wall time and the load average are printed per model and appended to <runs>/times.jsonl.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+# name -> (description, threads: 1 for the tiny MLPs, 2 for the conv nets)
+MODELS = {
+    "gan-ring8": ("The original GAN (MLP G, maxout D) with PacGAN packing on ring8: 8 Gaussians "
+                  "on the unit circle, std 0.01", 1),
+    "gan-grid25": ("The original GAN with PacGAN packing on grid25: 25 Gaussians at (i, j), "
+                   "i, j in {-4,-2,0,2,4}, std 0.05", 1),
+    "dcgan-digits": ("DCGAN (Radford et al.) on the embedded handwritten-style digits, 28x28", 2),
+    "cgan-digits": ("CGAN (Mirza & Osindero) on the embedded digits: ask for a digit 0-9", 2),
+    "infogan-digits": ("InfoGAN (Chen et al.) on the embedded digits: one 10-way categorical code "
+                       "and two continuous codes (slant, width), learned without labels", 2),
+}
+
+
+def train_one(name: str, runs: Path, threads: int | None = None) -> dict:
+    recipe = ROOT / "resources" / "recipes" / f"{name}.toml"
+    out = runs / name
+    if out.exists():
+        shutil.rmtree(out)
+    cmd = [sys.executable, "-m", "train", "--recipe", str(recipe), "--out", str(out), "--quiet",
+           "--num-threads", str(threads or MODELS[name][1])]
+    load0 = os.getloadavg()
+    t0 = time.monotonic()
+    subprocess.run(cmd, cwd=ROOT, check=True)
+    wall = time.monotonic() - t0
+    rec = {"name": name, "seconds": round(wall, 1), "load_before": [round(v, 2) for v in load0],
+           "load_after": [round(v, 2) for v in os.getloadavg()], "command": " ".join(cmd[1:])}
+    with open(runs / "times.jsonl", "a") as f:
+        f.write(json.dumps(rec) + "\n")
+    return rec
+
+
+def export_one(name: str, runs: Path, models: Path, timing: dict | None = None) -> dict:
+    from train.export import export_bundled
+    extra = {"training_seconds": timing["seconds"], "training_load": timing["load_before"]} if timing else {}
+    return export_bundled(runs / name, models / f"{name}.safetensors", name=name,
+                          description=MODELS[name][0], recipe=f"resources/recipes/{name}.toml",
+                          extra_meta=extra)
+
+
+def main(argv=None) -> int:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("names", nargs="*", help=f"models to make (default all: {', '.join(MODELS)})")
+    p.add_argument("--runs", default=str(ROOT / "runs" / "bundled"), help="where the training runs go")
+    p.add_argument("--models", default=str(ROOT / "resources" / "models"), help="where the exports go")
+    p.add_argument("--export-only", action="store_true", help="export existing runs, do not train")
+    args = p.parse_args(argv)
+    names = args.names or list(MODELS)
+    for n in names:
+        if n not in MODELS:
+            p.error(f"unknown model {n!r}; one of {', '.join(MODELS)}")
+    runs, models = Path(args.runs), Path(args.models)
+    runs.mkdir(parents=True, exist_ok=True)
+    for n in names:
+        timing = None
+        if not args.export_only:
+            timing = train_one(n, runs)
+            print(f"{n}: trained in {timing['seconds']:.0f} s (load {timing['load_before']})", flush=True)
+        meta = export_one(n, runs, models, timing)
+        print(f"{n}: {json.dumps(meta['metrics'])}", flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

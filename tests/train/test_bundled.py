@@ -1,0 +1,110 @@
+"""Every bundled model (resources/models/*.safetensors) opens offline through the one loader,
+says what it is, carries its metrics, is small, and draws finite samples in range."""
+from pathlib import Path
+
+import pytest
+import torch
+
+from gan_models.checkpoint import load_checkpoint, read_header
+from gan_models.latent import sample_z
+from gan_models.sample import render
+
+ROOT = Path(__file__).resolve().parents[2]
+MODELS = ROOT / "resources" / "models"
+EXPECTED = {"gan-ring8": "gan", "gan-grid25": "gan", "dcgan-digits": "dcgan",
+            "cgan-digits": "cgan", "infogan-digits": "infogan"}
+MAX_BYTES = 4 * 1024 * 1024
+
+
+def _path(name):
+    p = MODELS / f"{name}.safetensors"
+    if not p.exists():
+        pytest.skip(f"{p} not built yet (make models)")
+    return p
+
+
+def test_all_five_are_bundled():
+    missing = [n for n in EXPECTED if not (MODELS / f"{n}.safetensors").exists()]
+    assert not missing, f"missing bundled models: {missing} (make models)"
+
+
+@pytest.mark.parametrize("name,kind", sorted(EXPECTED.items()))
+def test_bundled_model_metadata_and_samples(name, kind):
+    torch.set_num_threads(1)
+    p = _path(name)
+    assert p.stat().st_size <= MAX_BYTES
+    ck = load_checkpoint(p)
+    assert ck.discriminator is None and ck.training_state is None       # generator only
+    assert ck.config.kind == kind == ck.meta["kind"]
+    meta = ck.meta
+    assert meta["name"] == name and meta["description"] and meta["recipe"].endswith(f"{name}.toml")
+    assert (ROOT / meta["recipe"]).is_file()
+    m = meta["metrics"]
+    assert m and all(isinstance(v, float) for v in m.values())
+    cfg, hdr_meta = read_header(p)                                       # fast path agrees
+    assert cfg.kind == kind and hdr_meta["metrics"] == m
+    if ck.config.is_image:
+        assert {"fid", "probe_accuracy"} <= set(m)
+    else:
+        assert {"modes", "modes_total", "hq_fraction", "kl"} <= set(m)
+        assert m["modes_total"] == (8.0 if name == "gan-ring8" else 25.0)
+    if kind == "cgan":
+        assert ck.class_names == [str(i) for i in range(10)] and ck.config.num_classes == 10
+        assert "label_accuracy" in m
+    if kind == "infogan":
+        layout = ck.generator.code_layout
+        assert tuple(layout.categorical) == (10,) and layout.continuous == 2
+        assert {"code_accuracy", "slant_corr", "width_corr"} <= set(m)
+    g = ck.generator
+    z = sample_z(16, g.z_dim, 0, g.z_dist)
+    label = torch.arange(16) % 10 if g.num_classes else None
+    codes = g.code_layout.encode(*g.code_layout.sample(16, torch.Generator().manual_seed(0)), 16) \
+        if g.code_layout else None
+    x = render(g, z, label, codes)
+    assert x.shape == (16, *g.output_shape) and torch.isfinite(x).all()
+    if ck.config.is_image:
+        lo, hi = ck.value_range
+        assert x.min() >= lo - 1e-3 and x.max() <= hi + 1e-3
+    else:
+        assert x.abs().max() < 20          # points near the toy's support (ring radius 1, grid +-4)
+
+
+def test_quality_bench_on_user_idx_data(tmp_path, monkeypatch):
+    """bench/quality.py --data PATH: short models on a tiny IDX folder -> the image table."""
+    import importlib.util
+    import sys
+
+    import numpy as np
+    monkeypatch.setenv("GAN_EXPLORER_CACHE", str(tmp_path / "cache"))
+    rng = np.random.default_rng(0)
+    n = 200
+    labels = np.arange(n) % 10
+    imgs = np.zeros((n, 28, 28), np.uint8)
+    for i, c in enumerate(labels):                       # one bar per class: learnable, tiny
+        imgs[i, 4:24, 2 + 2 * c: 4 + 2 * c] = 255
+        imgs[i] = np.clip(imgs[i] + rng.integers(0, 30, (28, 28)), 0, 255)
+    data = tmp_path / "mnist"
+    data.mkdir()
+
+    def idx(arr):
+        arr = np.asarray(arr, np.uint8)
+        head = (0x0800 | arr.ndim).to_bytes(4, "big") + b"".join(int(s).to_bytes(4, "big") for s in arr.shape)
+        return head + arr.tobytes()
+    (data / "train-images-idx3-ubyte").write_bytes(idx(imgs))
+    (data / "train-labels-idx1-ubyte").write_bytes(idx(labels))
+    spec = importlib.util.spec_from_file_location("bench_quality", ROOT / "bench" / "quality.py")
+    mod = importlib.util.module_from_spec(spec)
+    sys.modules["bench_quality"] = mod
+    spec.loader.exec_module(mod)
+    out = tmp_path / "bench.md"
+    raw = tmp_path / "bench.json"
+    assert mod.main(["--data", str(data), "--digit-steps", "2", "--digit-width", "8", "--threads", "1",
+                     "--quick", "--probe-steps", "10",
+                     "--out", str(out), "--json", str(raw)]) == 0
+    text = out.read_text()
+    assert "CGAN label accuracy" in text and "InfoGAN categorical code accuracy" in text and "probe FID" in text
+    import json
+    res = json.loads(raw.read_text())
+    assert set(res["images"]) == {"dcgan-data", "cgan-data", "infogan-data"}
+    assert 0 <= res["images"]["cgan-data"]["label_accuracy"] <= 1
+    assert "toys" not in res
