@@ -248,6 +248,24 @@ def render_markdown(res: dict) -> str:
         L += ["", "Paper (Radford et al. 2015), for context only (different data): CIFAR-10 82.8% "
               "with DCGAN D features + L2-SVM (28,672 features) vs 80.6% for K-means; SVHN with "
               "1,000 labels 22.48% test error.", ""]
+    bm = res.get("bundled") or {}
+    if bm:
+        L += ["## The bundled models", "",
+              "`make models` (bench/make_models.py) retrains each from its recipe with one command, "
+              "`python -m train --recipe resources/recipes/<name>.toml`, and exports the generator "
+              "(fp16) with these metrics (`train.metrics.evaluate`, seed 0) in its metadata. Training "
+              "time is wall-clock on this project's shared 2-core CPU, with the 1-minute load average "
+              "when training started (other jobs were running: on an idle machine it is shorter).", "",
+              "| model | file | steps | train time | load | metrics |", "|---|---|---|---|---|---|"]
+        for name, m in bm.items():
+            metrics = ", ".join(f"{k} {v:.3f}" if isinstance(v, float) else f"{k} {v}"
+                                for k, v in m["metrics"].items())
+            t = m.get("training_seconds")
+            load = m.get("training_load")
+            L.append(f"| {name} | {m['size'] / 1e6:.2f} MB | {m.get('step', '?')} | "
+                     f"{'' if t is None else f'{t / 60:.1f} min'} | "
+                     f"{'' if not load else f'{load[0]:.1f}'} | {metrics} |")
+        L.append("")
     for note in res.get("notes", []):
         L.append(note)
     return "\n".join(L).rstrip() + "\n"
@@ -274,6 +292,7 @@ def main(argv=None) -> int:
     p.add_argument("--probe-checkpoint", help="a training checkpoint (with D) for the feature-probe rows")
     p.add_argument("--probe-labels", default="100,1000")
     p.add_argument("--skip-toys", action="store_true")
+    p.add_argument("--toys-from", help="reuse the toy rows of an earlier --json file (and its command)")
     p.add_argument("--skip-images", action="store_true")
     p.add_argument("--out", default=str(ROOT / "docs" / "benchmarks.md"))
     p.add_argument("--json", help="also write the raw results here")
@@ -288,7 +307,13 @@ def main(argv=None) -> int:
            "command": "python bench/quality.py " + " ".join(sys.argv[1:] if argv is None else argv),
            "notes": a.note}
     t0 = time.monotonic()
-    if not a.skip_toys and not a.data:
+    if a.toys_from:
+        old = json.loads(Path(a.toys_from).read_text())
+        res["toys"] = old["toys"]
+        res["notes"] = list(res["notes"]) + [
+            f"Toy rows measured earlier by `{old['command']}` ({old['date']}; {old['machine']}; "
+            f"{old.get('seconds', 0):.0f} s)."]
+    elif not a.skip_toys and not a.data:
         print("toys:", flush=True)
         res["toys"] = toy_rows(a.seeds, a.steps, a.threads)
     if not a.skip_images:
@@ -301,6 +326,17 @@ def main(argv=None) -> int:
         else:
             res["images"] = bundled_image_rows()
             res["image_source"] = "bundled"
+    if not a.data:
+        from gan_models.checkpoint import read_header
+        res["bundled"] = {}
+        for name in ("gan-ring8", "gan-grid25", "dcgan-digits", "cgan-digits", "infogan-digits"):
+            p_ = MODELS / f"{name}.safetensors"
+            if p_.exists():
+                _, meta = read_header(p_)
+                res["bundled"][name] = {"size": p_.stat().st_size, "metrics": meta.get("metrics", {}),
+                                        "step": meta.get("step"),
+                                        "training_seconds": meta.get("training_seconds"),
+                                        "training_load": meta.get("training_load")}
     if a.probe_checkpoint:
         from train.feature_probe import run_probe
         print("feature probe:", flush=True)
