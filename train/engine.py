@@ -75,7 +75,7 @@ class Trainer:
         steps_per_epoch = max(1, self.data.steps_per_epoch // tcfg.d_steps) if self.data.finite else 0
         self.total_steps = tcfg.steps or int(math.ceil(tcfg.epochs * max(steps_per_epoch, 1)))
         self.steps_per_epoch = steps_per_epoch
-        amp = tcfg.amp == "bf16" and device.type in ("cuda", "cpu")
+        amp = tcfg.amp == "bf16" and device.type == "cuda"
         self._autocast = (lambda: torch.autocast(device.type, dtype=torch.bfloat16)) if amp else nullcontext
 
     # ------------------------------------------------------------------ latent inputs
