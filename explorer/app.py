@@ -1,10 +1,17 @@
-"""Application set-up and the entry point of `gan-explorer [PATH]`."""
+"""Application set-up and the entry point of `gan-explorer [PATH]`.
+
+`GAN_EXPLORER_EXIT_AFTER_FIRST_IMAGE=1` makes the app print the time from process start to
+the first sample grid painted on screen, and quit (bench/cold_start.py uses it).
+"""
 from __future__ import annotations
 
 import os
 import sys
+import time
 
 ORG, APP = "GAN Explorer", "GAN Explorer"
+EXIT_AFTER_FIRST_IMAGE = "GAN_EXPLORER_EXIT_AFTER_FIRST_IMAGE"
+_T_IMPORT = time.monotonic()        # fallback start time where /proc is missing
 
 
 def make_application(argv: list[str] | None = None):
@@ -21,6 +28,10 @@ def make_application(argv: list[str] | None = None):
         app.setOrganizationName(ORG)
         app.setApplicationName(APP)
         app.setApplicationDisplayName(APP)
+        from .frozen import icon_path
+        if icon_path().is_file():
+            from PySide6.QtGui import QIcon
+            app.setWindowIcon(QIcon(str(icon_path())))
     pg.setConfigOptions(imageAxisOrder="row-major", antialias=True)
     return app
 
@@ -47,7 +58,47 @@ def run_app(path: str | None = None) -> int:
     signal.signal(signal.SIGINT, signal.SIG_DFL)   # Ctrl+C in the terminal quits (Qt's loop hides it from Python)
     window = MainWindow()
     start = initial_model(path, window.settings, default_bundled_dir())
+    if os.environ.get(EXIT_AFTER_FIRST_IMAGE):
+        _exit_after_first_image(app, window)
     window.show()
     if start:
         window.open_model(start)
     return app.exec()
+
+
+def seconds_since_process_start() -> float:
+    """Wall time since this process was created (Linux /proc; else since this module loaded)."""
+    try:
+        with open("/proc/self/stat") as f:
+            start_ticks = int(f.read().rsplit(")", 1)[1].split()[19])   # field 22: starttime
+        with open("/proc/uptime") as f:
+            uptime = float(f.read().split()[0])
+        return uptime - start_ticks / os.sysconf("SC_CLK_TCK")
+    except (OSError, ValueError, IndexError):
+        return time.monotonic() - _T_IMPORT
+
+
+def _exit_after_first_image(app, window) -> None:
+    """Print `first image: X.XX s` once the first render is painted, then quit."""
+    from PySide6.QtCore import QTimer
+    done = []
+
+    def report(what: str) -> None:
+        if not done:
+            done.append(what)
+            print(f"first image: {seconds_since_process_start():.2f} s ({what})", flush=True)
+            QTimer.singleShot(0, window.close)
+            QTimer.singleShot(0, app.quit)
+
+    def on_result(result) -> None:     # points (pyqtgraph) views: force the paint, then report
+        if getattr(result, "points", None) is not None:
+            window.repaint()
+            report("points")
+
+    for panel in window.panels.values():
+        grid = getattr(panel, "grid", None)
+        if grid is not None and hasattr(grid, "painted"):
+            grid.painted.connect(lambda _frame: report("image grid"))
+    window.renderer.result_ready.connect(on_result)
+    window.renderer.model_failed.connect(lambda _p, m: (print(f"first image: failed: {m}", flush=True),
+                                                        app.exit(2)))

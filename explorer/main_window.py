@@ -20,9 +20,10 @@ from .panels.interpolation import InterpolationPanel
 from .panels.sampling import SamplingPanel
 from .render import Renderer
 from .settings import AppSettings
+from .version import version
 
 PANELS = (SamplingPanel, ArithmeticPanel, InterpolationPanel, ConditionalPanel, CodesPanel)
-APP_TITLE = "GAN Explorer"
+APP_TITLE = f"GAN Explorer {version()}"
 
 
 class MainWindow(QMainWindow):
@@ -94,6 +95,10 @@ class MainWindow(QMainWindow):
         self.new_seed_action.setShortcuts([QKeySequence("N"), QKeySequence("Ctrl+R")])
         view_menu.addAction(self.new_seed_action)
         self._rebuild_recent_menu()
+        help_menu = self.menuBar().addMenu("&Help")
+        self.about_action = QAction("&About GAN Explorer", self)
+        self.about_action.setMenuRole(QAction.MenuRole.AboutRole)
+        help_menu.addAction(self.about_action)
 
     def _connect(self) -> None:
         r = self.renderer
@@ -104,6 +109,7 @@ class MainWindow(QMainWindow):
         self.export_action.triggered.connect(self._on_export_triggered)
         self.quit_action.triggered.connect(self.close)
         self.new_seed_action.triggered.connect(self._on_new_seed_triggered)
+        self.about_action.triggered.connect(self._on_about_triggered)
         self.model_list.model_activated.connect(self._on_model_list_activated)
         for p in self.panels.values():
             p.status_message.connect(lambda m: self.statusBar().showMessage(m, 5000))
@@ -192,6 +198,11 @@ class MainWindow(QMainWindow):
     def _on_new_seed_triggered(self) -> None:
         if self.tabs.currentWidget().available:
             self.current_panel().new_seed()
+
+    def _on_about_triggered(self) -> None:
+        from .about import AboutDialog
+        self.about_dialog = AboutDialog(self.renderer.engine.device_name, self)
+        self.about_dialog.open()
 
     def _on_model_list_activated(self, path: str) -> None:
         if path != self.model_path:

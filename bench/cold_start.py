@@ -1,0 +1,96 @@
+"""Cold start: process start to the first sample grid painted, median of N launches.
+
+    python bench/cold_start.py [--runs 5] [--model CKPT]            # from source (.venv)
+    python bench/cold_start.py --exe dist/GANExplorer/GANExplorer    # the bundle
+    python bench/cold_start.py --src /tmp/before                     # another checkout, same venv
+
+Each launch runs the app offscreen with GAN_EXPLORER_EXIT_AFTER_FIRST_IMAGE=1: it prints
+`first image: X s` (from its own process start, via /proc) when the first grid is painted,
+and quits. A throwaway config folder keeps launches independent of your settings. "Warm
+disk": one untimed launch first. Without --model, a DCGAN digits-sized generator with random
+weights is written to a temp folder (an image model: the cold path includes the image grid).
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def demo_checkpoint(folder: Path) -> Path:
+    sys.path.insert(0, str(ROOT))
+    import torch
+
+    from gan_models import default_config
+    from gan_models.checkpoint import save_checkpoint
+    from gan_models.registry import build_discriminator, build_generator
+    cfg = default_config("dcgan", (1, 28, 28))
+    torch.manual_seed(0)
+    return save_checkpoint(folder / "dcgan-demo.safetensors", cfg, build_generator(cfg).eval(),
+                           build_discriminator(cfg).eval(), meta={"dataset": "digits", "step": 0})
+
+
+def command(args, model: Path) -> list[str]:
+    if args.exe:
+        return [args.exe, str(model)]
+    if args.src:
+        code = (f"import sys; sys.path.insert(0, {str(Path(args.src).resolve())!r}); "
+                "from explorer.cli import main; sys.exit(main())")
+        return [sys.executable, "-c", code, str(model)]
+    return [sys.executable, "-c", "import sys; from explorer.cli import main; sys.exit(main())", str(model)]
+
+
+def launch(cmd: list[str], env: dict, timeout: float) -> tuple[float, float | None, str]:
+    """(wall seconds seen from here, seconds reported by the app, its output)."""
+    t0 = time.perf_counter()
+    p = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=timeout,
+                       cwd=tempfile.gettempdir())
+    wall = time.perf_counter() - t0
+    out = p.stdout + p.stderr
+    m = re.search(r"first image: ([0-9.]+) s", out)
+    return wall, (float(m.group(1)) if m and p.returncode == 0 else None), out
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--runs", type=int, default=5)
+    ap.add_argument("--model", help="checkpoint to open (default: a random-weight DCGAN digits model)")
+    ap.add_argument("--exe", help="a built GANExplorer executable instead of this source tree")
+    ap.add_argument("--src", help="another source checkout to run (e.g. a git worktree of an older commit)")
+    ap.add_argument("--timeout", type=float, default=120)
+    args = ap.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        model = Path(args.model) if args.model else demo_checkpoint(Path(tmp))
+        env = dict(os.environ, QT_QPA_PLATFORM="offscreen", GAN_EXPLORER_EXIT_AFTER_FIRST_IMAGE="1",
+                   XDG_CONFIG_HOME=str(Path(tmp) / "config"), PYTHONDONTWRITEBYTECODE="1")
+        if not args.exe:
+            env["PYTHONPATH"] = str(ROOT) + os.pathsep + env.get("PYTHONPATH", "")
+        cmd = command(args, model)
+        walls, firsts = [], []
+        for i in range(args.runs + 1):
+            wall, first, out = launch(cmd, env, args.timeout)
+            if first is None:
+                print(f"launch failed:\n{out[-2000:]}", file=sys.stderr)
+                return 1
+            if i == 0:
+                continue                         # warm the disk cache
+            walls.append(wall)
+            firsts.append(first)
+            print(f"run {i}: first image {first:.2f} s (process exit {wall:.2f} s)", flush=True)
+    what = args.exe or args.src or "source tree"
+    print(f"cold start to first image ({what}, {model.name}): median {statistics.median(firsts):.2f} s "
+          f"over {args.runs} runs (min {min(firsts):.2f}, max {max(firsts):.2f}); "
+          f"launch to exit median {statistics.median(walls):.2f} s")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
