@@ -1,0 +1,1 @@
+"""The live training monitor: growing metric buffers, pyqtgraph curves, sample scrubber, watchdog."""

@@ -1,0 +1,119 @@
+"""MetricPlots: the monitor's pyqtgraph curves, created once and refreshed with `setData`.
+
+One GraphicsLayoutWidget holds five plots: D(x) / D(G(z)) before and after the D step with
+the D* = 1/2 line; D and G losses with the log 4 line; InfoGAN's information loss with its
+bound H(c) = ln 10; G's gradient norm; images/s. Each curve is fed *views* of a growing
+`SeriesBuffer`, with peak downsampling and clip-to-view so 10^6 logged steps still redraw
+quickly. A second, dashed set of curves overlays another run for comparison.
+"""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import Qt
+
+from .buffers import SeriesBuffer, ema
+
+LOG4 = math.log(4)        # D's loss at the equilibrium D = 1/2: -2 log(1/2)
+LN10 = math.log(10)       # H(c) of a uniform 10-way code: the information loss's lower bound
+
+# plot name -> (title, [(metric, legend name, colour)], reference line (y, label) or None)
+PLOTS = {
+    "d": ("D(x) and D(G(z))", [("d_real", "D(x)", "#1f77b4"),
+                                ("d_fake", "D(G(z)) before D step", "#d62728"),
+                                ("d_fake_after", "D(G(z)) after D step", "#ff7f0e")], (0.5, "D* = 1/2")),
+    "loss": ("Losses", [("loss_d", "D loss", "#9467bd"), ("loss_g", "G loss", "#2ca02c")], (LOG4, "log 4")),
+    "info": ("InfoGAN information loss", [("loss_info", "L_I", "#8c564b")], (LN10, "H(c) = ln 10")),
+    "grad": ("G gradient norm", [("grad_norm_g", "|grad G|", "#17becf")], None),
+    "ips": ("images/s", [("images_per_s", "images/s", "#7f7f7f")], None),
+}
+LAYOUT = {"d": (0, 0, 1, 2), "loss": (1, 0, 1, 1), "info": (1, 1, 1, 1), "grad": (2, 0, 1, 1), "ips": (2, 1, 1, 1)}
+
+
+class _Smoother:
+    """EMA of one buffer column, extended incrementally as rows arrive."""
+
+    def __init__(self):
+        self.out = np.zeros(0, np.float32)
+        self.n = 0
+        self.key = None
+
+    def get(self, buf: SeriesBuffer, col: str, alpha: float) -> np.ndarray:
+        key = (alpha, buf.decimations, id(buf.cols[col]))
+        if key != self.key or buf.n < self.n:
+            self.key, self.n = key, 0
+            self.out = np.zeros(len(buf.cols[col]), np.float32)
+        if buf.n > self.n:
+            start = float(self.out[self.n - 1]) if self.n else None
+            self.out[self.n:buf.n] = ema(buf.cols[col][self.n:buf.n], alpha, start)
+            self.n = buf.n
+        return self.out[:buf.n]
+
+
+class MetricPlots(pg.GraphicsLayoutWidget):
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.setBackground(None)
+        self.plots: dict[str, pg.PlotItem] = {}
+        self.curves: dict[str, pg.PlotDataItem] = {}         # metric -> curve of the followed run
+        self.compare_curves: dict[str, pg.PlotDataItem] = {}  # metric -> dashed curve of the other run
+        self.ref_lines: dict[str, pg.InfiniteLine] = {}
+        self._smooth: dict[tuple, _Smoother] = {}
+        self._drawn: dict[str, tuple] = {}
+        for name, (title, series, ref) in PLOTS.items():
+            row, col, rs, cs = LAYOUT[name]
+            p = self.addPlot(row=row, col=col, rowspan=rs, colspan=cs, title=title)
+            p.showGrid(x=True, y=True, alpha=0.2)
+            p.setDownsampling(auto=True, mode="peak")
+            p.setClipToView(True)
+            p.setLabel("bottom", "step")
+            if len(series) > 1:
+                p.addLegend(offset=(-4, 4), labelTextSize="8pt")
+            for metric, label, colour in series:
+                self.curves[metric] = p.plot(pen=pg.mkPen(colour, width=1.6), name=label)
+                dashed = pg.mkPen(colour, width=1.2, style=Qt.PenStyle.DashLine)
+                c = p.plot(pen=dashed)
+                c.setVisible(False)
+                self.compare_curves[metric] = c
+            if ref is not None:
+                y, text = ref
+                line = pg.InfiniteLine(pos=y, angle=0, movable=False,
+                                       pen=pg.mkPen("#555555", width=1.2, style=Qt.PenStyle.DashLine),
+                                       label=text, labelOpts={"position": 0.08, "color": "#555555",
+                                                              "anchors": [(0, 1), (0, 1)]})
+                p.addItem(line, ignoreBounds=False)
+                self.ref_lines[name] = line
+            self.plots[name] = p
+        self.plots["d"].setYRange(0, 1, padding=0.02)
+        self.plots["d"].enableAutoRange(axis="y", enable=False)
+        self.plots["info"].setVisible(True)
+
+    def refresh(self, buf: SeriesBuffer, alpha: float = 0.0, compare: SeriesBuffer | None = None) -> bool:
+        """setData on every curve whose data moved; returns whether anything was redrawn."""
+        changed = False
+        for which, b, curves in (("run", buf, self.curves), ("cmp", compare, self.compare_curves)):
+            if b is None:
+                continue
+            stamp = (b.version, b.decimations, alpha)
+            if self._drawn.get(which) == stamp:
+                continue
+            self._drawn[which] = stamp
+            x = b.x()
+            for metric, curve in curves.items():
+                if alpha > 0:
+                    y = self._smooth.setdefault((which, metric), _Smoother()).get(b, metric, alpha)
+                else:
+                    y = b.view(metric)
+                curve.setData(x=x, y=y, connect="finite")
+                if which == "cmp":
+                    curve.setVisible(True)
+            changed = True
+        return changed
+
+    def hide_compare(self) -> None:
+        self._drawn.pop("cmp", None)
+        for c in self.compare_curves.values():
+            c.setData([], [])
+            c.setVisible(False)

@@ -1,0 +1,281 @@
+"""MonitorView: follows one run folder live (or browses a finished one) and overlays another.
+
+A QTimer polls the folder (new metrics rows by byte offset, events, sample grids) and redraws
+the curves at 20 Hz at most, never per training step. The right side shows the fixed-z grid
+with a scrubber over every saved grid, so one z can be watched across the run's history.
+The watchdog's warnings appear in a banner with "Open last good checkpoint" and "Resume".
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtWidgets import (QCheckBox, QDoubleSpinBox, QFileDialog, QFrame, QHBoxLayout, QLabel,
+                               QPushButton, QSizePolicy, QSlider, QSplitter, QVBoxLayout, QWidget)
+
+from train.run_folder import read_jsonl
+
+from ..training.follower import RunFollower
+from ..training.tool_tab import ToolTab
+from ..widgets.image_view import ImageGridView
+from .buffers import SeriesBuffer
+from .plots import MetricPlots
+from .watchdog import Watchdog
+
+POLL_MS = 250          # read the run folder 4x a second
+DRAW_MS = 50           # redraw at most 20x a second
+
+
+def load_png(path: Path) -> np.ndarray:
+    from PIL import Image
+    with Image.open(path) as im:
+        a = np.asarray(im.convert("L") if im.mode in ("L", "I", "1") else im.convert("RGB"))
+    return np.ascontiguousarray(a[..., None] if a.ndim == 2 else a)
+
+
+class MonitorView(ToolTab):
+    name = "monitor"
+    title = "Monitor"
+    revert_requested = Signal(str)     # path of the last good checkpoint to open
+    resume_requested = Signal(str)     # run folder to resume training from
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.follower: RunFollower | None = None
+        self.compare: RunFollower | None = None
+        self.buffer = SeriesBuffer()
+        self.compare_buffer: SeriesBuffer | None = None
+        self.watchdog = Watchdog()
+        self.redraws = 0
+        self._shown_sample: Path | None = None
+
+        self.run_label = QLabel("No run. File > Monitor run folder… follows any run folder, live or finished.")
+        self.run_label.setWordWrap(True)
+        self.state_label = QLabel("")
+        self.open_button = QPushButton("Open run…")
+        self.compare_button = QPushButton("Compare with…")
+        self.clear_compare_button = QPushButton("Clear comparison")
+        self.clear_compare_button.setEnabled(False)
+        self.smoothing = QDoubleSpinBox()
+        self.smoothing.setRange(0.0, 0.999)
+        self.smoothing.setSingleStep(0.05)
+        self.smoothing.setDecimals(3)
+        self.smoothing.setValue(0.6)
+        self.smoothing.setToolTip("EMA smoothing of every curve (0 = raw)")
+        top = QHBoxLayout()
+        top.addWidget(self.run_label, 1)
+        top.addWidget(self.state_label)
+        top.addWidget(QLabel("Smoothing"))
+        top.addWidget(self.smoothing)
+        for b in (self.open_button, self.compare_button, self.clear_compare_button):
+            top.addWidget(b)
+
+        self.banner = QFrame()
+        self.banner.setStyleSheet("QFrame { background: #fff3cd; border: 1px solid #d39e00; border-radius: 4px; }"
+                                  "QLabel { color: #533f03; border: none; }")
+        self.banner_label = QLabel()
+        self.banner_label.setWordWrap(True)
+        self.revert_button = QPushButton("Open last good checkpoint")
+        self.resume_button = QPushButton("Resume from last good")
+        bl = QHBoxLayout(self.banner)
+        bl.addWidget(self.banner_label, 1)
+        bl.addWidget(self.revert_button)
+        bl.addWidget(self.resume_button)
+        self.banner.setVisible(False)
+
+        self.plots = MetricPlots()
+        self.grid = ImageGridView(placeholder="The fixed-z sample grid appears here.", max_scale=4)
+        self.scrubber = QSlider(Qt.Orientation.Horizontal)
+        self.scrubber.setEnabled(False)
+        self.follow_latest = QCheckBox("Follow latest")
+        self.follow_latest.setChecked(True)
+        self.sample_label = QLabel("")
+        right = QWidget()
+        rl = QVBoxLayout(right)
+        rl.setContentsMargins(4, 0, 0, 0)
+        title = QLabel("<b>Samples from the fixed z</b>")
+        rl.addWidget(title)
+        rl.addWidget(self.grid, 1)
+        srow = QHBoxLayout()
+        srow.addWidget(self.scrubber, 1)
+        srow.addWidget(self.follow_latest)
+        rl.addLayout(srow)
+        rl.addWidget(self.sample_label)
+        split = QSplitter()
+        split.addWidget(self.plots)
+        split.addWidget(right)
+        split.setStretchFactor(0, 3)
+        split.setStretchFactor(1, 2)
+        split.setSizes([700, 420])
+        lay = QVBoxLayout(self)
+        lay.addLayout(top)
+        lay.addWidget(self.banner)
+        lay.addWidget(split, 1)
+        right.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Expanding)
+
+        self.poll_timer = QTimer(self, interval=POLL_MS)
+        self.poll_timer.timeout.connect(self.poll)
+        self.draw_timer = QTimer(self, interval=DRAW_MS)
+        self.draw_timer.timeout.connect(self.redraw)
+        self.open_button.clicked.connect(self._on_open_button_clicked)
+        self.compare_button.clicked.connect(self._on_compare_button_clicked)
+        self.clear_compare_button.clicked.connect(self.clear_compare)
+        self.smoothing.valueChanged.connect(lambda _: self.redraw())
+        self.scrubber.valueChanged.connect(self._on_scrubber_value_changed)
+        self.follow_latest.toggled.connect(lambda on: on and self._show_sample_index(len(self._samples()) - 1))
+        self.revert_button.clicked.connect(self._on_revert_button_clicked)
+        self.resume_button.clicked.connect(self._on_resume_button_clicked)
+
+    # ------------------------------------------------------------------ public
+    def follow(self, path) -> None:
+        """Watch this run folder (live or finished); replaces the one followed before."""
+        self.follower = RunFollower(path)
+        self.buffer.clear()
+        self.watchdog.reset()
+        self._shown_sample = None
+        self.grid.set_image(None)
+        self.banner.setVisible(False)
+        self.run_label.setText(f"<b>{self.follower.path.name}</b> &nbsp; {self.follower.path.parent}")
+        self.run_label.setToolTip(str(self.follower.path))
+        self.poll()
+        self.poll_timer.start()
+        self.draw_timer.start()
+        self.status_message.emit(f"Monitoring {self.follower.path}")
+
+    def compare_with(self, path) -> None:
+        """Overlay another run's curves (dashed), read in full."""
+        self.compare = RunFollower(path)
+        self.compare_buffer = SeriesBuffer()
+        self.compare_buffer.append_rows(read_jsonl(self.compare.run.metrics_path))
+        self.clear_compare_button.setEnabled(True)
+        self.compare_button.setText(f"Compare: {self.compare.path.name}")
+        self.redraw()
+
+    def clear_compare(self) -> None:
+        self.compare = self.compare_buffer = None
+        self.plots.hide_compare()
+        self.compare_button.setText("Compare with…")
+        self.clear_compare_button.setEnabled(False)
+
+    def poll(self) -> None:
+        f = self.follower
+        if f is None:
+            return
+        up = f.poll()
+        if up.reset:
+            self.buffer.clear()
+        if up.rows:
+            self.buffer.append_rows(up.rows)
+            self.watchdog.feed_rows(up.rows)
+        if up.events:
+            self.watchdog.feed_events(up.events)
+        if up.samples_changed:
+            samples = f.samples
+            for p in samples[-2:]:
+                self.watchdog.feed_sample(p, f.config)
+            self.scrubber.setEnabled(len(samples) > 1)
+            self.scrubber.blockSignals(True)
+            self.scrubber.setRange(0, max(len(samples) - 1, 0))
+            self.scrubber.blockSignals(False)
+            if self.follow_latest.isChecked() or self._shown_sample is None:
+                self._show_sample_index(len(samples) - 1)
+        if up:
+            self._update_state()
+            self._update_banner()
+        if f.ended and self.buffer.n and not up:
+            self.poll_timer.setInterval(1000)      # a finished run: look rarely (it may be resumed)
+        elif up:
+            self.poll_timer.setInterval(POLL_MS)
+
+    def redraw(self) -> bool:
+        """setData from the buffers if they changed (called by the 20 Hz timer)."""
+        alpha = self.smoothing.value()
+        changed = self.plots.refresh(self.buffer, alpha, self.compare_buffer)
+        if changed:
+            self.redraws += 1
+        return changed
+
+    def stop(self) -> None:
+        self.poll_timer.stop()
+        self.draw_timer.stop()
+
+    def export_image(self):
+        a = self.grid._array
+        if a is None:
+            return None
+        return a, {"Software": "GAN Explorer", "run": str(self.follower.path)}, "samples.png"
+
+    # ------------------------------------------------------------------ helpers
+    def _samples(self) -> list[Path]:
+        return self.follower.samples if self.follower else []
+
+    def _show_sample_index(self, i: int) -> None:
+        samples = self._samples()
+        if not samples or i < 0:
+            return
+        i = min(i, len(samples) - 1)
+        path = samples[i]
+        if path != self._shown_sample:
+            try:
+                self.grid.set_image(load_png(path))
+            except Exception:
+                return                       # being written; the next poll shows it
+            self._shown_sample = path
+        self.scrubber.blockSignals(True)
+        self.scrubber.setValue(i)
+        self.scrubber.blockSignals(False)
+        step = int(path.stem.split("_")[-1]) if path.stem.split("_")[-1].isdigit() else 0
+        self.sample_label.setText(f"step {step}  ({i + 1} of {len(samples)} grids)")
+
+    def _update_state(self) -> None:
+        f = self.follower
+        row = f.last_row or {}
+        total = f"/{f.total}" if f.total else ""
+        text = {"waiting": "waiting for the first row…", "running": "running"}.get(f.state, f.state)
+        ips = row.get("images_per_s")
+        self.state_label.setText(f"{text} · step {row.get('step', 0)}{total}"
+                                 + (f" · {ips:.0f} img/s" if isinstance(ips, (int, float)) and ips == ips else ""))
+
+    def _update_banner(self) -> None:
+        warns = self.watchdog.warnings()
+        self.banner.setVisible(bool(warns))
+        if not warns:
+            return
+        nan = any(w.kind == "nan" for w in warns)
+        self.banner.setStyleSheet(
+            ("QFrame { background: #f8d7da; border: 1px solid #c82333; border-radius: 4px; }"
+             "QLabel { color: #721c24; border: none; }") if nan else
+            ("QFrame { background: #fff3cd; border: 1px solid #d39e00; border-radius: 4px; }"
+             "QLabel { color: #533f03; border: none; }"))
+        self.banner_label.setText("\n".join(("⚠ " + w.message) for w in warns))
+        good = self.follower.run.last_good.is_file() if self.follower else False
+        self.revert_button.setEnabled(good)
+        self.resume_button.setEnabled(good)
+
+    @property
+    def warnings(self):
+        return self.watchdog.warnings()
+
+    # ------------------------------------------------------------------ handlers
+    def _on_scrubber_value_changed(self, i: int) -> None:
+        self.follow_latest.setChecked(i == len(self._samples()) - 1)
+        self._show_sample_index(i)
+
+    def _on_open_button_clicked(self) -> None:
+        path = QFileDialog.getExistingDirectory(self, "Monitor run folder")
+        if path:
+            self.follow(path)
+
+    def _on_compare_button_clicked(self) -> None:
+        path = QFileDialog.getExistingDirectory(self, "Compare with run folder")
+        if path:
+            self.compare_with(path)
+
+    def _on_revert_button_clicked(self) -> None:
+        if self.follower and self.follower.run.last_good.is_file():
+            self.revert_requested.emit(str(self.follower.run.last_good))
+
+    def _on_resume_button_clicked(self) -> None:
+        if self.follower:
+            self.resume_requested.emit(str(self.follower.path))
