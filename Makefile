@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: setup run test bench clean models
+.PHONY: setup run test bench clean models package package-onefile smoke
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -30,6 +30,26 @@ bench: $(STAMP)
 # Retrain the five bundled models from resources/recipes and export them to resources/models.
 models: $(STAMP)
 	$(BIN)/python bench/make_models.py
+
+# Standalone executable (PyInstaller, packaging/gan-explorer.spec): dist/GANExplorer/ (onedir),
+# or dist/GANExplorer-onefile (one self-extracting file). Build outputs are not committed.
+PYINSTALLER := $(BIN)/pyinstaller
+PYI_FLAGS := --noconfirm --log-level WARN --distpath dist
+
+$(PYINSTALLER): $(STAMP)
+	$(BIN)/python -m pip install -q -e '.[package]'
+
+package: $(PYINSTALLER)
+	$(PYINSTALLER) $(PYI_FLAGS) --workpath build/pyinstaller packaging/gan-explorer.spec
+	du -sh dist/GANExplorer
+
+package-onefile: $(PYINSTALLER)
+	GAN_EXPLORER_ONEFILE=1 $(PYINSTALLER) $(PYI_FLAGS) --workpath build/pyinstaller-onefile packaging/gan-explorer.spec
+	du -sh dist/GANExplorer-onefile
+
+# Launch the built bundle offscreen: first image, every panel to PNG, 20 training steps.
+smoke:
+	packaging/smoke.sh
 
 clean:
 	rm -rf $(VENV) .pytest_cache build dist *.egg-info
