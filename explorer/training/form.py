@@ -1,0 +1,302 @@
+"""TrainForm: the Train tab's settings, checked as you type (red border + one sentence).
+
+The form is a view of a `TrainConfig` plus the few `ModelConfig` fields worth a widget.
+`args()` turns it into the same command line a terminal user would type, so a run started
+here is a `gan-explorer train` run. A recipe fills the form; a field you then change wins
+(it becomes a flag after `--recipe`, as on the command line).
+"""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import (QComboBox, QFileDialog, QFormLayout, QHBoxLayout, QLabel, QLineEdit,
+                               QPushButton, QSpinBox, QWidget)
+
+from gan_models.errors import GanExplorerError
+from train.config import TrainConfig, load_recipe, recipes_dir
+
+BUILTIN = ("digits", "ring8", "grid25", "gauss1d")
+SHAPES = {"digits": (1, 28, 28), "ring8": (2,), "grid25": (2,), "gauss1d": (1,)}
+ERROR_STYLE = "border: 1.5px solid #d0021b;"
+# TrainConfig field -> the widget attribute that shows it (where a validation error points)
+FIELD_WIDGET = {"model": "model", "dataset": "dataset", "steps": "steps", "batch_size": "batch",
+                "lr_d": "lr_d", "lr_g": "lr_g", "d_steps": "d_steps", "g_loss": "g_loss",
+                "info_lambda": "info_lambda", "device": "device", "n_data": "n_data",
+                "log_every": "log_every", "sample_every": "sample_every"}
+
+
+def _spin(lo: int, hi: int, value: int, tip: str = "") -> QSpinBox:
+    s = QSpinBox()
+    s.setRange(lo, hi)
+    s.setValue(value)
+    s.setToolTip(tip)
+    s.setMinimumWidth(90)
+    return s
+
+
+class TrainForm(QWidget):
+    validity_changed = Signal(bool)
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.recipe = QComboBox()
+        self.recipe.addItem("(none)", None)
+        for p in sorted(recipes_dir().glob("*.toml")):
+            self.recipe.addItem(p.stem, str(p))
+        self.model = QComboBox()
+        self.model.addItems(["gan", "dcgan", "cgan", "infogan"])
+        self.model.setCurrentText("dcgan")
+        self.dataset = QComboBox()
+        self.dataset.addItems(BUILTIN)
+        self.dataset.setEditable(True)
+        self.dataset.setToolTip("a built-in data set, or a folder (MNIST IDX, images, CIFAR-10)")
+        self.browse = QPushButton("Folder…")
+        self.steps = _spin(1, 10**8, 2000, "G updates")
+        self.batch = _spin(1, 65536, 64)
+        self.lr_d = QLineEdit("2e-4")
+        self.lr_g = QLineEdit("2e-4")
+        self.d_steps = _spin(1, 100, 1, "k: D updates per G update")
+        self.g_loss = QComboBox()
+        self.g_loss.addItem("non-saturating  -log D(G(z))", "nonsat")
+        self.g_loss.addItem("minimax  log(1 - D(G(z)))", "minimax")
+        self.info_lambda = QLineEdit("1.0")
+        self.cat_codes = QLineEdit("10")
+        self.cat_codes.setToolTip("InfoGAN categorical code sizes, comma-separated (e.g. 10)")
+        self.cont_codes = _spin(0, 16, 2, "InfoGAN continuous codes")
+        self.pack = _spin(1, 16, 1, "PacGAN: samples per D input (1 = off)")
+        self.g_width = _spin(0, 4096, 0, "0 = the model's default")
+        self.d_width = _spin(0, 4096, 0, "0 = the model's default")
+        self.n_data = _spin(0, 10**8, 0, "use only the first N samples (0 = all)")
+        self.log_every = _spin(1, 10**6, 10)
+        self.sample_every = _spin(1, 10**9, 100)
+        self.device = QComboBox()
+        self.device.addItems(["auto", "cpu", "cuda", "mps"])
+        self.message = QLabel("")
+        self.message.setWordWrap(True)
+        self.message.setStyleSheet("color: #d0021b;")
+
+        ds_row = QHBoxLayout()
+        ds_row.addWidget(self.dataset, 1)
+        ds_row.addWidget(self.browse)
+        lr_row = QHBoxLayout()
+        lr_row.addWidget(QLabel("D"))
+        lr_row.addWidget(self.lr_d)
+        lr_row.addWidget(QLabel("G"))
+        lr_row.addWidget(self.lr_g)
+        code_row = QHBoxLayout()
+        code_row.addWidget(QLabel("λ"))
+        code_row.addWidget(self.info_lambda)
+        code_row.addWidget(QLabel("cat"))
+        code_row.addWidget(self.cat_codes)
+        code_row.addWidget(QLabel("cont"))
+        code_row.addWidget(self.cont_codes)
+        width_row = QHBoxLayout()
+        width_row.addWidget(QLabel("G"))
+        width_row.addWidget(self.g_width)
+        width_row.addWidget(QLabel("D"))
+        width_row.addWidget(self.d_width)
+        every_row = QHBoxLayout()
+        every_row.addWidget(QLabel("log"))
+        every_row.addWidget(self.log_every)
+        every_row.addWidget(QLabel("samples"))
+        every_row.addWidget(self.sample_every)
+        form = QFormLayout(self)
+        form.addRow("Recipe", self.recipe)
+        form.addRow("Model", self.model)
+        form.addRow("Data set", ds_row)
+        form.addRow("Steps", self.steps)
+        form.addRow("Batch size", self.batch)
+        form.addRow("Learning rate", lr_row)
+        form.addRow("D steps (k)", self.d_steps)
+        form.addRow("G loss", self.g_loss)
+        form.addRow("InfoGAN", code_row)
+        form.addRow("PacGAN pack", self.pack)
+        form.addRow("Width", width_row)
+        form.addRow("Data limit", self.n_data)
+        form.addRow("Every", every_row)
+        form.addRow("Device", self.device)
+        form.addRow(self.message)
+
+        self.valid = True
+        for w in (self.lr_d, self.lr_g, self.info_lambda, self.cat_codes):
+            w.textChanged.connect(self.validate)
+        for w in (self.steps, self.batch, self.d_steps, self.cont_codes, self.pack, self.g_width,
+                  self.d_width, self.n_data, self.log_every, self.sample_every):
+            w.valueChanged.connect(self.validate)
+        for w in (self.model, self.g_loss, self.device):
+            w.currentIndexChanged.connect(self.validate)
+        self.dataset.currentTextChanged.connect(self.validate)
+        self.recipe.currentIndexChanged.connect(self._on_recipe_current_index_changed)
+        self.browse.clicked.connect(self._on_browse_clicked)
+        self._recipe_values: tuple[dict, dict] = ({}, {})
+        self.validate()
+
+    # ------------------------------------------------------------------ values
+    def _float(self, edit: QLineEdit, name: str) -> float:
+        try:
+            return float(edit.text())
+        except ValueError:
+            raise _FieldError(name, f"{name.replace('_', ' ')}: '{edit.text()}' is not a number") from None
+
+    def _codes(self) -> list[int]:
+        text = self.cat_codes.text().replace(" ", "")
+        try:
+            codes = [int(v) for v in text.split(",") if v]
+        except ValueError:
+            raise _FieldError("cat_codes", f"categorical codes: '{text}' should be sizes like 10 or 10,4") from None
+        if any(c < 2 for c in codes):
+            raise _FieldError("cat_codes", "categorical codes need at least 2 categories each")
+        return codes
+
+    def config(self) -> TrainConfig:
+        """The TrainConfig this form describes (raises _FieldError / GanExplorerError)."""
+        kind = self.model.currentText()
+        model = {}
+        for attr in ("g_width", "d_width"):
+            if getattr(self, attr).value():
+                model[attr] = getattr(self, attr).value()
+        if self.pack.value() > 1:
+            model["pack"] = self.pack.value()
+        if kind == "infogan":
+            model["cat_codes"] = self._codes()
+            model["cont_codes"] = self.cont_codes.value()
+            if not model["cat_codes"] and not model["cont_codes"]:
+                raise _FieldError("cat_codes", "InfoGAN needs at least one code")
+        return TrainConfig(model=kind, dataset=self.dataset.currentText().strip(), steps=self.steps.value(),
+                           epochs=0.0, batch_size=self.batch.value(), lr_d=self._float(self.lr_d, "lr_d"),
+                           lr_g=self._float(self.lr_g, "lr_g"), d_steps=self.d_steps.value(),
+                           g_loss=self.g_loss.currentData(),
+                           info_lambda=self._float(self.info_lambda, "info_lambda"),
+                           device=self.device.currentText(), n_data=self.n_data.value(),
+                           log_every=self.log_every.value(), sample_every=self.sample_every.value(),
+                           model_overrides=model)
+
+    def validate(self) -> bool:
+        """Check every field; mark the first bad one red, say why, and report validity."""
+        for name in set(FIELD_WIDGET.values()) | {"cat_codes", "pack"}:
+            getattr(self, name).setStyleSheet("")
+        problem = None
+        try:
+            cfg = self.config().validate()
+            self._check_model(cfg)
+        except _FieldError as e:
+            problem = (e.field, str(e))
+        except GanExplorerError as e:
+            text = str(e)
+            field = next((f for f in FIELD_WIDGET if text.startswith(f"--{f.replace('_', '-')} ")), None)
+            problem = (field, text)
+        if problem:
+            field, text = problem
+            widget = getattr(self, FIELD_WIDGET.get(field, field), None) if field else None
+            if widget is not None:
+                widget.setStyleSheet(ERROR_STYLE)
+        self.message.setText(problem[1] if problem else "")
+        valid = problem is None
+        if valid != self.valid:
+            self.valid = valid
+            self.validity_changed.emit(valid)
+        return valid
+
+    def _check_model(self, cfg: TrainConfig) -> None:
+        ds = cfg.dataset
+        if ds not in BUILTIN:
+            if not ds or not Path(os.path.expanduser(ds)).exists():
+                raise _FieldError("dataset", f"data set '{ds}': not a built-in name or an existing folder")
+        elif cfg.model == "cgan" and ds != "digits":
+            raise _FieldError("model", f"cgan needs labelled data; {ds} has no labels (use digits or a labelled folder)")
+        elif cfg.model in ("dcgan", "infogan") and len(SHAPES[ds]) == 1:
+            raise _FieldError("model", f"{cfg.model} is a convolutional model for images; use gan for {ds}")
+        if self.pack.value() > 1 and cfg.batch_size % self.pack.value():
+            raise _FieldError("pack", f"batch size {cfg.batch_size} must be a multiple of the pack {self.pack.value()}")
+
+    def args(self, out) -> list[str]:
+        """The `train` command line for this form, writing to `out`.
+
+        The CLI has no flags for InfoGAN's codes, so those (with the chosen recipe's other
+        [model] fields) go into `out/app-recipe.toml`, kept in the run folder for the record."""
+        cfg = self.config()
+        a = []
+        recipe_train, recipe_model = load_recipe(self.recipe.currentData()) if self.recipe.currentData() else ({}, {})
+        if cfg.model == "infogan":
+            recipe_model = {**recipe_model, "cat_codes": cfg.model_overrides["cat_codes"],
+                            "cont_codes": cfg.model_overrides["cont_codes"]}
+        if recipe_train or recipe_model:
+            path = Path(out) / "app-recipe.toml"
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(_toml({"train": recipe_train, "model": recipe_model}))
+            a += ["--recipe", str(path)]
+        a += ["--model", cfg.model, "--dataset", cfg.dataset, "--steps", str(cfg.steps),
+              "--batch-size", str(cfg.batch_size), "--lr-d", repr(cfg.lr_d), "--lr-g", repr(cfg.lr_g),
+              "--d-steps", str(cfg.d_steps), "--g-loss", cfg.g_loss, "--device", cfg.device,
+              "--log-every", str(cfg.log_every), "--sample-every", str(cfg.sample_every), "--quiet"]
+        if cfg.model == "infogan":
+            a += ["--info-lambda", repr(cfg.info_lambda)]
+        if cfg.n_data:
+            a += ["--n-data", str(cfg.n_data)]
+        for key in ("g_width", "d_width", "pack"):
+            if key in cfg.model_overrides:
+                a += [f"--{key.replace('_', '-')}", str(cfg.model_overrides[key])]
+        return a + ["--out", str(out)]
+
+    # ------------------------------------------------------------------ handlers
+    def _on_recipe_current_index_changed(self, _i: int) -> None:
+        path = self.recipe.currentData()
+        if not path:
+            return
+        try:
+            train, model = load_recipe(path)
+        except GanExplorerError as e:
+            self.message.setText(str(e))
+            return
+        self.model.setCurrentText(train.get("model", self.model.currentText()))
+        self.dataset.setCurrentText(str(train.get("dataset", self.dataset.currentText())))
+        for key, spin in (("steps", self.steps), ("batch_size", self.batch), ("d_steps", self.d_steps),
+                          ("n_data", self.n_data), ("log_every", self.log_every),
+                          ("sample_every", self.sample_every)):
+            if key in train:
+                spin.setValue(int(train[key]))
+        for key, edit in (("lr_d", self.lr_d), ("lr_g", self.lr_g), ("info_lambda", self.info_lambda)):
+            if key in train:
+                edit.setText(f"{train[key]:g}")
+        if "g_loss" in train:
+            self.g_loss.setCurrentIndex(self.g_loss.findData(train["g_loss"]))
+        self.pack.setValue(int(model.get("pack", 1)))
+        self.g_width.setValue(int(model.get("g_width", 0)))
+        self.d_width.setValue(int(model.get("d_width", 0)))
+        if "cat_codes" in model:
+            self.cat_codes.setText(",".join(map(str, model["cat_codes"])))
+        if "cont_codes" in model:
+            self.cont_codes.setValue(int(model["cont_codes"]))
+        self.validate()
+
+    def _on_browse_clicked(self) -> None:
+        path = QFileDialog.getExistingDirectory(self, "Training data folder")
+        if path:
+            self.dataset.setCurrentText(path)
+
+
+class _FieldError(GanExplorerError):
+    def __init__(self, field: str, message: str):
+        super().__init__(message)
+        self.field = field
+
+
+def _toml(tables: dict) -> str:
+    """A tiny TOML writer for recipe tables (numbers, strings, booleans, lists of numbers)."""
+    def value(v):
+        if isinstance(v, bool):
+            return "true" if v else "false"
+        if isinstance(v, (list, tuple)):
+            return "[" + ", ".join(value(x) for x in v) + "]"
+        if isinstance(v, str):
+            return '"' + v.replace("\\", "\\\\").replace('"', '\\"') + '"'
+        return repr(v)
+    lines = []
+    for name, table in tables.items():
+        if table:
+            lines.append(f"[{name}]")
+            lines += [f"{k} = {value(v)}" for k, v in table.items()]
+            lines.append("")
+    return "\n".join(lines)

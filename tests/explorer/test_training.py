@@ -1,0 +1,94 @@
+"""The Train tab: the form flags bad values, and a real (tiny) run starts, pauses, resumes,
+stops with a saved checkpoint, and opens in the explorer."""
+from __future__ import annotations
+
+import pytest
+
+from explorer.training.panel import TrainPanel
+from explorer.training.process import CAN_PAUSE
+from train.run_folder import read_jsonl
+
+
+def _tiny(form, steps=3000):
+    form.model.setCurrentText("dcgan")
+    form.dataset.setCurrentText("digits")
+    form.steps.setValue(steps)
+    form.batch.setValue(16)
+    form.g_width.setValue(8)
+    form.d_width.setValue(8)
+    form.n_data.setValue(256)
+    form.log_every.setValue(2)
+    form.sample_every.setValue(10)
+    form.device.setCurrentText("cpu")
+
+
+@pytest.fixture
+def panel(qtbot, tmp_path):
+    p = TrainPanel(tmp_path / "runs")
+    qtbot.addWidget(p)
+    p.show()
+    yield p
+    if p.process.active:
+        p.process.stop()
+        p.process.wait(30)
+
+
+def test_invalid_values_are_flagged_and_block_start(panel):
+    form = panel.form
+    assert panel.start_button.isEnabled()
+    form.lr_d.setText("fast")
+    assert not panel.start_button.isEnabled()
+    assert "not a number" in form.message.text() and "d0021b" in form.lr_d.styleSheet()
+    form.lr_d.setText("2e-4")
+    form.model.setCurrentText("cgan")
+    form.dataset.setCurrentText("ring8")
+    assert not form.valid and "labels" in form.message.text()
+    form.model.setCurrentText("gan")
+    form.pack.setValue(3)
+    assert not form.valid and "multiple of the pack" in form.message.text()
+    form.pack.setValue(2)
+    assert form.valid and panel.start_button.isEnabled() and form.message.text() == ""
+
+
+def test_recipe_fills_the_form(panel):
+    form = panel.form
+    form.recipe.setCurrentIndex(form.recipe.findText("gan-ring8"))
+    assert form.model.currentText() == "gan" and form.dataset.currentText() == "ring8"
+    assert form.pack.value() == 2 and form.batch.value() == 512
+
+
+def test_start_pause_resume_stop_and_open(panel, qtbot):
+    _tiny(panel.form)
+    started = []
+    panel.run_started.connect(started.append)
+    run = panel.start()
+    assert run is not None and started == [str(run)]
+    assert panel.process.state == "running" and not panel.start_button.isEnabled()
+    qtbot.waitUntil(lambda: len(read_jsonl(run / "metrics.jsonl")) >= 2, timeout=30000)
+    if CAN_PAUSE:
+        panel.pause_button.click()
+        assert panel.process.state == "paused" and panel.resume_button.isEnabled()
+        qtbot.wait(300)
+        n = len(read_jsonl(run / "metrics.jsonl"))
+        qtbot.wait(700)
+        assert len(read_jsonl(run / "metrics.jsonl")) == n          # suspended: no new rows
+        panel.resume_button.click()
+        qtbot.waitUntil(lambda: len(read_jsonl(run / "metrics.jsonl")) > n, timeout=10000)
+    qtbot.waitUntil(lambda: "img/s" in panel.progress.format(), timeout=10000)
+    assert "ETA" in panel.progress.format()
+    panel.stop_button.click()
+    qtbot.waitUntil(lambda: panel.process.state == "stopped", timeout=30000)
+    assert (run / "checkpoints" / "latest.safetensors").is_file()
+    assert panel.open_button.isEnabled() and panel.start_button.isEnabled()
+    with qtbot.waitSignal(panel.open_requested) as sig:
+        panel.open_button.click()
+    assert sig.args[0].endswith("latest.safetensors")
+
+
+def test_a_failing_run_reports_instead_of_crashing(panel, qtbot, tmp_path):
+    _tiny(panel.form)
+    panel.form.dataset.setCurrentText(str(tmp_path))   # exists, but holds no data set
+    run = panel.start()
+    assert run is not None
+    qtbot.waitUntil(lambda: panel.process.state == "failed", timeout=30000)
+    assert "no data set found" in panel.status.text()
