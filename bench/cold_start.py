@@ -2,7 +2,7 @@
 
     python bench/cold_start.py [--runs 5] [--model CKPT]            # from source (.venv)
     python bench/cold_start.py --exe dist/GANExplorer/GANExplorer    # the bundle
-    python bench/cold_start.py --src /tmp/before                     # another checkout, same venv
+    python bench/cold_start.py --compare GAN_EXPLORER_PREWARM=0     # A/B, launches interleaved
 
 Each launch runs the app offscreen with GAN_EXPLORER_EXIT_AFTER_FIRST_IMAGE=1: it prints
 `first image: X s` (from its own process start, via /proc) when the first grid is painted,
@@ -41,10 +41,6 @@ def demo_checkpoint(folder: Path) -> Path:
 def command(args, model: Path) -> list[str]:
     if args.exe:
         return [args.exe, str(model)]
-    if args.src:
-        code = (f"import sys; sys.path.insert(0, {str(Path(args.src).resolve())!r}); "
-                "from explorer.cli import main; sys.exit(main())")
-        return [sys.executable, "-c", code, str(model)]
     return [sys.executable, "-c", "import sys; from explorer.cli import main; sys.exit(main())", str(model)]
 
 
@@ -64,7 +60,8 @@ def main() -> int:
     ap.add_argument("--runs", type=int, default=5)
     ap.add_argument("--model", help="checkpoint to open (default: a random-weight DCGAN digits model)")
     ap.add_argument("--exe", help="a built GANExplorer executable instead of this source tree")
-    ap.add_argument("--src", help="another source checkout to run (e.g. a git worktree of an older commit)")
+    ap.add_argument("--compare", metavar="VAR=VALUE",
+                    help="also time launches with this environment variable set, alternating with the default")
     ap.add_argument("--timeout", type=float, default=120)
     args = ap.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
@@ -74,21 +71,27 @@ def main() -> int:
         if not args.exe:
             env["PYTHONPATH"] = str(ROOT) + os.pathsep + env.get("PYTHONPATH", "")
         cmd = command(args, model)
-        walls, firsts = [], []
+        variants = {"default": env}
+        if args.compare:
+            key, _, value = args.compare.partition("=")
+            variants[args.compare] = dict(env, **{key: value})
+        results = {name: ([], []) for name in variants}
         for i in range(args.runs + 1):
-            wall, first, out = launch(cmd, env, args.timeout)
-            if first is None:
-                print(f"launch failed:\n{out[-2000:]}", file=sys.stderr)
-                return 1
-            if i == 0:
-                continue                         # warm the disk cache
-            walls.append(wall)
-            firsts.append(first)
-            print(f"run {i}: first image {first:.2f} s (process exit {wall:.2f} s)", flush=True)
-    what = args.exe or args.src or "source tree"
-    print(f"cold start to first image ({what}, {model.name}): median {statistics.median(firsts):.2f} s "
-          f"over {args.runs} runs (min {min(firsts):.2f}, max {max(firsts):.2f}); "
-          f"launch to exit median {statistics.median(walls):.2f} s")
+            for name, venv in variants.items():
+                wall, first, out = launch(cmd, venv, args.timeout)
+                if first is None:
+                    print(f"launch failed ({name}):\n{out[-2000:]}", file=sys.stderr)
+                    return 1
+                if i == 0:
+                    continue                     # warm the disk cache
+                results[name][0].append(wall)
+                results[name][1].append(first)
+                print(f"run {i} {name}: first image {first:.2f} s (process exit {wall:.2f} s)", flush=True)
+    what = args.exe or "source tree"
+    for name, (walls, firsts) in results.items():
+        print(f"cold start to first image ({what}, {model.name}, {name}): median {statistics.median(firsts):.2f} s "
+              f"over {args.runs} runs (min {min(firsts):.2f}, max {max(firsts):.2f}); "
+              f"launch to exit median {statistics.median(walls):.2f} s")
     return 0
 
 

@@ -47,9 +47,33 @@ def initial_model(path: str | None, settings, bundled_dir) -> str | None:
     return str(bundled[0]) if bundled else None
 
 
+def _prewarm_torch() -> None:
+    """Import torch and run one tiny op on a helper thread while Qt starts on this one.
+
+    The first image needs torch (~2.3 s to import here) and the first op's one-time set-up;
+    Qt's start-up and window construction need neither, so the two overlap where either
+    side leaves the GIL (loading libraries, torch's kernels). Import locks make the UI
+    thread wait for the same import instead of repeating it. Off with GAN_EXPLORER_PREWARM=0.
+    """
+    if os.environ.get("GAN_EXPLORER_PREWARM", "1") == "0":
+        return
+
+    def work() -> None:
+        try:
+            import torch
+            torch.nn.functional.conv_transpose2d(torch.zeros(1, 4, 4, 4), torch.zeros(4, 1, 4, 4), stride=2)
+            import gan_models.checkpoint  # noqa: F401  (the loader the render thread calls first)
+        except Exception:     # a warm-up only: the render thread reports real failures
+            pass
+
+    import threading
+    threading.Thread(target=work, name="prewarm", daemon=True).start()
+
+
 def run_app(path: str | None = None) -> int:
     """Open the window (with `path`, a checkpoint file or run folder, if given); returns the
     exit code. A bad `path` shows a message in the window, it does not abort."""
+    _prewarm_torch()
     app = make_application()
     from .main_window import MainWindow
     from .model_list import default_bundled_dir
