@@ -20,6 +20,8 @@ from .panels.interpolation import InterpolationPanel
 from .panels.sampling import SamplingPanel
 from .render import Renderer
 from .settings import AppSettings
+from .monitor.view import MonitorView
+from .training.panel import TrainPanel
 from .version import version
 
 PANELS = (SamplingPanel, ArithmeticPanel, InterpolationPanel, ConditionalPanel, CodesPanel)
@@ -45,6 +47,12 @@ class MainWindow(QMainWindow):
         self.tabs.setDocumentMode(True)
         for name, host in self.hosts.items():
             self.tabs.addTab(host, self.panels[name].title)
+        # tools that do not show the loaded model (training, monitoring): always available
+        self.train_panel = TrainPanel(Path(runs_dir or Path.cwd() / "runs"))
+        self.monitor = MonitorView()
+        self.tools = {t.name: t for t in (self.train_panel, self.monitor)}
+        for tool in self.tools.values():
+            self.tabs.addTab(tool, tool.title)
         self.setCentralWidget(self.tabs)
 
         self.model_list = ModelList(self.settings, Path(runs_dir or Path.cwd() / "runs"),
@@ -85,6 +93,8 @@ class MainWindow(QMainWindow):
         self.quit_action.setShortcut(QKeySequence.StandardKey.Quit)
         file_menu.insertAction(self.recent_menu.menuAction(), self.open_action)
         file_menu.insertAction(self.recent_menu.menuAction(), self.open_folder_action)
+        self.monitor_action = QAction("&Monitor run folder…", self)
+        file_menu.insertAction(self.recent_menu.menuAction(), self.monitor_action)
         file_menu.addSeparator()
         file_menu.addAction(self.export_action)
         file_menu.addSeparator()
@@ -116,6 +126,16 @@ class MainWindow(QMainWindow):
             p.latent_sent.connect(self._on_panel_latent_sent)
         bookmarks = self.panels["arithmetic"].bookmarks
         bookmarks.failed.connect(lambda m: self.show_error("Bookmarks", m))
+        self._connect_tools()
+
+    def _connect_tools(self) -> None:
+        for tool in self.tools.values():
+            tool.status_message.connect(lambda m: self.statusBar().showMessage(m, 5000))
+        self.monitor_action.triggered.connect(self._on_monitor_triggered)
+        self.train_panel.run_started.connect(self.monitor.follow)
+        self.train_panel.open_requested.connect(self._open_in_explorer)
+        self.monitor.revert_requested.connect(self._open_in_explorer)
+        self.monitor.resume_requested.connect(self._on_monitor_resume_requested)
 
     # ------------------------------------------------------------------ model
     def open_model(self, path) -> None:
@@ -216,6 +236,20 @@ class MainWindow(QMainWindow):
         elif target == "bookmark":
             self.panels["arithmetic"].bookmarks.add(latent.note, latent)
 
+    def _on_monitor_triggered(self) -> None:
+        path = QFileDialog.getExistingDirectory(self, "Monitor run folder")
+        if path:
+            self.monitor.follow(path)
+            self.tabs.setCurrentWidget(self.monitor)
+
+    def _open_in_explorer(self, path: str) -> None:
+        self.open_model(path)
+        self.select_panel("sampling")
+
+    def _on_monitor_resume_requested(self, run_dir: str) -> None:
+        self.train_panel.resume_run(run_dir)
+        self.tabs.setCurrentWidget(self.train_panel)
+
     # ------------------------------------------------------------------ Qt events
     def dragEnterEvent(self, event) -> None:
         if any(u.isLocalFile() for u in event.mimeData().urls()):
@@ -228,6 +262,10 @@ class MainWindow(QMainWindow):
             self.open_model(files[0])
 
     def closeEvent(self, event) -> None:
+        if not self.train_panel.confirm_close():
+            event.ignore()
+            return
+        self.monitor.stop()
         self.settings.set_geometry(self.saveGeometry())
         self.settings.sync()
         self.renderer.close()
