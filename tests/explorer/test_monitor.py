@@ -1,0 +1,150 @@
+"""The monitor: follows a run folder written by a separate `python -m train` process, draws
+the curves with their reference lines, scrubs sample grids, overlays a second run, and warns
+on NaN, on D winning and on mode collapse."""
+from __future__ import annotations
+
+import json
+import math
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from explorer.monitor.buffers import SeriesBuffer, ema
+from explorer.monitor.view import MonitorView
+from train.run_folder import RunFolder
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture
+def monitor(qtbot):
+    m = MonitorView()
+    qtbot.addWidget(m)
+    m.resize(1200, 700)
+    m.show()
+    yield m
+    m.stop()
+
+
+def _fake_run(path: Path, rows: list[dict], events=(), samples: dict | None = None) -> RunFolder:
+    run = RunFolder(path)
+    for r in rows:
+        run.log_metrics(r)
+    for kind, step, info in events:
+        run.event(kind, step, **info)
+    for step, pts in (samples or {}).items():
+        np.save(run.sample_path(step, "npy"), pts)
+        run.sample_path(step).write_bytes(b"")         # the PNG twin (content unused here)
+    return run
+
+
+def _data(curve):
+    """The full data set a curve holds (getData() is the clipped, downsampled display set)."""
+    x, y = curve.getOriginalDataset()
+    return (np.zeros(0), np.zeros(0)) if x is None else (x, y)
+
+
+def _row(step, d_fake=0.4, loss=0.7):
+    return {"step": step, "d_real": 0.6, "d_fake": d_fake, "d_fake_after": d_fake * 0.9,
+            "loss_d": loss, "loss_g": loss, "grad_norm_g": 1.0, "images_per_s": 100.0}
+
+
+def test_follows_a_run_written_by_a_separate_train_process(monitor, qtbot, tmp_path):
+    out = tmp_path / "run"
+    cmd = [sys.executable, "-m", "train", "--model", "dcgan", "--dataset", "digits", "--steps", "40",
+           "--batch-size", "16", "--n-data", "256", "--g-width", "8", "--d-width", "8", "--log-every", "2",
+           "--sample-every", "10", "--device", "cpu", "--num-threads", "1", "--quiet", "--out", str(out)]
+    proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        monitor.follow(out)
+        curve = monitor.plots.curves["d_real"]
+        qtbot.waitUntil(lambda: len(_data(curve)[0]) >= 3, timeout=30000)   # drawn while it trains
+        assert proc.wait(60) == 0, proc.stderr.read().decode()
+        qtbot.waitUntil(lambda: monitor.follower.state == "finished" and monitor.buffer.n == 20, timeout=10000)
+    finally:
+        proc.kill()
+    qtbot.wait(120)                                       # one more redraw tick
+    xs, ys = _data(monitor.plots.curves["d_fake"])
+    assert xs[-1] == 40 and np.isfinite(ys).all()
+    assert monitor.plots.ref_lines["d"].value() == 0.5     # D* = 1/2
+    assert abs(monitor.plots.ref_lines["loss"].value() - math.log(4)) < 1e-9
+    assert abs(monitor.plots.ref_lines["info"].value() - math.log(10)) < 1e-9
+    assert "finished" in monitor.state_label.text()
+    # the scrubber walks the saved grids of the same fixed z: steps 0, 10, 20, 30, 40
+    assert monitor.scrubber.maximum() == 4 and "step 40" in monitor.sample_label.text()
+    monitor.scrubber.setValue(1)
+    assert "step 10" in monitor.sample_label.text() and not monitor.follow_latest.isChecked()
+    assert monitor.grid._array is not None and monitor.grid._array.dtype == np.uint8
+    assert not monitor.banner.isVisible()
+
+
+def test_nan_row_and_diverged_event_raise_a_warning_with_revert(monitor, qtbot, tmp_path):
+    run = _fake_run(tmp_path / "r", [_row(s) for s in range(10, 60, 10)])
+    run.last_good.write_bytes(b"x")
+    monitor.follow(run.path)
+    assert not monitor.banner.isVisible()
+    run.log_metrics({**_row(60), "loss_d": float("nan")})
+    run.event("diverged", 60, message="training diverged at step 60 (loss_d = nan)", checkpoint=str(run.last_good))
+    qtbot.waitUntil(monitor.banner.isVisible, timeout=3000)
+    assert "diverged at step 60" in monitor.banner_label.text()
+    assert monitor.revert_button.isEnabled()
+    with qtbot.waitSignal(monitor.revert_requested) as sig:
+        monitor.revert_button.click()
+    assert sig.args == [str(run.last_good)]
+    with qtbot.waitSignal(monitor.resume_requested):
+        monitor.resume_button.click()
+
+
+def test_d_wins_warning(monitor, qtbot, tmp_path):
+    run = _fake_run(tmp_path / "r", [_row(s, d_fake=0.001, loss=0.01) for s in range(1, 16)])
+    monitor.follow(run.path)
+    assert monitor.banner.isVisible() and "D wins" in monitor.banner_label.text()
+
+
+def test_mode_collapse_warning_from_fixed_z_diversity(monitor, qtbot, tmp_path):
+    rng = np.random.default_rng(0)
+    spread = {s: rng.normal(size=(64, 2)).astype(np.float32) for s in (0, 100, 200)}
+    run = _fake_run(tmp_path / "r", [_row(s) for s in (100, 200)], samples=spread)
+    monitor.follow(run.path)
+    assert not monitor.banner.isVisible()
+    np.save(run.sample_path(300, "npy"), np.full((64, 2), 0.5, np.float32) + 0.01 * rng.normal(size=(64, 2)))
+    run.sample_path(300).write_bytes(b"")
+    run.log_metrics(_row(300))
+    qtbot.waitUntil(monitor.banner.isVisible, timeout=3000)
+    assert "Mode collapse" in monitor.banner_label.text()
+
+
+def test_compare_overlays_a_second_run_and_smoothing_applies(monitor, qtbot, tmp_path):
+    a = _fake_run(tmp_path / "a", [_row(s, d_fake=0.2 + 0.1 * (s % 2)) for s in range(1, 101)])
+    b = _fake_run(tmp_path / "b", [_row(s, d_fake=0.45) for s in range(1, 51)])
+    monitor.smoothing.setValue(0.0)
+    monitor.follow(a.path)
+    monitor.redraw()
+    raw = _data(monitor.plots.curves["d_fake"])[1].copy()
+    monitor.smoothing.setValue(0.9)
+    smooth = _data(monitor.plots.curves["d_fake"])[1]
+    assert raw.std() > 3 * smooth[20:].std()
+    monitor.compare_with(b.path)
+    c = monitor.plots.compare_curves["d_fake"]
+    assert c.isVisible() and len(_data(c)[0]) == 50
+    monitor.clear_compare()
+    assert not c.isVisible()
+
+
+def test_buffers_grow_and_stay_bounded():
+    buf = SeriesBuffer(max_points=1000)
+    for start in range(0, 5000, 100):
+        buf.append_rows([{"step": s, "d_real": s} for s in range(start, start + 100)])
+    assert buf.n <= 1000 and buf.x()[-1] == 4999
+    assert np.all(np.diff(buf.x()) > 0)
+    x = np.random.default_rng(0).random(3000)
+    ref, y = np.empty_like(x), x[0]
+    for i, v in enumerate(x):
+        y = 0.95 * y + 0.05 * v
+        ref[i] = y
+    assert np.allclose(ema(x, 0.95), ref)
+    json.dumps(buf.version)
