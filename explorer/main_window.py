@@ -17,6 +17,7 @@ from .panels.base import PanelHost
 from .panels.codes import CodesPanel
 from .panels.conditional import ConditionalPanel
 from .panels.interpolation import InterpolationPanel
+from .panels.probe import ProbePanel
 from .panels.sampling import SamplingPanel
 from .render import Renderer
 from .settings import AppSettings
@@ -24,7 +25,7 @@ from .monitor.view import MonitorView
 from .training.panel import TrainPanel
 from .version import version
 
-PANELS = (SamplingPanel, ArithmeticPanel, InterpolationPanel, ConditionalPanel, CodesPanel)
+PANELS = (SamplingPanel, ArithmeticPanel, InterpolationPanel, ConditionalPanel, CodesPanel, ProbePanel)
 APP_TITLE = f"GAN Explorer {version()}"
 
 

@@ -12,9 +12,9 @@ from PySide6.QtGui import QDropEvent
 
 
 EXPECTED = {   # kind -> panels that apply
-    "dcgan": {"sampling", "arithmetic", "interpolation"},
-    "cgan": {"sampling", "arithmetic", "interpolation", "conditional"},
-    "infogan": {"sampling", "arithmetic", "interpolation", "codes"},
+    "dcgan": {"sampling", "arithmetic", "interpolation", "probe"},
+    "cgan": {"sampling", "arithmetic", "interpolation", "conditional", "probe"},
+    "infogan": {"sampling", "arithmetic", "interpolation", "codes", "probe"},
     "points2d": {"sampling"},
     "points1d": {"sampling"},
 }
