@@ -1,0 +1,97 @@
+"""PlaygroundPlot: draws one playground snapshot (numpy arrays) with long-lived pyqtgraph items.
+
+2D: D(x) as a heat-map ImageItem (RGB uint8, no levels, the fast path) behind the real points
+(green), the generated points (purple) and, optionally, G's gradient arrows.
+1D: p_data, p_g (KDE of the generated points), the learned D(x), the optimal
+D*(x) = p_data / (p_data + p_g) and the 1/2 line, on one plot.
+"""
+from __future__ import annotations
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import QRectF, Qt
+from PySide6.QtWidgets import QStackedWidget
+
+REAL, FAKE, ARROW = "#1e8449", "#6c3483", "#c0392b"
+
+
+class PlaygroundPlot(QStackedWidget):
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.plot2d = pg.PlotWidget(background="w")
+        p = self.plot2d.getPlotItem()
+        p.setAspectLocked(True)
+        p.showGrid(x=True, y=True, alpha=0.15)
+        self.heat = pg.ImageItem()
+        self.heat.setZValue(-10)
+        p.addItem(self.heat)
+        legend = p.addLegend(offset=(8, 8), labelTextColor="#222222", brush=pg.mkBrush(255, 255, 255, 200))
+        self.real = pg.ScatterPlotItem(size=4, pen=None, brush=pg.mkBrush(REAL), name="real data")
+        self.fake = pg.ScatterPlotItem(size=5, pen=pg.mkPen("w", width=0.5), brush=pg.mkBrush(FAKE),
+                                       name="generated G(z)")
+        self.arrows = pg.PlotDataItem(pen=pg.mkPen(ARROW, width=1.2), connect="pairs", name="G's gradient")
+        for item in (self.real, self.fake, self.arrows):
+            p.addItem(item)
+        self.arrows.setVisible(False)
+        legend.setVisible(True)
+        self._bounds = None
+
+        self.plot1d = pg.PlotWidget(background="w")
+        q = self.plot1d.getPlotItem()
+        q.showGrid(x=True, y=True, alpha=0.15)
+        q.addLegend(offset=(8, 8), labelTextColor="#222222", brush=pg.mkBrush(255, 255, 255, 200))
+        q.setLabel("bottom", "x")
+        self.p_data = q.plot(pen=pg.mkPen(REAL, width=2), fillLevel=0, brush=pg.mkBrush(30, 132, 73, 50),
+                             name="p_data")
+        self.p_g = q.plot(pen=pg.mkPen(FAKE, width=2), fillLevel=0, brush=pg.mkBrush(108, 52, 131, 50),
+                          name="p_g (KDE)")
+        self.d_curve = q.plot(pen=pg.mkPen("#222222", width=2), name="D(x)")
+        self.d_opt = q.plot(pen=pg.mkPen("#e67e22", width=2, style=Qt.PenStyle.DashLine),
+                            name="D*(x) = p_data / (p_data + p_g)")
+        self.half = pg.InfiniteLine(pos=0.5, angle=0, pen=pg.mkPen("#888888", style=Qt.PenStyle.DotLine),
+                                    label="1/2", labelOpts={"position": 0.97, "color": "#555555"})
+        q.addItem(self.half)
+        q.setYRange(0, 1.05)
+        for w in (self.plot2d, self.plot1d):
+            for side in ("left", "bottom"):
+                w.getAxis(side).setPen(pg.mkPen("#444444"))
+                w.getAxis(side).setTextPen(pg.mkPen("#222222"))
+        self.addWidget(self.plot2d)
+        self.addWidget(self.plot1d)
+        self.frames = 0
+
+    def show_snapshot(self, snap: dict) -> None:
+        if "heat_rgb" in snap:
+            self.setCurrentWidget(self.plot2d)
+            lo, hi = snap["low"], snap["high"]
+            self.heat.setImage(snap["heat_rgb"], autoLevels=False)
+            bounds = (float(lo[0]), float(lo[1]), float(hi[0] - lo[0]), float(hi[1] - lo[1]))
+            if bounds != self._bounds:
+                self._bounds = bounds
+                self.heat.setRect(QRectF(*bounds))
+                self.plot2d.getPlotItem().setRange(xRange=(bounds[0], bounds[0] + bounds[2]),
+                                                   yRange=(bounds[1], bounds[1] + bounds[3]), padding=0)
+            self.real.setData(pos=snap["real"])
+            self.fake.setData(pos=snap["fake"])
+            arrows = snap.get("arrows")
+            self.arrows.setVisible(arrows is not None)
+            if arrows is not None:
+                self.arrows.setData(*_segments(snap["fake"], arrows, 0.06 * float(np.max(hi - lo))))
+        else:
+            self.setCurrentWidget(self.plot1d)
+            xs = snap["xs"]
+            self.p_data.setData(xs, snap["p_data"])
+            self.p_g.setData(xs, snap["p_g"])
+            self.d_curve.setData(xs, snap["d"])
+            self.d_opt.setData(xs, snap["d_opt"])
+        self.frames += 1
+
+
+def _segments(points: np.ndarray, grads: np.ndarray, length: float) -> tuple[np.ndarray, np.ndarray]:
+    """Arrow shafts from each point along its gradient, scaled so the longest is `length`."""
+    pts, g = points[:128], grads[:128]
+    norm = float(np.linalg.norm(g, axis=1).max()) or 1.0
+    ends = pts + g * (length / norm)
+    seg = np.empty((2 * len(pts), 2), np.float32)
+    seg[0::2], seg[1::2] = pts, ends
+    return seg[:, 0], seg[:, 1]

@@ -1,0 +1,71 @@
+"""The playground: a toy GAN trains on a worker thread and the heat-map / curves follow."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from explorer.playground.panel import PlaygroundPanel
+
+WAIT = 60000          # the first toy imports torch.optim's extras on the worker (slow on a busy CPU)
+
+
+@pytest.fixture
+def playground(qtbot):
+    p = PlaygroundPanel()
+    qtbot.addWidget(p)
+    p.resize(900, 700)
+    with qtbot.waitSignal(p.snapshot_shown, timeout=WAIT):
+        p.show()                      # the first toy is built when the tab is first shown
+    yield p
+    p.shutdown()
+
+
+def _heat(p):
+    return p.plot.heat.image.copy()
+
+
+def test_heatmap_updates_after_single_d_and_g_steps(playground, qtbot):
+    p = playground
+    assert p.plot.currentWidget() is p.plot.plot2d
+    before = _heat(p)
+    assert before.dtype == np.uint8 and before.shape[2] == 3
+    fake0 = p.snapshot["fake"].copy()
+    with qtbot.waitSignal(p.snapshot_shown, timeout=WAIT):
+        p.d_button.click()
+    assert p.snapshot["d_updates"] == 1 and p.snapshot["step"] == 0
+    assert not np.array_equal(_heat(p), before)          # D moved, G did not
+    assert np.array_equal(p.snapshot["fake"], fake0)
+    with qtbot.waitSignal(p.snapshot_shown, timeout=WAIT):
+        p.g_button.click()
+    assert p.snapshot["step"] == 1 and not np.array_equal(p.snapshot["fake"], fake0)
+    assert "G steps 1" in p.status.text()
+
+
+def test_play_trains_live_and_arrows_show(playground, qtbot):
+    p = playground
+    p.arrows.setChecked(True)
+    p.set_playing(True)
+    qtbot.waitUntil(lambda: p.snapshot["step"] >= 20, timeout=WAIT)
+    p.set_playing(False)
+    qtbot.waitUntil(lambda: not p.snapshot["playing"], timeout=WAIT)
+    assert p.plot.arrows.isVisible() and p.snapshot["arrows"].shape == p.snapshot["fake"].shape
+    assert p.plot.frames >= 3
+
+
+def test_gauss1d_shows_densities_and_the_optimal_discriminator(playground, qtbot):
+    p = playground
+    with qtbot.waitSignal(p.snapshot_shown, timeout=WAIT):
+        p.dataset.setCurrentText("gauss1d")
+    assert p.plot.currentWidget() is p.plot.plot1d
+    s = p.snapshot
+    assert np.all((s["d_opt"] >= 0) & (s["d_opt"] <= 1)) and s["p_data"].max() > 0.3
+    xs, ys = p.plot.d_opt.getOriginalDataset()
+    assert len(xs) == len(s["xs"])
+    assert p.plot.half.value() == 0.5
+
+
+def test_a_checkpoint_without_toy_data_is_refused_with_a_message(playground, qtbot, checkpoints):
+    p = playground
+    with qtbot.waitSignal(p.worker.failed, timeout=WAIT):
+        p.open_path(checkpoints["dcgan"])
+    assert "toy models" in p.status.text()
