@@ -22,6 +22,7 @@ from .panels.sampling import SamplingPanel
 from .render import Renderer
 from .settings import AppSettings
 from .monitor.view import MonitorView
+from .playground.panel import PlaygroundPanel
 from .training.panel import TrainPanel
 from .version import version
 
@@ -51,7 +52,8 @@ class MainWindow(QMainWindow):
         # tools that do not show the loaded model (training, monitoring): always available
         self.train_panel = TrainPanel(Path(runs_dir or Path.cwd() / "runs"))
         self.monitor = MonitorView()
-        self.tools = {t.name: t for t in (self.train_panel, self.monitor)}
+        self.playground = PlaygroundPanel()
+        self.tools = {t.name: t for t in (self.train_panel, self.monitor, self.playground)}
         for tool in self.tools.values():
             self.tabs.addTab(tool, tool.title)
         self.setCentralWidget(self.tabs)
@@ -267,6 +269,7 @@ class MainWindow(QMainWindow):
             event.ignore()
             return
         self.monitor.stop()
+        self.playground.shutdown()
         self.settings.set_geometry(self.saveGeometry())
         self.settings.sync()
         self.renderer.close()

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import QThread, Signal
+from PySide6.QtCore import QCoreApplication, QThread, Signal
 from PySide6.QtWidgets import (QCheckBox, QComboBox, QHBoxLayout, QLabel, QPushButton, QSpinBox,
                                QVBoxLayout)
 
@@ -95,7 +95,6 @@ class PlaygroundPanel(ToolTab):
         self._shutdown_requested.connect(self.worker.shutdown)
         self.worker.snapshot_ready.connect(self._on_worker_snapshot_ready)
         self.worker.failed.connect(self._on_worker_failed)
-        self.thread.start()
 
         self.reset_button.clicked.connect(self.reset)
         self.dataset.currentIndexChanged.connect(lambda _: self.reset())
@@ -119,8 +118,18 @@ class PlaygroundPanel(ToolTab):
         return {"dataset": self.dataset.currentText(), "lr": self.lr.currentData(),
                 "g_loss": self.g_loss.currentData(), "d_steps": self.d_steps.value(), "batch": 256}
 
+    def _ensure_thread(self) -> None:
+        """The worker thread starts with the first toy (a window that never shows the
+        playground never starts it)."""
+        if not self.thread.isRunning():
+            self.thread.start()
+            app = QCoreApplication.instance()
+            if app is not None:
+                app.aboutToQuit.connect(self.shutdown)
+
     def reset(self) -> None:
         """A fresh toy GAN with the current settings (stops playing)."""
+        self._ensure_thread()
         self._started = True
         self.source = None
         self.play_button.setChecked(False)
@@ -128,6 +137,7 @@ class PlaygroundPanel(ToolTab):
 
     def open_path(self, path) -> None:
         """Continue from a toy checkpoint or run folder (it needs its discriminator)."""
+        self._ensure_thread()
         self._started = True
         self.source = str(path)
         self.play_button.setChecked(False)
@@ -137,9 +147,10 @@ class PlaygroundPanel(ToolTab):
         self.play_button.setChecked(on)
 
     def shutdown(self) -> None:
-        self._shutdown_requested.emit()
-        self.thread.quit()
-        self.thread.wait(5000)
+        if self.thread.isRunning():
+            self._shutdown_requested.emit()
+            self.thread.quit()
+            self.thread.wait(10000)
 
     # ------------------------------------------------------------------ handlers
     def _on_play_button_toggled(self, on: bool) -> None:
