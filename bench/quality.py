@@ -75,11 +75,12 @@ def train_quiet(tcfg, out=None):
 
 # ---------------------------------------------------------------- toys
 
-def toy_rows(seeds: int, steps: int | None, threads: int, log=print) -> list[dict]:
+def toy_rows(seeds: int, steps: int | None, threads: int, lr: float | None = None,
+             batch_size: int | None = None, toys=("ring8", "grid25"), log=print) -> list[dict]:
     from train.metrics import toy_metrics
     torch.set_num_threads(threads)
     rows = []
-    for toy in ("ring8", "grid25"):
+    for toy in toys:
         for variant, pack in VARIANTS:
             per_seed = []
             t0 = time.monotonic()
@@ -88,6 +89,10 @@ def toy_rows(seeds: int, steps: int | None, threads: int, log=print) -> list[dic
                       "log_every": 100, "sample_every": 10**9, "checkpoint_every": 0}
                 if steps:
                     kw["steps"] = steps
+                if lr:
+                    kw.update(lr_d=lr, lr_g=lr)
+                if batch_size:
+                    kw["batch_size"] = batch_size
                 tcfg = recipe_config(f"gan-{toy}", **kw)
                 tr = train_quiet(tcfg)
                 tr.G.eval()
@@ -98,7 +103,7 @@ def toy_rows(seeds: int, steps: int | None, threads: int, log=print) -> list[dic
             hq = mean_se([100 * m["hq_fraction"] for m in per_seed])
             kl = mean_se([m["kl"] for m in per_seed])
             rows.append({"toy": toy, "variant": variant, "pack": pack, "seeds": seeds,
-                         "steps": tcfg.steps, "modes": modes, "hq": hq, "kl": kl,
+                         "steps": tcfg.steps, "lr": tcfg.lr_d, "batch_size": tcfg.batch_size, "modes": modes, "hq": hq, "kl": kl,
                          "per_seed": per_seed, "seconds": round(time.monotonic() - t0, 1),
                          "paper": PAPER_TOYS[(toy, variant)]})
     return rows
@@ -111,19 +116,26 @@ def image_metrics(ck_or_gen, dataset, value_range=(-1.0, 1.0), quick=False, prob
     return evaluate(ck_or_gen, dataset, value_range=value_range, quick=quick, probe=probe)
 
 
-def bundled_image_rows(log=print) -> dict:
-    """evaluate() of the three bundled digits models, against the embedded digits."""
-    from gan_models.checkpoint import load_checkpoint
-    from train.data import load_dataset
-    ds = load_dataset("digits")
+def bundled_image_rows(reevaluate: bool = False, log=print) -> dict:
+    """The three bundled digits models' metrics. By default read from each file's metadata
+    (export_bundled measured them with evaluate(), seed 0, on the shipped fp16 weights);
+    reevaluate=True measures them again here against the embedded digits."""
+    from gan_models.checkpoint import load_checkpoint, read_header
     out = {}
+    ds = None
     for name in ("dcgan-digits", "cgan-digits", "infogan-digits"):
         p = MODELS / f"{name}.safetensors"
         if not p.exists():
             log(f"  {p} missing: skipped")
             continue
-        ck = load_checkpoint(p)
-        out[name] = image_metrics(ck.generator, ds, tuple(ck.value_range))
+        if reevaluate:
+            if ds is None:
+                from train.data import load_dataset
+                ds = load_dataset("digits")
+            ck = load_checkpoint(p)
+            out[name] = image_metrics(ck.generator, ds, tuple(ck.value_range))
+        else:
+            out[name] = dict(read_header(p)[1].get("metrics", {}))
         out[name]["source"] = f"resources/models/{name}.safetensors"
         log(f"  {name}: {json.dumps(out[name])}")
     return out
@@ -187,11 +199,12 @@ def render_markdown(res: dict) -> str:
             L += [f"**Fewer seeds than the protocol:** {t[0]['seeds']} seeds (the spec and the "
                   "paper use 10) because of the CPU time this session had; run "
                   "`bench/quality.py --seeds 10` for the full protocol.", ""]
-        L += ["| data | model | seeds | steps | modes (ours) | HQ % (ours) | KL (ours) | modes (paper) | HQ % (paper) |",
-              "|---|---|---|---|---|---|---|---|---|"]
+        L += ["| data | model | seeds | steps | lr | batch | modes (ours) | HQ % (ours) | KL (ours) | modes (paper) | HQ % (paper) |",
+              "|---|---|---|---|---|---|---|---|---|---|---|"]
         for r in t:
             tot = 8 if r["toy"] == "ring8" else 25
             L.append(f"| {r['toy']} | {r['variant']} | {r['seeds']} | {r['steps']} | "
+                     f"{r.get('lr', '')} | {r.get('batch_size', '')} | "
                      f"{_pm(r['modes'])} / {tot} | {_pm(r['hq'])} | {_pm(r['kl'], 3)} | "
                      f"{r['paper'][0]} | {r['paper'][1]} |")
         L += ["", "Per seed (modes, HQ %): " + "; ".join(
@@ -206,8 +219,9 @@ def render_markdown(res: dict) -> str:
         L += ["## Digits: CGAN labels, InfoGAN codes, probe FID", ""]
         if src == "bundled":
             L += ["Measured on the bundled models (`resources/models/*.safetensors`, fp16 generators "
-                  "trained by `make models` from the recipes) against the embedded `digits` data, "
-                  "seed 0 (`train.metrics.evaluate`).", ""]
+                  "trained from the recipes) against the embedded `digits` data, seed 0 "
+                  "(`train.metrics.evaluate`, run by `train/export.py` on the shipped weights and "
+                  "stored in each file's metadata; `--reevaluate` measures them again).", ""]
         else:
             L += [f"Measured on short runs trained on **{src}** (your data), against the same data "
                   "(`train.metrics.evaluate`).", ""]
@@ -282,6 +296,8 @@ def main(argv=None) -> int:
     p = argparse.ArgumentParser(description="Quality benchmarks against the papers -> docs/benchmarks.md")
     p.add_argument("--seeds", type=int, default=10, help="seeds per toy row (protocol: 10)")
     p.add_argument("--steps", type=int, help="G steps per toy run (default: the recipe's)")
+    p.add_argument("--lr", type=float, help="toy rows: lr of D and G (default: the recipe's)")
+    p.add_argument("--batch-size", type=int, help="toy rows: batch size (default: the recipe's)")
     p.add_argument("--threads", type=int, default=1, help="torch threads (1 is fastest for the toys)")
     p.add_argument("--data", help="an MNIST-family IDX folder: train short models on it for the image rows")
     p.add_argument("--digit-steps", type=int, default=1000, help="G steps per model with --data")
@@ -292,8 +308,11 @@ def main(argv=None) -> int:
     p.add_argument("--probe-checkpoint", help="a training checkpoint (with D) for the feature-probe rows")
     p.add_argument("--probe-labels", default="100,1000")
     p.add_argument("--skip-toys", action="store_true")
-    p.add_argument("--toys-from", help="reuse the toy rows of an earlier --json file (and its command)")
+    p.add_argument("--toys", default="ring8,grid25", help="which toy data sets (default ring8,grid25)")
+    p.add_argument("--toys-from", help="reuse the toy rows of earlier --json files (comma-separated)")
     p.add_argument("--skip-images", action="store_true")
+    p.add_argument("--reevaluate", action="store_true",
+                   help="measure the bundled models again (default: the metrics stored in them at export)")
     p.add_argument("--out", default=str(ROOT / "docs" / "benchmarks.md"))
     p.add_argument("--json", help="also write the raw results here")
     p.add_argument("--runs", help="with --data: keep the run folders here")
@@ -308,14 +327,17 @@ def main(argv=None) -> int:
            "notes": a.note}
     t0 = time.monotonic()
     if a.toys_from:
-        old = json.loads(Path(a.toys_from).read_text())
-        res["toys"] = old["toys"]
-        res["notes"] = list(res["notes"]) + [
-            f"Toy rows measured earlier by `{old['command']}` ({old['date']}; {old['machine']}; "
-            f"{old.get('seconds', 0):.0f} s)."]
+        res["toys"] = []
+        for f in a.toys_from.split(","):
+            old = json.loads(Path(f).read_text())
+            res["toys"] += old["toys"]
+            res["notes"] = list(res["notes"]) + [
+                f"Toy rows {', '.join(sorted(set(r['toy'] for r in old['toys'])))} measured by "
+                f"`{old['command']}` ({old['date']}; {old['machine']}; {old.get('seconds', 0):.0f} s)."]
     elif not a.skip_toys and not a.data:
         print("toys:", flush=True)
-        res["toys"] = toy_rows(a.seeds, a.steps, a.threads)
+        res["toys"] = toy_rows(a.seeds, a.steps, a.threads, a.lr, a.batch_size,
+                               tuple(t.strip() for t in a.toys.split(",") if t.strip()))
     if not a.skip_images:
         print("images:", flush=True)
         if a.data:
@@ -324,7 +346,7 @@ def main(argv=None) -> int:
                                            a.quick, a.probe_steps)
             res["image_source"] = str(a.data)
         else:
-            res["images"] = bundled_image_rows()
+            res["images"] = bundled_image_rows(a.reevaluate)
             res["image_source"] = "bundled"
     if not a.data:
         from gan_models.checkpoint import read_header
