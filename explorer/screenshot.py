@@ -15,12 +15,13 @@ import time
 from pathlib import Path
 
 PANEL_NAMES = ("sampling", "arithmetic", "interpolation", "conditional", "codes")
+TOOL_NAMES = ("monitor", "playground")      # tabs that take a run folder / toy checkpoint, not a model
 
 
 def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="gan-explorer screenshot",
                                 description="Save a PNG of one panel of the window, rendered offscreen.")
-    p.add_argument("--panel", required=True, choices=PANEL_NAMES)
+    p.add_argument("--panel", required=True, choices=PANEL_NAMES + TOOL_NAMES)
     p.add_argument("--model", help="checkpoint file or run folder (default: the first bundled model "
                                    "that the panel supports)")
     p.add_argument("-o", "--out", required=True, help="output .png")
@@ -83,6 +84,8 @@ def main(argv: list[str]) -> int:
     with tempfile.TemporaryDirectory() as tmp:
         settings = QSettings(str(Path(tmp) / "settings.ini"), QSettings.Format.IniFormat)
         window = MainWindow(settings=settings)
+        if args.panel in TOOL_NAMES:
+            return _tool_shot(app, window, args, out, width, height)
         panel = window.panels[args.panel]
         model = args.model or _bundled_for(type(panel), default_bundled_dir())
         if model is None:
@@ -111,6 +114,44 @@ def main(argv: list[str]) -> int:
         window.close()
     print(f"wrote {out} ({width}x{height}, {args.panel}, {Path(model).name})")
     return 0 if ok else 2
+
+
+def _tool_shot(app, window, args, out: Path, width: int, height: int) -> int:
+    """Monitor: follow the run folder; playground: load the toy checkpoint (or a fresh toy)."""
+    tool = window.tools[args.panel]
+    window.resize(width, height)
+    window.show()
+    window.tabs.setCurrentWidget(tool)
+    if args.panel == "monitor":
+        if not args.model:
+            print("gan-explorer screenshot: --panel monitor needs --model RUN_DIR", file=sys.stderr)
+            return 2
+        tool.follow(args.model)
+        ok = _wait(app, lambda: tool.buffer.n > 0 and tool.redraws > 0, 30)
+        _wait(app, lambda: False, 0.5)
+        error = None if ok else f"{args.model}: no metrics to show (is it a run folder?)"
+    else:
+        shown, failed = [], []
+        tool.snapshot_shown.connect(shown.append)
+        tool.worker.failed.connect(failed.append)
+        if args.model:
+            _wait(app, lambda: shown or failed, 120)       # the fresh toy shown first
+            shown.clear()
+            tool.open_path(args.model)
+        ok = _wait(app, lambda: shown or failed, 120)
+        error = failed[0] if failed else (None if ok else "timed out building the playground")
+        _wait(app, lambda: False, 0.3)
+        tool.shutdown()
+    if error:
+        print(f"gan-explorer screenshot: {error}", file=sys.stderr)
+        return 2
+    out.parent.mkdir(parents=True, exist_ok=True)
+    if not window.grab().save(str(out)):
+        print(f"gan-explorer screenshot: could not write {out}", file=sys.stderr)
+        return 2
+    window.close()
+    print(f"wrote {out} ({width}x{height}, {args.panel}, {Path(args.model).name if args.model else 'new toy'})")
+    return 0
 
 
 if __name__ == "__main__":

@@ -62,12 +62,18 @@ def kde_1d(samples: np.ndarray, xs: np.ndarray, bandwidth: float | None = None) 
     if s.size == 0:
         return np.zeros_like(xs)
     if bandwidth is None:
-        sd = s.std()
-        iqr = np.subtract(*np.percentile(s, [75, 25]))
-        spread = min(sd, iqr / 1.34) if iqr > 0 else sd
-        bandwidth = 0.9 * max(spread, 1e-3) * s.size ** -0.2
+        bandwidth = _silverman(s)
     u = (xs[:, None] - s[None]) / bandwidth                    # (n_xs, n_samples)
     return np.exp(-0.5 * u * u).sum(1) / (s.size * bandwidth * math.sqrt(2 * math.pi))
+
+
+def _silverman(s: np.ndarray) -> float:
+    """Silverman's rule-of-thumb bandwidth for 1D samples."""
+    s = np.asarray(s, np.float64).ravel()
+    sd = s.std()
+    iqr = np.subtract(*np.percentile(s, [75, 25]))
+    spread = min(sd, iqr / 1.34) if iqr > 0 else sd
+    return 0.9 * max(spread, 1e-3) * max(s.size, 1) ** -0.2
 
 
 def optimal_d(p_data: np.ndarray, p_g: np.ndarray, eps: float = 1e-12) -> np.ndarray:
@@ -106,10 +112,15 @@ def toy_snapshot(G, D, dataset, z: torch.Tensor, real: np.ndarray, res: int = 64
         if fake.shape[1] == 1:
             xs = np.linspace(low[0], high[0], 256)
             p_data = dataset.density(xs[:, None])
-            p_g = kde_1d(fake[:, 0], xs)
+            # Silverman's rule over-smooths two separated modes; cap the bandwidth at half the
+            # data's own mode width so p_g is drawn no blurrier than p_data
+            bw = _silverman(fake[:, 0])
+            std = getattr(dataset, "std", None)
+            p_g = kde_1d(fake[:, 0], xs, min(bw, std / 2) if std else bw)
             out.update(xs=xs.astype(np.float32), p_data=p_data.astype(np.float32),
                        p_g=p_g.astype(np.float32), d=d_curve(D, xs),
-                       d_opt=optimal_d(p_data, p_g).astype(np.float32))
+                       d_opt=np.where(p_data + p_g > 1e-3, optimal_d(p_data, p_g), np.nan)
+                       .astype(np.float32))      # undefined where neither has mass: not drawn
         else:
             out["heat"] = d_heatmap(D, low, high, res)
             if arrows:

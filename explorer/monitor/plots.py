@@ -64,13 +64,18 @@ class MetricPlots(pg.GraphicsLayoutWidget):
         self._drawn: dict[str, tuple] = {}
         for name, (title, series, ref) in PLOTS.items():
             row, col, rs, cs = LAYOUT[name]
-            p = self.addPlot(row=row, col=col, rowspan=rs, colspan=cs, title=title)
+            p = self.addPlot(row=row, col=col, rowspan=rs, colspan=cs)
+            p.setTitle(title, color="#333333")
             p.showGrid(x=True, y=True, alpha=0.2)
             p.setDownsampling(auto=True, mode="peak")
             p.setClipToView(True)
             p.setLabel("bottom", "step")
+            for side in ("left", "bottom"):
+                p.getAxis(side).setPen(pg.mkPen("#555555"))
+                p.getAxis(side).setTextPen(pg.mkPen("#333333"))
             if len(series) > 1:
-                p.addLegend(offset=(-4, 4), labelTextSize="8pt")
+                p.addLegend(offset=(-4, 4), labelTextSize="8pt", labelTextColor="#222222",
+                            brush=pg.mkBrush(255, 255, 255, 210), pen=pg.mkPen("#cccccc"))
             for metric, label, colour in series:
                 self.curves[metric] = p.plot(pen=pg.mkPen(colour, width=1.6), name=label)
                 dashed = pg.mkPen(colour, width=1.2, style=Qt.PenStyle.DashLine)
@@ -88,7 +93,11 @@ class MetricPlots(pg.GraphicsLayoutWidget):
             self.plots[name] = p
         self.plots["d"].setYRange(0, 1, padding=0.02)
         self.plots["d"].enableAutoRange(axis="y", enable=False)
-        self.plots["info"].setVisible(True)
+
+    def set_has_codes(self, has: bool) -> None:
+        """Say so in the title when the run is not an InfoGAN (its plot stays, empty)."""
+        self.plots["info"].setTitle("InfoGAN information loss" + ("" if has else " (not an InfoGAN run)"),
+                                    color="#333333")
 
     def refresh(self, buf: SeriesBuffer, alpha: float = 0.0, compare: SeriesBuffer | None = None) -> bool:
         """setData on every curve whose data moved; returns whether anything was redrawn."""

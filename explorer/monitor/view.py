@@ -230,6 +230,9 @@ class MonitorView(ToolTab):
 
     def _update_state(self) -> None:
         f = self.follower
+        cfg = f.config
+        if cfg:
+            self.plots.set_has_codes(cfg.get("model", {}).get("kind") == "infogan")
         row = f.last_row or {}
         total = f"/{f.total}" if f.total else ""
         text = {"waiting": "waiting for the first row…", "running": "running"}.get(f.state, f.state)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import QCoreApplication, QThread, Signal
+from PySide6.QtCore import QCoreApplication, QThread, Qt, Signal
 from PySide6.QtWidgets import (QCheckBox, QComboBox, QHBoxLayout, QLabel, QPushButton, QSpinBox,
                                QVBoxLayout)
 
@@ -19,6 +19,18 @@ from .worker import PlaygroundWorker
 
 SPEEDS = (("max", 0.0), ("100 steps/s", 100.0), ("20 steps/s", 20.0), ("5 steps/s", 5.0),
           ("1 step/s", 1.0))
+
+HELP = """<p><b>How to read it</b></p>
+<p><span style="color:#1e8449">&#9679;</span> real data, <span style="color:#6c3483">&#9679;</span> points
+G makes from a fixed set of z.</p>
+<p>The background is D(x): <span style="background:#8ccd96">&nbsp;green&nbsp;</span> where D says
+<i>real</i>, <span style="background:#b58ed6">&nbsp;purple&nbsp;</span> where it says <i>fake</i>, white
+where it cannot tell (D = 1/2).</p>
+<p><b>One D step</b> sharpens the background around the points; <b>one G step</b> moves the purple
+points uphill in D (the arrows show which way). At the equilibrium p_g = p_data and
+D(x) = 1/2 everywhere.</p>
+<p>On <b>gauss1d</b> the plot shows p_data, p_g, the learned D(x) and the optimal
+D*(x) = p_data / (p_data + p_g): both flatten toward 1/2 as G learns.</p>"""
 
 
 class PlaygroundPanel(ToolTab):
@@ -62,6 +74,11 @@ class PlaygroundPanel(ToolTab):
         self.status = QLabel("")
         self.status.setWordWrap(True)
         self.plot = PlaygroundPlot()
+        self.help = QLabel(HELP)
+        self.help.setWordWrap(True)
+        self.help.setFixedWidth(250)
+        self.help.setAlignment(Qt.AlignmentFlag.AlignTop)
+        self.help.setTextFormat(Qt.TextFormat.RichText)
 
         row1 = QHBoxLayout()
         for label, w in (("Data", self.dataset), ("lr", self.lr), ("G loss", self.g_loss), ("D steps", self.d_steps)):
@@ -80,7 +97,10 @@ class PlaygroundPanel(ToolTab):
         lay.addLayout(row1)
         lay.addLayout(row2)
         lay.addWidget(self.status)
-        lay.addWidget(self.plot, 1)
+        body = QHBoxLayout()
+        body.addWidget(self.plot, 1)
+        body.addWidget(self.help, 0)
+        lay.addLayout(body, 1)
 
         self.thread = QThread(self)
         self.thread.setObjectName("playground")
@@ -160,6 +180,10 @@ class PlaygroundPanel(ToolTab):
 
     def _on_worker_snapshot_ready(self, snap: dict) -> None:
         self.snapshot = snap
+        if self.dataset.currentText() != snap["dataset"]:     # a loaded checkpoint's data set
+            self.dataset.blockSignals(True)
+            self.dataset.setCurrentText(snap["dataset"])
+            self.dataset.blockSignals(False)
         self.plot.show_snapshot(snap)
         v = snap["values"]
         parts = [f"{snap['dataset']}", f"G steps {snap['step']}", f"D steps {snap['d_updates']}"]

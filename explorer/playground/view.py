@@ -26,11 +26,12 @@ class PlaygroundPlot(QStackedWidget):
         self.heat.setZValue(-10)
         p.addItem(self.heat)
         legend = p.addLegend(offset=(8, 8), labelTextColor="#222222", brush=pg.mkBrush(255, 255, 255, 200))
-        self.real = pg.ScatterPlotItem(size=4, pen=None, brush=pg.mkBrush(REAL), name="real data")
-        self.fake = pg.ScatterPlotItem(size=5, pen=pg.mkPen("w", width=0.5), brush=pg.mkBrush(FAKE),
+        self.fake = pg.ScatterPlotItem(size=5, pen=None, brush=pg.mkBrush(108, 52, 131, 170),
                                        name="generated G(z)")
-        self.arrows = pg.PlotDataItem(pen=pg.mkPen(ARROW, width=1.2), connect="pairs", name="G's gradient")
-        for item in (self.real, self.fake, self.arrows):
+        self.real = pg.ScatterPlotItem(size=4, pen=None, brush=pg.mkBrush(REAL), name="real data")
+        self.real.setZValue(5)                    # real on top: where G covers a mode, both show
+        self.arrows = pg.PlotDataItem(pen=pg.mkPen(ARROW, width=1.2), connect="pairs")
+        for item in (self.fake, self.real, self.arrows):
             p.addItem(item)
         self.arrows.setVisible(False)
         legend.setVisible(True)
@@ -83,7 +84,7 @@ class PlaygroundPlot(QStackedWidget):
             self.p_data.setData(xs, snap["p_data"])
             self.p_g.setData(xs, snap["p_g"])
             self.d_curve.setData(xs, snap["d"])
-            self.d_opt.setData(xs, snap["d_opt"])
+            self.d_opt.setData(xs, snap["d_opt"], connect="finite")
         self.frames += 1
 
 

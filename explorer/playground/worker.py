@@ -65,7 +65,8 @@ class PlaygroundWorker(QObject):
             self.failed.emit(str(e))
             return
         g = torch.Generator().manual_seed(int(spec.get("seed", 0)) + 1)
-        self.z = torch.randn(N_POINTS, self.trainer.G.z_dim, generator=g)        # (N, z_dim), fixed
+        n = N_POINTS if self.trainer.dataset.data_shape[0] > 1 else 4 * N_POINTS   # 1D: a smoother KDE
+        self.z = torch.randn(n, self.trainer.G.z_dim, generator=g)               # (n, z_dim), fixed
         self.real = self.trainer.dataset.sample(N_POINTS, g)[0].numpy()          # (N, dim), fixed
         self.d_updates = self.g_updates = 0
         self.last = {}
