@@ -59,11 +59,12 @@ class PlaygroundWorker(QObject):
             self._timer.timeout.connect(self._on_timer_timeout)
         self._timer.stop()
         try:
-            self.trainer = build_trainer(spec)
+            trainer = build_trainer(spec)
         except (GanExplorerError, OSError, ValueError, KeyError) as e:
-            self.trainer = None
-            self.failed.emit(str(e))
+            self.failed.emit(str(e))      # the toy shown before stays
+            self._apply_timer()
             return
+        self.trainer = trainer
         g = torch.Generator().manual_seed(int(spec.get("seed", 0)) + 1)
         n = N_POINTS if self.trainer.dataset.data_shape[0] > 1 else 4 * N_POINTS   # 1D: a smoother KDE
         self.z = torch.randn(n, self.trainer.G.z_dim, generator=g)               # (n, z_dim), fixed
