@@ -44,7 +44,7 @@ package: $(PYINSTALLER)
 	du -sh dist/GANExplorer
 
 package-onefile: $(PYINSTALLER)
-	GAN_EXPLORER_ONEFILE=1 $(PYINSTALLER) $(PYI_FLAGS) --workpath build/pyinstaller-onefile packaging/gan-explorer.spec
+	GAN_EXPLORER_ONEFILE=1 $(PYINSTALLER) $(PYI_FLAGS) --workpath build/pyinstaller packaging/gan-explorer.spec
 	du -sh dist/GANExplorer-onefile
 
 # Launch the built bundle offscreen: first image, every panel to PNG, 20 training steps.
