@@ -40,7 +40,7 @@ def demo_checkpoint(folder: Path) -> Path:
 
 def command(args, model: Path) -> list[str]:
     if args.exe:
-        return [args.exe, str(model)]
+        return [str(Path(args.exe).resolve()), str(model)]
     return [sys.executable, "-c", "import sys; from explorer.cli import main; sys.exit(main())", str(model)]
 
 
