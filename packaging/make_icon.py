@@ -34,9 +34,10 @@ def draw(size: int = 256) -> Image.Image:
     def damped(sign):
         return lambda t: mid - sign * amp * math.exp(-3.2 * t) * (0.55 + 0.45 * math.cos(9 * t))
 
-    w = int(S * 0.045)
-    d.line(_curve(damped(+1), left, right), fill=(64, 196, 255, 255), width=w, joint="curve")   # D(x)
-    d.line(_curve(damped(-1), left, right), fill=(255, 120, 80, 255), width=w, joint="curve")   # D(G(z))
+    w = S * 0.045
+    for sign, colour in ((+1, (64, 196, 255, 255)), (-1, (255, 120, 80, 255))):   # D(x), D(G(z))
+        for x, y in _curve(damped(sign), left, right, n=600):    # round pen: discs along the curve
+            d.ellipse((x - w / 2, y - w / 2, x + w / 2, y + w / 2), fill=colour)
     r = S * 0.035
     d.ellipse((right - r, mid - r, right + r, mid + r), fill=(255, 255, 255, 255))
     return img.resize((size, size), Image.Resampling.LANCZOS)
