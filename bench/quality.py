@@ -307,6 +307,7 @@ def main(argv=None) -> int:
     p.add_argument("--quick", action="store_true", help="with --data: fewer samples per metric (noisier)")
     p.add_argument("--probe-checkpoint", help="a training checkpoint (with D) for the feature-probe rows")
     p.add_argument("--probe-labels", default="100,1000")
+    p.add_argument("--probe-from", help="reuse a `gan-explorer probe --json` result instead of running it")
     p.add_argument("--skip-toys", action="store_true")
     p.add_argument("--toys", default="ring8,grid25", help="which toy data sets (default ring8,grid25)")
     p.add_argument("--toys-from", help="reuse the toy rows of earlier --json files (comma-separated)")
@@ -359,7 +360,9 @@ def main(argv=None) -> int:
                                         "step": meta.get("step"),
                                         "training_seconds": meta.get("training_seconds"),
                                         "training_load": meta.get("training_load")}
-    if a.probe_checkpoint:
+    if a.probe_from:
+        res["feature_probe"] = json.loads(Path(a.probe_from).read_text())
+    elif a.probe_checkpoint:
         from train.feature_probe import run_probe
         print("feature probe:", flush=True)
         res["feature_probe"] = run_probe(a.probe_checkpoint, labels=[int(v) for v in a.probe_labels.split(",")])
