@@ -234,9 +234,9 @@ def render_markdown(res: dict) -> str:
                  "— (Mirza & Osindero report Parzen log-likelihood only)"),
                 ("InfoGAN categorical code accuracy (best 1-to-1 matching)", "infogan", "code_accuracy",
                  "95% (≈5% error, MNIST)"),
-                ("InfoGAN |Spearman| continuous code vs slant", "infogan", "slant_corr",
+                ("InfoGAN \\|Spearman\\| continuous code vs slant", "infogan", "slant_corr",
                  "qualitative (rotation/slant)"),
-                ("InfoGAN |Spearman| continuous code vs width", "infogan", "width_corr", "qualitative (width)"),
+                ("InfoGAN \\|Spearman\\| continuous code vs width", "infogan", "width_corr", "qualitative (width)"),
                 ("probe FID", "dcgan", "fid", "—"), ("probe FID", "cgan", "fid", "—"),
                 ("probe FID", "infogan", "fid", "—")]
         for label, kind, key, paper in rows:
@@ -268,8 +268,9 @@ def render_markdown(res: dict) -> str:
               "`make models` (bench/make_models.py) retrains each from its recipe with one command, "
               "`python -m train --recipe resources/recipes/<name>.toml`, and exports the generator "
               "(fp16) with these metrics (`train.metrics.evaluate`, seed 0) in its metadata. Training "
-              "time is wall-clock on this project's shared 2-core CPU, with the 1-minute load average "
-              "when training started (other jobs were running: on an idle machine it is shorter).", "",
+              "time is the trainer's elapsed time on this project's shared 2-core CPU; *load* is the "
+              "mean 1-minute load average sampled while it trained (several trainings and other "
+              "people's jobs shared the 2 cores, so on an idle machine it is several times shorter).", "",
               "| model | file | steps | train time | load | metrics |", "|---|---|---|---|---|---|"]
         for name, m in bm.items():
             metrics = ", ".join(f"{k} {v:.3f}" if isinstance(v, float) else f"{k} {v}"
