@@ -120,3 +120,50 @@ def ema(x: np.ndarray, alpha: float, start: float | None = None) -> np.ndarray:
         prev = out[s + k - 1]
     out[bad] = np.nan
     return out
+
+
+class Envelope:
+    """Peak (min/max) decimation of one growing column, cached and extended incrementally.
+
+    Rows are grouped in buckets of k (a power of two, so k changes only when the data has
+    doubled); each full bucket becomes two points (its min and its max), the unfinished
+    tail stays raw. A redraw of 10^6 rows hands the plot ~`target` to 2 * `target` points and costs only the
+    rows added since the last one.
+    """
+
+    def __init__(self, target: int = 2000):
+        self.target = target
+        self.key = None
+        self.x = np.zeros(0)
+        self.lo = np.zeros(0, np.float32)
+        self.hi = np.zeros(0, np.float32)
+        self.done = 0                     # full buckets computed
+
+    def get(self, x: np.ndarray, y: np.ndarray, stamp) -> tuple[np.ndarray, np.ndarray]:
+        n = len(x)
+        if n <= self.target:
+            return x, y
+        k = 1 << max(0, math.ceil(math.log2(2 * n / self.target)))
+        if (k, stamp) != self.key:        # bucket size changed or rows were thinned: start over
+            self.key, self.done = (k, stamp), 0
+            cap = n // k + self.target
+            self.x, self.lo, self.hi = np.zeros(cap), np.zeros(cap, np.float32), np.zeros(cap, np.float32)
+        full = n // k
+        if full > self.done:
+            if full > len(self.x):
+                grow = full + self.target
+                self.x = np.resize(self.x, grow)
+                self.lo, self.hi = np.resize(self.lo, grow), np.resize(self.hi, grow)
+            a, b = self.done * k, full * k
+            blk = y[a:b].reshape(-1, k)                                 # (new buckets, k)
+            self.lo[self.done:full] = np.fmin.reduce(blk, axis=1)       # fmin: NaNs ignored
+            self.hi[self.done:full] = np.fmax.reduce(blk, axis=1)
+            self.x[self.done:full] = x[a:b:k]
+            self.done = full
+        m = self.done
+        xs = np.empty(2 * m + (n - m * k))
+        ys = np.empty(len(xs), np.float32)
+        xs[0:2 * m:2] = xs[1:2 * m:2] = self.x[:m]
+        ys[0:2 * m:2], ys[1:2 * m:2] = self.lo[:m], self.hi[:m]
+        xs[2 * m:], ys[2 * m:] = x[m * k:], y[m * k:]
+        return xs, ys

@@ -12,11 +12,14 @@ import pyqtgraph as pg
 from PySide6.QtCore import QRectF, Qt
 from PySide6.QtWidgets import QStackedWidget
 
+from ..monitor import refcount_guard
+
 REAL, FAKE, ARROW = "#1e8449", "#6c3483", "#c0392b"
 
 
 class PlaygroundPlot(QStackedWidget):
     def __init__(self, parent=None):
+        refcount_guard.apply()           # PySide6 6.12 + Python 3.11: see refcount_guard
         super().__init__(parent)
         self.plot2d = pg.PlotWidget(background="w")
         p = self.plot2d.getPlotItem()
