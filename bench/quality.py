@@ -187,18 +187,21 @@ def render_markdown(res: dict) -> str:
          f"- Command: `{res['command']}`", ""]
     if res.get("toys"):
         t = res["toys"]
-        L += ["## Mode collapse on the PacGAN toys (ring8, grid25)", "",
+        toys = sorted(set(r["toy"] for r in t), key=["ring8", "grid25"].index)
+        n_seeds = t[0]["seeds"]
+        L += [f"## Mode collapse on the PacGAN toys ({', '.join(toys)})", "",
               "Protocol (PacGAN, Lin et al. 2018): 2,500 samples; a sample is high quality (HQ) "
               "when it lies within 3 std of its nearest mode; a mode is captured when at least one "
               "HQ sample is nearest to it. Mean ± standard error over seeds "
-              f"{', '.join(str(s) for s in range(t[0]['seeds']))} (`--seed`; each seed drives "
-              "init, data, z). Architecture and optimiser from the recipes "
-              "`resources/recipes/gan-ring8.toml` / `gan-grid25.toml`, `[model] pack` set to 1 "
-              "(GAN) or 4 (PacGAN4).", ""]
-        if t[0]["seeds"] < 10:
-            L += [f"**Fewer seeds than the protocol:** {t[0]['seeds']} seeds (the spec and the "
-                  "paper use 10) because of the CPU time this session had; run "
-                  "`bench/quality.py --seeds 10` for the full protocol.", ""]
+              f"{', '.join(str(s) for s in range(n_seeds))} (`--seed`; each seed drives "
+              "init, data, z). Networks (MLP G, maxout D) from the recipes "
+              "`resources/recipes/gan-<toy>.toml` with `[model] pack` set to 1 (GAN) or 4 (PacGAN4); "
+              "steps, learning rate and batch size as in the table (the bench's `--steps/--lr/"
+              "--batch-size`, when given, override the recipe).", ""]
+        if n_seeds < 10:
+            L += [f"**Fewer seeds than the protocol:** {n_seeds} seed{'s' if n_seeds > 1 else ''} "
+                  "(the spec and the paper use 10), because of the CPU time this session had; "
+                  "`python bench/quality.py --seeds 10` runs the full protocol.", ""]
         L += ["| data | model | seeds | steps | lr | batch | modes (ours) | HQ % (ours) | KL (ours) | modes (paper) | HQ % (paper) |",
               "|---|---|---|---|---|---|---|---|---|---|---|"]
         for r in t:
@@ -210,9 +213,9 @@ def render_markdown(res: dict) -> str:
         L += ["", "Per seed (modes, HQ %): " + "; ".join(
             f"{r['toy']} {r['variant']}: " + ", ".join(
                 f"{m['modes']:.0f}/{100 * m['hq_fraction']:.0f}" for m in r["per_seed"]) for r in t), "",
-            "The paper's networks and budgets differ (4-layer MLPs trained longer, with "
-            "the paper's own generator/discriminator sizes); compare the trend "
-            "(packing captures more modes), not the last digit.", ""]
+            "The paper's networks and training budgets differ from ours (its MLPs are larger and "
+            "trained for longer), so only the direction of a difference is comparable, not the "
+            "values.", ""]
     img = res.get("images") or {}
     if img:
         src = res.get("image_source", "bundled")
@@ -249,7 +252,8 @@ def render_markdown(res: dict) -> str:
     fp = res.get("feature_probe")
     if fp:
         L += ["## Discriminator features (the DCGAN + linear classifier experiment)", "",
-              f"`gan-explorer probe {fp['checkpoint']} --labels {','.join(map(str, fp['labels']))}` "
+              f"`gan-explorer probe {fp['checkpoint']} --labels {','.join(map(str, fp['labels']))}"
+              + (f" --n-data {fp['n_data']}" if fp.get("n_data") else "") + "` "
               f"(train/feature_probe.py): every conv layer of D max-pooled to 4×4, concatenated, "
               "standardised; multinomial logistic regression (LBFGS, L2 weight chosen by 2-fold CV "
               f"on the labelled images); labelled images balanced per class, seeded; "
@@ -319,6 +323,7 @@ def main(argv=None) -> int:
     p.add_argument("--json", help="also write the raw results here")
     p.add_argument("--runs", help="with --data: keep the run folders here")
     p.add_argument("--note", action="append", default=[], help="a line appended to the page")
+    p.add_argument("--notes-file", help="a markdown file appended to the page (observations, caveats)")
     a = p.parse_args(argv)
     if a.seeds < 1:
         p.error("--seeds must be >= 1")
@@ -368,7 +373,9 @@ def main(argv=None) -> int:
         print("feature probe:", flush=True)
         res["feature_probe"] = run_probe(a.probe_checkpoint, labels=[int(v) for v in a.probe_labels.split(",")])
     res["seconds"] = round(time.monotonic() - t0, 1)
-    res["notes"] = list(res["notes"]) + [f"Total benchmark time: {res['seconds']:.0f} s."]
+    res["notes"] = list(res["notes"]) + [f"Total time of this bench command: {res['seconds']:.0f} s.", ""]
+    if a.notes_file:
+        res["notes"] = list(res["notes"]) + [Path(a.notes_file).read_text().rstrip()]
     Path(a.out).parent.mkdir(parents=True, exist_ok=True)
     Path(a.out).write_text(render_markdown(res))
     if a.json:

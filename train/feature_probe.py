@@ -205,7 +205,7 @@ def run_probe(checkpoint, data=None, labels=(100, 1000), n_test: int = 2000, n_d
             row["accuracy"][str(m)], row["l2"][str(m)] = res["accuracy"], res["l2"]
         rows.append(row)
     return {"checkpoint": str(ck.path), "dataset": ds.name, "kind": ck.config.kind,
-            "n_test": int(n_test), "labels": [int(m) for m in labels], "rows": rows,
+            "n_data": int(n), "n_test": int(n_test), "labels": [int(m) for m in labels], "rows": rows,
             "seconds": round(time.monotonic() - t0, 1)}
 
 
