@@ -81,7 +81,7 @@ class MetricPlots(pg.GraphicsLayoutWidget):
             for side in ("left", "bottom"):
                 p.getAxis(side).setPen(pg.mkPen("#555555"))
                 p.getAxis(side).setTextPen(pg.mkPen("#333333"))
-            if len(series) > 1:
+            if len(series) > 1 or ref is not None:
                 p.addLegend(offset=(-4, 4), labelTextSize="8pt", labelTextColor="#222222",
                             brush=pg.mkBrush(255, 255, 255, 210), pen=pg.mkPen("#cccccc"))
             for metric, label, colour in series:
@@ -94,11 +94,12 @@ class MetricPlots(pg.GraphicsLayoutWidget):
                 self.compare_curves[metric] = c
             if ref is not None:
                 y, text = ref
-                line = pg.InfiniteLine(pos=y, angle=0, movable=False,
-                                       pen=pg.mkPen("#555555", width=1.2, style=Qt.PenStyle.DashLine),
-                                       label=text, labelOpts={"position": 0.08, "color": "#555555",
-                                                              "anchors": [(0, 1), (0, 1)]})
+                pen = pg.mkPen("#555555", width=1, style=Qt.PenStyle.DashLine)
+                line = pg.InfiniteLine(pos=y, angle=0, movable=False, pen=pen)
                 p.addItem(line, ignoreBounds=False)
+                # named in the legend, not with an InfiniteLine label: that label re-lays itself
+                # out on every view change and cost ~75 ms per repaint of the five plots here
+                p.legend.addItem(pg.PlotDataItem(pen=pen), text)
                 self.ref_lines[name] = line
             self.plots[name] = p
         for name in ("loss", "info", "grad", "ips"):

@@ -148,3 +148,14 @@ def test_buffers_grow_and_stay_bounded():
         ref[i] = y
     assert np.allclose(ema(x, 0.95), ref)
     json.dumps(buf.version)
+
+
+def test_screenshot_of_the_monitor(qtbot, tmp_path):
+    from PIL import Image
+
+    from explorer.screenshot import main
+    run = _fake_run(tmp_path / "r", [_row(s) for s in range(1, 41)])
+    out = tmp_path / "monitor.png"
+    assert main(["--panel", "monitor", "--model", str(run.path), "-o", str(out), "--size", "900x600"]) == 0
+    with Image.open(out) as im:
+        assert im.size[1] == 600

@@ -71,3 +71,19 @@ def test_a_checkpoint_without_toy_data_is_refused_with_a_message(playground, qtb
     qtbot.waitUntil(lambda: "toy models" in p.status.text(), timeout=WAIT)
     with qtbot.waitSignal(p.snapshot_shown, timeout=WAIT):
         p.d_button.click()                # the toy shown before is still there
+
+
+def test_screenshot_of_a_toy_checkpoint(qtbot, tmp_path):
+    from PIL import Image
+
+    from explorer.screenshot import main
+    from gan_models import default_config
+    from gan_models.checkpoint import save_checkpoint
+    from gan_models.registry import build_discriminator, build_generator
+    cfg = default_config("gan", (2,), g_width=16, d_width=16)
+    ck = save_checkpoint(tmp_path / "ring.safetensors", cfg, build_generator(cfg), build_discriminator(cfg),
+                         meta={"dataset": "ring8", "step": 10})
+    out = tmp_path / "pg.png"
+    assert main(["--panel", "playground", "--model", str(ck), "-o", str(out), "--size", "900x600"]) == 0
+    with Image.open(out) as im:
+        assert im.size[1] == 600
