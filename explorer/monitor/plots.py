@@ -73,17 +73,13 @@ class MetricPlots(pg.GraphicsLayoutWidget):
             p.showGrid(x=True, y=True, alpha=0.2)
             p.setDownsampling(auto=True, mode="peak")
             p.setClipToView(True)
-            if row == 2:
-                p.setLabel("bottom", "step")
-            else:                                   # x is linked: one step axis per column, at the bottom
-                p.getAxis("bottom").setStyle(showValues=False)
-                p.getAxis("bottom").setHeight(6)
+            p.setLabel("bottom", "step")
             for side in ("left", "bottom"):
                 p.getAxis(side).setPen(pg.mkPen("#555555"))
                 p.getAxis(side).setTextPen(pg.mkPen("#333333"))
             if len(series) > 1 or ref is not None:
                 p.addLegend(offset=(-4, 4), labelTextSize="8pt", labelTextColor="#222222",
-                            brush=pg.mkBrush(255, 255, 255, 210), pen=pg.mkPen("#cccccc"))
+                            brush=pg.mkBrush(255, 255, 255, 150), pen=pg.mkPen("#cccccc"))
             for metric, label, colour in series:
                 # 1-px pens without antialiasing: Qt's fast path (an antialiased 1.6 px pen
                 # took ~100x longer to draw a noisy 4000-point curve here)
@@ -102,14 +98,15 @@ class MetricPlots(pg.GraphicsLayoutWidget):
                 p.legend.addItem(pg.PlotDataItem(pen=pen), text)
                 self.ref_lines[name] = line
             self.plots[name] = p
-        for name in ("loss", "info", "grad", "ips"):
-            self.plots[name].setXLink(self.plots["d"])
-        self.plots["d"].setYRange(0, 1, padding=0.02)
+        self.ci.layout.setColumnStretchFactor(0, 1)
+        self.ci.layout.setColumnStretchFactor(1, 1)
+        self.plots["d"].legend.setColumnCount(2)      # two rows above the curves (y runs to 1.4)
+        self.plots["d"].setYRange(0, 1.4, padding=0.0)
         self.plots["d"].enableAutoRange(axis="y", enable=False)
 
     def set_has_codes(self, has: bool) -> None:
         """Say so in the title when the run is not an InfoGAN (its plot stays, empty)."""
-        self.plots["info"].setTitle("InfoGAN information loss" + ("" if has else " (not an InfoGAN run)"),
+        self.plots["info"].setTitle("InfoGAN information loss" if has else "Information loss (InfoGAN only)",
                                     color="#333333")
 
     def refresh(self, buf: SeriesBuffer, alpha: float = 0.0, compare: SeriesBuffer | None = None) -> bool:

@@ -138,7 +138,8 @@ class TrainForm(QWidget):
         try:
             return float(edit.text())
         except ValueError:
-            raise _FieldError(name, f"{name.replace('_', ' ')}: '{edit.text()}' is not a number") from None
+            label = {"lr_d": "D learning rate", "lr_g": "G learning rate", "info_lambda": "InfoGAN λ"}[name]
+            raise _FieldError(name, f"{label}: '{edit.text()}' is not a number") from None
 
     def _codes(self) -> list[int]:
         text = self.cat_codes.text().replace(" ", "")
@@ -177,6 +178,9 @@ class TrainForm(QWidget):
         """Check every field; mark the first bad one red, say why, and report validity."""
         for name in set(FIELD_WIDGET.values()) | {"cat_codes", "pack"}:
             getattr(self, name).setStyleSheet("")
+        info = self.model.currentText() == "infogan"
+        for w in (self.info_lambda, self.cat_codes, self.cont_codes):
+            w.setEnabled(info)                    # only InfoGAN has codes
         problem = None
         try:
             cfg = self.config().validate()
