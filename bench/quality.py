@@ -210,6 +210,11 @@ def render_markdown(res: dict) -> str:
                      f"{r.get('lr', '')} | {r.get('batch_size', '')} | "
                      f"{_pm(r['modes'])} / {tot} | {_pm(r['hq'])} | {_pm(r['kl'], 3)} | "
                      f"{r['paper'][0]} | {r['paper'][1]} |")
+        for toy in ("ring8", "grid25"):
+            if toy not in toys:
+                for variant, _ in VARIANTS:
+                    pm, ph = PAPER_TOYS[(toy, variant)]
+                    L.append(f"| {toy} | {variant} | — | — | — | — | not run | not run | not run | {pm} | {ph} |")
         L += ["", "Per seed (modes, HQ %): " + "; ".join(
             f"{r['toy']} {r['variant']}: " + ", ".join(
                 f"{m['modes']:.0f}/{100 * m['hq_fraction']:.0f}" for m in r["per_seed"]) for r in t), "",
