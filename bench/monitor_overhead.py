@@ -70,8 +70,8 @@ def run_headless(out: Path, steps: int) -> float:
     return final_ips(out)
 
 
-def run_monitored(app, out: Path, steps: int) -> tuple[float, float, int, float]:
-    """-> (images/s, worst stall ms, redraws, seconds)."""
+def run_monitored(app, out: Path, steps: int) -> tuple[float, float, int, float, float]:
+    """-> (images/s, worst stall ms, redraws, seconds, CPU seconds the GUI process used)."""
     from explorer.monitor.view import MonitorView
     view = MonitorView()
     view.resize(1280, 760)
@@ -84,13 +84,13 @@ def run_monitored(app, out: Path, steps: int) -> tuple[float, float, int, float]
     while time.perf_counter() < warm:
         app.processEvents()
         time.sleep(0.002)
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), time.process_time()
     meter.start()
     while proc.poll() is None:
         app.processEvents()
         time.sleep(0.002)
     meter.stop()
-    secs = time.perf_counter() - t0
+    secs, cpu = time.perf_counter() - t0, time.process_time() - c0
     if proc.returncode:
         raise SystemExit(f"training failed ({proc.returncode})")
     view.poll()
@@ -98,7 +98,7 @@ def run_monitored(app, out: Path, steps: int) -> tuple[float, float, int, float]
     view.stop()
     view.close()
     assert rows == steps, (rows, steps)
-    return final_ips(out), meter.worst, view.redraws, secs
+    return final_ips(out), meter.worst, view.redraws, secs, cpu
 
 
 def idle_stall(app, seconds: float) -> float:
@@ -156,19 +156,23 @@ def main() -> int:
     print(f"setData only, 10^6 points, no paint:      {redraw_rate(app, paint=False):6.1f} updates/s")
     if args.skip_training:
         return 0
-    head, mon, stalls, secs = [], [], [], []
+    head, mon, stalls, secs, cpus = [], [], [], [], []
     with tempfile.TemporaryDirectory() as tmp:
         for r in range(args.rounds):
             head.append(run_headless(Path(tmp) / f"h{r}", args.steps))
-            ips, stall, redraws, s = run_monitored(app, Path(tmp) / f"m{r}", args.steps)
+            ips, stall, redraws, s, cpu = run_monitored(app, Path(tmp) / f"m{r}", args.steps)
+            cpus.append(cpu / s)
             mon.append(ips)
             stalls.append(stall)
             secs.append(s)
             print(f"round {r + 1}: headless {head[-1]:6.1f} img/s | monitored {ips:6.1f} img/s "
-                  f"(ratio {ips / head[-1]:.3f}) | UI longest stall {stall:5.1f} ms, {redraws} redraws in {s:.0f} s")
+                  f"(ratio {ips / head[-1]:.3f}) | UI longest stall {stall:5.1f} ms, {redraws} redraws in {s:.0f} s, "
+                  f"GUI process CPU {100 * cpu / s:.0f} % of one core")
     base = idle_stall(app, statistics.median(secs))
     h, m = statistics.median(head), statistics.median(mon)
     print(f"\nimages/s headless {h:.1f}, with the monitor attached {m:.1f}: ratio {m / h:.3f} (target >= 0.95)")
+    print(f"the monitoring GUI process used {100 * statistics.median(cpus):.0f} % of one core (median): "
+          "the CPU it can take from training on a machine with spare cores")
     print(f"UI thread's longest stall while training + monitoring: {max(stalls):.1f} ms (target < 100 ms); "
           f"same timer with nothing running: {base:.1f} ms")
     return 0
