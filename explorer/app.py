@@ -22,6 +22,9 @@ def make_application(argv: list[str] | None = None):
     from PySide6.QtWidgets import QApplication
     import pyqtgraph as pg
 
+    from . import refcount_guard
+    refcount_guard.apply()   # PySide6 6.12 + Python 3.11 drains None's refcount on every paint
+
     app = QApplication.instance()
     if app is None:
         app = QApplication(list(argv if argv is not None else sys.argv[:1]))

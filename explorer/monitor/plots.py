@@ -14,7 +14,7 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt
 
-from . import refcount_guard
+from .. import refcount_guard
 from .buffers import Envelope, SeriesBuffer, ema
 
 LOG4 = math.log(4)        # D's loss at the equilibrium D = 1/2: -2 log(1/2)

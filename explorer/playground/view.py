@@ -12,7 +12,7 @@ import pyqtgraph as pg
 from PySide6.QtCore import QRectF, Qt
 from PySide6.QtWidgets import QStackedWidget
 
-from ..monitor import refcount_guard
+from .. import refcount_guard
 
 REAL, FAKE, ARROW = "#1e8449", "#6c3483", "#c0392b"
 
