@@ -100,6 +100,9 @@ def load_recipe(path) -> tuple[dict, dict]:
     """A recipe file -> (train fields, model fields), with unknown keys reported by name."""
     from gan_models.config import ModelConfig
     path = Path(path)
+    if not path.exists() and path.parent == Path("."):     # a bundled recipe by name
+        named = recipes_dir() / (path.name if path.suffix == ".toml" else f"{path.name}.toml")
+        path = named if named.exists() else path
     data = _toml_load(path)
     unknown_tables = sorted(set(data) - {"train", "model", "about"})  # [about]: free text
     if unknown_tables:

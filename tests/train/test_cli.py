@@ -123,3 +123,10 @@ def test_eval_prints_metrics_as_json(tmp_path, capsys):
     res = json.loads(capsys.readouterr().out)
     assert res["modes_total"] == 8 and 0 <= res["hq_fraction"] <= 1 and res["step"] == 20
     assert 0 <= res["eq_d_real"] <= 1 and res["eq_rows"] == 4
+
+
+def test_recipe_by_bundled_name(tmp_path):
+    out = tmp_path / "run"
+    assert entry(["train", "--recipe", "gan-ring8", "--steps", "2", "--out", str(out), "--quiet"]) == 0
+    cfg = json.loads((out / "config.json").read_text())
+    assert cfg["train"]["dataset"] == "ring8" and cfg["train"]["lr_d"] == 2e-4   # from the recipe
