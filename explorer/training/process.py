@@ -11,19 +11,13 @@ from __future__ import annotations
 import os
 import signal
 import subprocess
-import sys
 from pathlib import Path
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
+from ..frozen import train_command
+
 CAN_PAUSE = hasattr(signal, "SIGSTOP")
-
-
-def train_command(args: list[str]) -> list[str]:
-    """The command line of a training run, from source or from a frozen app."""
-    if getattr(sys, "frozen", False):
-        return [sys.executable, "train", *args]     # the bundled gan-explorer handles `train`
-    return [sys.executable, "-m", "train", *args]
 
 
 class TrainingProcess(QObject):
@@ -56,7 +50,7 @@ class TrainingProcess(QObject):
         self.run_dir.mkdir(parents=True, exist_ok=True)
         self._log = open(self.log_path, "ab")
         env = dict(os.environ, PYTHONUNBUFFERED="1")
-        self.proc = subprocess.Popen(train_command(args), stdout=self._log, stderr=subprocess.STDOUT,
+        self.proc = subprocess.Popen(train_command(*args), stdout=self._log, stderr=subprocess.STDOUT,
                                      stdin=subprocess.DEVNULL, env=env, cwd=os.getcwd(),
                                      start_new_session=True)   # Ctrl+C in our terminal does not reach it
         self.returncode = None
