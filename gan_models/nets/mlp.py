@@ -47,7 +47,7 @@ class Maxout(nn.Module):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         h = self.linear(x)                                        # (N, n_out * pieces)
-        return h.view(-1, self.n_out, self.pieces).amax(dim=2)    # (N, n_out)
+        return h.view(-1, self.n_out, self.pieces).max(dim=2).values   # (N, n_out); faster backward than amax
 
 
 class MLPDiscriminator(Discriminator):
