@@ -14,11 +14,16 @@ EXIT_AFTER_FIRST_IMAGE = "GAN_EXPLORER_EXIT_AFTER_FIRST_IMAGE"
 _T_IMPORT = time.monotonic()        # fallback start time where /proc is missing
 
 
+def _no_display() -> bool:
+    """Linux with no X11/Wayland display and no platform chosen explicitly."""
+    return (not os.environ.get("QT_QPA_PLATFORM") and sys.platform.startswith("linux")
+            and not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")))
+
+
 def make_application(argv: list[str] | None = None):
     """The QApplication (created once), named so QSettings lands in the user's config folder."""
-    if not os.environ.get("QT_QPA_PLATFORM") and sys.platform.startswith("linux") \
-            and not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")):
-        os.environ["QT_QPA_PLATFORM"] = "offscreen"   # no display: don't abort, render offscreen
+    if _no_display():
+        os.environ["QT_QPA_PLATFORM"] = "offscreen"   # no display: Qt would abort the process
     from PySide6.QtWidgets import QApplication
     import pyqtgraph as pg
 
@@ -76,6 +81,12 @@ def _prewarm_torch() -> None:
 def run_app(path: str | None = None) -> int:
     """Open the window (with `path`, a checkpoint file or run folder, if given); returns the
     exit code. A bad `path` shows a message in the window, it does not abort."""
+    if _no_display():
+        # an offscreen window nobody can see would look like a hang: say so instead
+        print("gan-explorer: error: no display found (DISPLAY and WAYLAND_DISPLAY are unset). Run it "
+              "in a desktop session, under xvfb-run, or use the headless commands: gan-explorer "
+              "sample | train | eval | screenshot (--help on each)", file=sys.stderr)
+        return 2
     _prewarm_torch()
     app = make_application()
     from .main_window import MainWindow

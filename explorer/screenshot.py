@@ -107,13 +107,20 @@ def main(argv: list[str]) -> int:
         window.select_panel(args.panel)
         _wait(app, lambda: False, 0.3)            # let layouts settle, then let any re-render land
         ok = ok and _wait(app, window.renderer.is_idle)
-        out.parent.mkdir(parents=True, exist_ok=True)
-        if not window.grab().save(str(out)):
-            print(f"gan-explorer screenshot: could not write {out}", file=sys.stderr)
+        if not _save(window, out):
             return 2
-        window.close()
     print(f"wrote {out} ({width}x{height}, {args.panel}, {Path(model).name})")
     return 0 if ok else 2
+
+
+def _save(window, out: Path) -> bool:
+    """Grab the window into `out` and close it; False (with a message) if it cannot be written."""
+    out.parent.mkdir(parents=True, exist_ok=True)
+    if not window.grab().save(str(out)):
+        print(f"gan-explorer screenshot: could not write {out}", file=sys.stderr)
+        return False
+    window.close()
+    return True
 
 
 def _tool_shot(app, window, args, out: Path, width: int, height: int) -> int:
@@ -145,11 +152,8 @@ def _tool_shot(app, window, args, out: Path, width: int, height: int) -> int:
     if error:
         print(f"gan-explorer screenshot: {error}", file=sys.stderr)
         return 2
-    out.parent.mkdir(parents=True, exist_ok=True)
-    if not window.grab().save(str(out)):
-        print(f"gan-explorer screenshot: could not write {out}", file=sys.stderr)
+    if not _save(window, out):
         return 2
-    window.close()
     print(f"wrote {out} ({width}x{height}, {args.panel}, {Path(args.model).name if args.model else 'new toy'})")
     return 0
 

@@ -87,20 +87,20 @@ class ProgressBar:
 
     def __init__(self, quiet: bool):
         self.quiet, self.tty = quiet, sys.stderr.isatty()
-        self.last = (0.0, {})
+        self.row: dict = {}          # the last logged metrics row (D(x), D(G(z)))
         self._drawn = 0.0
 
     def __call__(self, p) -> None:
         if self.quiet:
             return
         if p.row:
-            self.last = (time.monotonic(), p.row)
+            self.row = p.row
         if self.tty and time.monotonic() - self._drawn < 0.1 and p.step != p.total:
             return   # redraw at most 10 times a second
         self._drawn = time.monotonic()
         if not self.tty and p.step != p.total and p.step % max(1, p.total // 20):
             return   # a log file gets ~20 lines, not one per step
-        row = self.last[1]
+        row = self.row
         width = 24
         fill = int(width * p.step / max(p.total, 1))
         eta = time.strftime("%H:%M:%S", time.gmtime(p.eta_s)) if p.eta_s < 86400 * 7 else "--"
