@@ -7,6 +7,7 @@ snapshots.
 """
 from __future__ import annotations
 
+import gc
 from pathlib import Path
 
 from PySide6.QtCore import QCoreApplication, QThread, Qt, Signal
@@ -142,6 +143,11 @@ class PlaygroundPanel(ToolTab):
         """The worker thread starts with the first toy (a window that never shows the
         playground never starts it)."""
         if not self.thread.isRunning():
+            # Collect garbage here, on the UI thread: a collection triggered inside the worker
+            # (e.g. by torch's lazy imports when the first optimizer is built) could finalise
+            # Qt wrappers owned by this thread, which crashed a test run (segfault in gc).
+            gc.collect()
+            _prewarm_optimizer_imports()
             self.thread.start()
             app = QCoreApplication.instance()
             if app is not None:
@@ -202,3 +208,10 @@ class PlaygroundPanel(ToolTab):
         self.play_button.setChecked(False)
         self.status.setText(message)
         self.status_message.emit(message)
+
+
+def _prewarm_optimizer_imports() -> None:
+    """Building the first torch optimizer imports torch._dynamo (hundreds of modules): do it on
+    the UI thread once, so the worker thread never runs that import (and the GC it triggers)."""
+    import torch
+    torch.optim.Adam([torch.zeros(1, requires_grad=True)])
