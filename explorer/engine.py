@@ -16,6 +16,7 @@ import torch
 from gan_models.images import make_grid, to_uint8
 
 from .model_session import ModelInfo, info_from_checkpoint
+from .pixels import display_rgb32
 from .requests import GridSpec, LoadRequest, RenderRequest, RenderResult
 
 log = logging.getLogger(__name__)
@@ -29,16 +30,6 @@ def pick_device() -> tuple[torch.device, str]:
     if mps is not None and mps.is_available():
         return torch.device("mps"), "MPS"
     return torch.device("cpu"), "CPU"
-
-
-def display_rgb32(a: np.ndarray) -> np.ndarray:
-    """(H, W, 1 or 3) uint8 -> (H, W, 4) uint8 laid out as QImage.Format_RGB32 (0xffRRGGBB
-    per native uint32), so the UI wraps it without converting: drawing Grayscale8 or RGB888
-    converts on every paint and measured 2.5-4.5x slower than RGB32."""
-    a32 = a.astype(np.uint32)
-    r, g, b = (a32[..., 0],) * 3 if a.shape[2] == 1 else (a32[..., 0], a32[..., 1], a32[..., 2])
-    px = np.uint32(0xFF000000) | (r << 16) | (g << 8) | b                       # (H, W) uint32
-    return np.ascontiguousarray(px).view(np.uint8).reshape(a.shape[0], a.shape[1], 4)
 
 
 class Engine:
@@ -102,7 +93,7 @@ class Engine:
                 part = images[start:start + spec.count]
                 grid = part[0] if spec.count == 1 and spec.pad == 0 else make_grid(part, spec.ncol, spec.pad)
                 out.grids.append(grid)                                        # (H, W, C) uint8
-                out.display.append(display_rgb32(grid))                       # (H, W, 4) uint8
+                out.display.append(display_rgb32(grid, spec.zoom))            # (zH, zW, 4) uint8
                 start += spec.count
         else:
             out.points = np.ascontiguousarray(x.float().cpu().numpy())          # (B, D) float32

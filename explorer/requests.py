@@ -19,6 +19,8 @@ class GridSpec:
     count: int
     ncol: int
     pad: int = 2              # pixels between cells (0 for a single image)
+    zoom: int = 1             # also make the display copy this many times larger (nearest), so
+                              # the view blits it 1:1 instead of scaling on the UI thread
 
 
 @dataclass
@@ -40,7 +42,7 @@ class RenderResult:
     images: np.ndarray | None = None      # (B, H, W, C) uint8, image models
     points: np.ndarray | None = None      # (B, D) float32, points models
     grids: list = field(default_factory=list)   # one (H, W, C) uint8 mosaic per GridSpec
-    display: list = field(default_factory=list)  # the same mosaics as (H, W, 4) QImage RGB32 bytes
+    display: list = field(default_factory=list)  # the same mosaics as (zH, zW, 4) QImage RGB32 bytes (z: spec.zoom)
     specs: tuple = ()                     # the GridSpecs the mosaics were made with
     scores: np.ndarray | None = None      # (B,) P(real) from D, when asked and available
     forward_s: float = 0.0                # generator forward time

@@ -1,8 +1,11 @@
 """ImageGridView: shows a uint8 mosaic crisply and maps clicks to the sample under the mouse.
 
-The render thread sends each mosaic twice: (H, W, C) for saving and (H, W, 4) RGB32 bytes for
-display, which is wrapped in a QImage without copying (the view keeps a reference to it). It is drawn at the largest whole-number zoom that fits, in device
-pixels, with nearest-neighbour sampling, so 28x28 samples stay sharp on high-DPI screens.
+The render thread sends each mosaic twice: (H, W, C) for saving and RGB32 bytes for display,
+which are wrapped in a QImage without copying (the view keeps a reference to them). The mosaic
+is drawn at the largest whole-number zoom that fits, in device pixels, with nearest-neighbour
+sampling, so 28x28 samples stay sharp on high-DPI screens. Panels ask the render thread for
+the display copy already at that zoom (`zoom_hint()`), so painting is a 1:1 blit: scaling a
+~240 px mosaic to ~700 px on the UI thread took ~4 ms per frame.
 All colours come from the widget's palette (light and dark themes alike).
 """
 from __future__ import annotations
@@ -26,8 +29,9 @@ class ImageGridView(QWidget):
         super().__init__(parent)
         self._fit_height = fit_height  # take only the height the image needs at the current width
         self._array = None             # the image as produced, (H, W, C) uint8 (for saving)
-        self._display = None           # its RGB32 twin, the buffer under the QImage
-        self._qimage = None
+        self._display = None           # its RGB32 twin, the buffer under the QImage(s)
+        self._qimage = None            # 1:1 RGB32 image (made lazily when only a zoomed one came)
+        self._zoomed = None            # (QImage, zoom) when the display copy came pre-zoomed
         self._cell = None              # (h, w) of one sample
         self._ncol = 1
         self._count = 0
@@ -51,25 +55,31 @@ class ImageGridView(QWidget):
                   count: int = 1, pad: int = 0, display: np.ndarray | None = None) -> None:
         """Show an (H, W, C) uint8 C-contiguous array; `cell` (h, w) enables click mapping.
 
-        `display` is the same image as (H, W, 4) RGB32 bytes (the render thread makes it):
-        it is wrapped without a copy. Without it the image is converted once here, so each
+        `display` is the same image as (zH, zW, 4) RGB32 bytes, z >= 1 a whole-number zoom
+        (the render thread makes it): it is wrapped without a copy, and blitted 1:1 when the
+        view draws at zoom z. Without it the image is converted once, on first paint, so each
         paint draws from RGB32 (the fast path) either way.
         """
         old_shape = None if self._array is None else self._array.shape
+        self._qimage = self._zoomed = None
         if array is None:
-            self._array = self._display = self._qimage = None
+            self._array = self._display = None
         else:
             if array.dtype != np.uint8 or array.ndim != 3 or not array.flags.c_contiguous:
                 raise ValueError("ImageGridView needs a C-contiguous (H, W, C) uint8 array")
             h, w, c = array.shape
             self._array = array
-            if display is not None and display.shape == (h, w, 4) and display.flags.c_contiguous:
+            z = display.shape[0] // h if display is not None else 0
+            if display is not None and z >= 1 and display.shape == (z * h, z * w, 4) \
+                    and display.flags.c_contiguous:
                 self._display = display           # keeps the buffer under the QImage alive
-                self._qimage = QImage(display.data, w, h, display.strides[0], QImage.Format.Format_RGB32)
+                img = QImage(display.data, z * w, z * h, display.strides[0], QImage.Format.Format_RGB32)
+                if z == 1:
+                    self._qimage = img
+                else:
+                    self._zoomed = (img, z)
             else:
                 self._display = None
-                self._qimage = QImage(array.data, w, h, array.strides[0], _FORMATS[c]).convertToFormat(
-                    QImage.Format.Format_RGB32)
         self._cell = cell or (None if array is None else array.shape[:2])
         self._ncol, self._count, self._pad = ncol, count, pad
         self.frame += 1
@@ -91,7 +101,23 @@ class ImageGridView(QWidget):
         return self._array
 
     def qimage(self) -> QImage | None:
+        """The image at 1:1 (RGB32), or None when empty."""
+        if self._qimage is None and self._array is not None:
+            h, w, c = self._array.shape
+            self._qimage = QImage(self._array.data, w, h, self._array.strides[0], _FORMATS[c]).convertToFormat(
+                QImage.Format.Format_RGB32)
         return self._qimage
+
+    def zoom_hint(self, max_pixels: int = 4_000_000) -> int:
+        """The whole-number zoom (device pixels per image pixel) the current image is drawn at,
+        or 1 when it is drawn at an uneven scale: what a panel asks the render thread to
+        pre-zoom the next frame to, assuming it has the same size as this one."""
+        if self._array is None:
+            return 1
+        h, w = self._array.shape[:2]
+        scale = self._scale()
+        z = int(scale) if scale >= 2 and scale == int(scale) else 1
+        return z if z * z * h * w <= max_pixels else 1
 
     def select(self, index: int) -> None:
         self.selected = index
@@ -132,14 +158,21 @@ class ImageGridView(QWidget):
         left, top = self._margins()
         aw, ah = self.width() - left, self.height() - top
         dpr = self.devicePixelRatioF()
-        fit = min(aw * dpr / w, ah * dpr / h, self.max_scale)
-        # Whole-number zoom keeps every source pixel the same size; when that would waste more
-        # than 15% of the room, zoom by the exact fit (still nearest-neighbour, just uneven).
-        scale = math.floor(fit) if fit >= 1 and math.floor(fit) >= 0.85 * fit else max(fit, 1e-3)
+        scale = self._scale()
         tw, th = w * scale / dpr, h * scale / dpr
         x = left + round((aw - tw) / 2 * dpr) / dpr   # snap to device pixels: no half-pixel blur
         y = top + round((ah - th) / 2 * dpr) / dpr
         return QRectF(x, y, tw, th)
+
+    def _scale(self) -> float:
+        """Device pixels per image pixel at the current size."""
+        h, w = self._array.shape[:2]
+        left, top = self._margins()
+        dpr = self.devicePixelRatioF()
+        fit = min((self.width() - left) * dpr / w, (self.height() - top) * dpr / h, self.max_scale)
+        # Whole-number zoom keeps every source pixel the same size; when that would waste more
+        # than 15% of the room, zoom by the exact fit (still nearest-neighbour, just uneven).
+        return math.floor(fit) if fit >= 1 and math.floor(fit) >= 0.85 * fit else max(fit, 1e-3)
 
     def _cell_rect(self, i: int, rect: QRectF) -> QRectF:
         h, w = self._cell
@@ -169,15 +202,20 @@ class ImageGridView(QWidget):
     def paintEvent(self, event) -> None:
         p = QPainter(self)
         pal = self.palette()
-        if self._qimage is None:
+        if self._array is None:
             p.setPen(pal.color(QPalette.ColorRole.PlaceholderText))
             p.drawText(self.rect().adjusted(8, 8, -8, -8),
                        Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextWordWrap, self.placeholder)
             p.end()
             return
         rect = self.image_rect()
-        p.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, rect.width() < self._array.shape[1])
-        p.drawImage(rect, self._qimage)
+        if self._zoomed is not None and self._zoomed[1] == self._scale():
+            img = self._zoomed[0]                 # pre-zoomed on the render thread: a 1:1 blit
+            img.setDevicePixelRatio(self.devicePixelRatioF())
+            p.drawImage(rect.topLeft(), img)
+        else:
+            p.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, rect.width() < self._array.shape[1])
+            p.drawImage(rect, self.qimage())
         self._paint_labels(p, rect, pal)
         if self._cell is not None and 0 < self.separator_after < self._ncol:
             rows = math.ceil(self._count / self._ncol)

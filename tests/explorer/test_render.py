@@ -127,7 +127,7 @@ def test_display_twin_matches_the_image():
     """The RGB32 bytes the views draw are the same pixels as the saved image."""
     from PySide6.QtGui import QImage
 
-    from explorer.engine import display_rgb32
+    from explorer.pixels import display_rgb32
     rgb = np.random.default_rng(0).integers(0, 256, (5, 7, 3), dtype=np.uint8)
     d = display_rgb32(rgb)
     img = QImage(d.data, 7, 5, d.strides[0], QImage.Format.Format_RGB32)
@@ -136,3 +136,25 @@ def test_display_twin_matches_the_image():
     gray = rgb[..., :1].copy()
     c = QImage(display_rgb32(gray).data, 7, 5, 28, QImage.Format.Format_RGB32).pixelColor(6, 4)
     assert (c.red(), c.green(), c.blue()) == (gray[4, 6, 0],) * 3
+
+
+def test_a_pre_zoomed_display_paints_the_same_pixels_as_scaling_in_the_view(qtbot):
+    """Pre-zooming on the render thread (for a 1:1 blit) must not change what the user sees,
+    also when the zoom no longer matches the view (after a resize) and it falls back."""
+    from explorer.pixels import display_rgb32
+    from explorer.widgets.image_view import ImageGridView
+    rgb = np.random.default_rng(1).integers(0, 256, (30, 40, 3), dtype=np.uint8)
+    view = ImageGridView()
+    qtbot.addWidget(view)
+    view.resize(170, 130)
+    view.show()
+    view.set_image(rgb, display=display_rgb32(rgb))
+    z = view.zoom_hint()
+    assert z == 4                                       # 40 px wide into 170: whole zoom 4
+    plain = view.grab().toImage()
+    view.set_image(rgb, display=display_rgb32(rgb, z))
+    assert view.grab().toImage() == plain
+    view.set_image(rgb, display=display_rgb32(rgb, 3))  # stale zoom: drawn scaled from 1:1
+    assert view.grab().toImage() == plain
+    c = plain.pixelColor(int(view.image_rect().x()) + 4 * 5 + 1, int(view.image_rect().y()) + 4 * 7 + 2)
+    assert (c.red(), c.green(), c.blue()) == tuple(rgb[7, 5])
