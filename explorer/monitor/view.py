@@ -1,7 +1,9 @@
 """MonitorView: follows one run folder live (or browses a finished one) and overlays another.
 
-A QTimer polls the folder (new metrics rows by byte offset, events, sample grids) and redraws
-the curves at 20 Hz at most, never per training step. The right side shows the fixed-z grid
+A `FolderPoller` thread reads the folder 4x a second (new metrics rows by byte offset, events,
+sample grids, decoding the newest grid and scoring its diversity there, off the UI thread);
+the UI thread appends the rows and redraws the curves from a 20 Hz timer, only when they
+changed, never per training step. The right side shows the fixed-z grid
 with a scrubber over every saved grid, so one z can be watched across the run's history.
 The watchdog's warnings appear in a banner with "Open last good checkpoint" and "Resume".
 """
@@ -16,14 +18,17 @@ from PySide6.QtWidgets import (QCheckBox, QDoubleSpinBox, QFileDialog, QFrame, Q
 
 from train.run_folder import read_jsonl
 
+from ..pixels import display_rgb32
 from ..training.follower import RunFollower
+from ..training.poller import FolderPoller, Snapshot
 from ..training.tool_tab import ToolTab
 from ..widgets.image_view import ImageGridView
 from .buffers import SeriesBuffer
 from .plots import MetricPlots
-from .watchdog import Watchdog
+from .watchdog import Watchdog, sample_diversity
 
-POLL_MS = 250          # read the run folder 4x a second
+POLL_S = 0.25          # read the run folder 4x a second (on the poller's thread)
+IDLE_POLL_S = 1.0      # a finished run: look rarely (it may be resumed)
 DRAW_MS = 50           # redraw at most 20x a second
 
 
@@ -42,7 +47,7 @@ class MonitorView(ToolTab):
 
     def __init__(self, parent=None):
         super().__init__(parent)
-        self.follower: RunFollower | None = None
+        self.poller: FolderPoller | None = None
         self.compare: RunFollower | None = None
         self.buffer = SeriesBuffer()
         self.compare_buffer: SeriesBuffer | None = None
@@ -114,10 +119,8 @@ class MonitorView(ToolTab):
         lay.addWidget(split, 1)
         right.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Expanding)
 
-        self.poll_timer = QTimer(self, interval=POLL_MS)
-        self.poll_timer.timeout.connect(self.poll)
         self.draw_timer = QTimer(self, interval=DRAW_MS)
-        self.draw_timer.timeout.connect(self.redraw)
+        self.draw_timer.timeout.connect(lambda: self.redraw(full=False))
         self.open_button.clicked.connect(self._on_open_button_clicked)
         self.compare_button.clicked.connect(self._on_compare_button_clicked)
         self.clear_compare_button.clicked.connect(self.clear_compare)
@@ -128,20 +131,27 @@ class MonitorView(ToolTab):
         self.resume_button.clicked.connect(self._on_resume_button_clicked)
 
     # ------------------------------------------------------------------ public
+    @property
+    def follower(self) -> RunFollower | None:
+        return self.poller.follower if self.poller else None
+
     def follow(self, path) -> None:
         """Watch this run folder (live or finished); replaces the one followed before."""
-        self.follower = RunFollower(path)
+        if self.poller is not None:
+            self.poller.stop()
+        self.poller = FolderPoller(path, POLL_S, extra=_grid_work(), parent=self)
+        self.poller.snapshot.connect(self._apply)
         self.buffer.clear()
         self.watchdog.reset()
         self._shown_sample = None
         self.grid.set_image(None)
         self.banner.setVisible(False)
-        self.run_label.setText(f"<b>{self.follower.path.name}</b> &nbsp; {self.follower.path.parent}")
-        self.run_label.setToolTip(str(self.follower.path))
+        self.run_label.setText(f"<b>{self.poller.path.name}</b> &nbsp; {self.poller.path.parent}")
+        self.run_label.setToolTip(str(self.poller.path))
         self.poll()
-        self.poll_timer.start()
+        self.poller.start()
         self.draw_timer.start()
-        self.status_message.emit(f"Monitoring {self.follower.path}")
+        self.status_message.emit(f"Monitoring {self.poller.path}")
 
     def compare_with(self, path) -> None:
         """Overlay another run's curves (dashed), read in full."""
@@ -159,10 +169,15 @@ class MonitorView(ToolTab):
         self.clear_compare_button.setEnabled(False)
 
     def poll(self) -> None:
-        f = self.follower
-        if f is None:
-            return
-        up = f.poll()
+        """Read the folder now, on this thread (the poller thread does it every POLL_S)."""
+        if self.poller is not None:
+            self._apply(self.poller.poll_now())
+
+    def _apply(self, snap: Snapshot) -> None:
+        """A poll's result, on the UI thread: append rows, feed the watchdog, show the grid."""
+        if self.poller is None or self.sender() not in (None, self.poller):
+            return                                 # from a run no longer followed
+        up = snap.update
         if up.reset:
             self.buffer.clear()
         if up.rows:
@@ -170,34 +185,33 @@ class MonitorView(ToolTab):
             self.watchdog.feed_rows(up.rows)
         if up.events:
             self.watchdog.feed_events(up.events)
+        self.watchdog.diversity.update(snap.extra.get("diversity", {}))
         if up.samples_changed:
-            samples = f.samples
-            for p in samples[-2:]:
-                self.watchdog.feed_sample(p, f.config)
+            samples = snap.samples
             self.scrubber.setEnabled(len(samples) > 1)
             self.scrubber.blockSignals(True)
             self.scrubber.setRange(0, max(len(samples) - 1, 0))
             self.scrubber.blockSignals(False)
             if self.follow_latest.isChecked() or self._shown_sample is None:
-                self._show_sample_index(len(samples) - 1)
+                self._show_sample_index(len(samples) - 1, snap.extra.get("latest"))
         if up:
-            self._update_state()
+            self._update_state(snap)
             self._update_banner()
-        if f.ended and self.buffer.n and not up:
-            self.poll_timer.setInterval(1000)      # a finished run: look rarely (it may be resumed)
-        elif up:
-            self.poll_timer.setInterval(POLL_MS)
+        self.poller.set_interval(IDLE_POLL_S if snap.ended and self.buffer.n and not up else POLL_S)
 
-    def redraw(self) -> bool:
-        """setData from the buffers if they changed (called by the 20 Hz timer)."""
+    def redraw(self, full: bool = True) -> bool:
+        """setData from the buffers where they changed; the 20 Hz timer passes full=False:
+        one plot per tick, so five plots refresh within 250 ms (one poll) without one long
+        paint of all five."""
         alpha = self.smoothing.value()
-        changed = self.plots.refresh(self.buffer, alpha, self.compare_buffer)
+        changed = self.plots.refresh(self.buffer, alpha, self.compare_buffer, budget=None if full else 1)
         if changed:
             self.redraws += 1
         return changed
 
     def stop(self) -> None:
-        self.poll_timer.stop()
+        if self.poller is not None:
+            self.poller.stop()
         self.draw_timer.stop()
 
     def export_image(self):
@@ -210,17 +224,21 @@ class MonitorView(ToolTab):
     def _samples(self) -> list[Path]:
         return self.follower.samples if self.follower else []
 
-    def _show_sample_index(self, i: int) -> None:
+    def _show_sample_index(self, i: int, decoded=None) -> None:
+        """Show saved grid i; `decoded` = (path, image, RGB32 twin) already read off the UI thread."""
         samples = self._samples()
         if not samples or i < 0:
             return
         i = min(i, len(samples) - 1)
         path = samples[i]
         if path != self._shown_sample:
-            try:
-                self.grid.set_image(load_png(path))
-            except Exception:
-                return                       # being written; the next poll shows it
+            if decoded is not None and decoded[0] == path:
+                self.grid.set_image(decoded[1], display=decoded[2])
+            else:
+                try:                         # scrubbing back: one small PNG, read here
+                    self.grid.set_image(load_png(path))
+                except Exception:
+                    return                   # being written; the next poll shows it
             self._shown_sample = path
         self.scrubber.blockSignals(True)
         self.scrubber.setValue(i)
@@ -228,14 +246,13 @@ class MonitorView(ToolTab):
         step = int(path.stem.split("_")[-1]) if path.stem.split("_")[-1].isdigit() else 0
         self.sample_label.setText(f"step {step}  ({i + 1} of {len(samples)} grids)")
 
-    def _update_state(self) -> None:
-        f = self.follower
-        cfg = f.config
+    def _update_state(self, snap: Snapshot) -> None:
+        cfg = snap.config
         if cfg:
             self.plots.set_has_codes(cfg.get("model", {}).get("kind") == "infogan")
-        row = f.last_row or {}
-        total = f"/{f.total}" if f.total else ""
-        text = {"waiting": "waiting for the first row…", "running": "running"}.get(f.state, f.state)
+        row = snap.last_row or {}
+        total = f"/{snap.total}" if snap.total else ""
+        text = {"waiting": "waiting for the first row…", "running": "running"}.get(snap.state, snap.state)
         ips = row.get("images_per_s")
         self.state_label.setText(f"{text} · step {row.get('step', 0)}{total}"
                                  + (f" · {ips:.0f} img/s" if isinstance(ips, (int, float)) and ips == ips else ""))
@@ -282,3 +299,27 @@ class MonitorView(ToolTab):
     def _on_resume_button_clicked(self) -> None:
         if self.follower:
             self.resume_requested.emit(str(self.follower.path))
+
+
+def _grid_work():
+    """What the poller thread does with new sample grids: score the diversity of the newest
+    two (the watchdog's collapse check) and decode the newest for display."""
+    scored: dict[Path, float] = {}
+
+    def work(follower: RunFollower, up) -> dict:
+        if not up.samples_changed or not follower.samples:
+            return {}
+        out: dict = {"diversity": {}}
+        for p in follower.samples[-2:]:
+            if p not in scored:
+                score = sample_diversity(p, follower.config)
+                if score is not None:
+                    scored[p] = out["diversity"][p] = score
+        newest = follower.samples[-1]
+        try:
+            img = load_png(newest)
+            out["latest"] = (newest, img, display_rgb32(img))
+        except Exception:
+            pass                             # being written; the next poll shows it
+        return out
+    return work

@@ -56,14 +56,10 @@ class Watchdog:
 
     def feed_sample(self, path: Path, config: dict | None) -> None:
         """Score one saved grid's diversity (cached per file)."""
-        if path in self.diversity:
-            return
-        try:
-            tiles = sample_tiles(path, config)
-        except Exception:
-            return                       # a grid being written: try again on the next poll
-        if tiles is not None:
-            self.diversity[path] = mean_pairwise_distance(tiles)
+        if path not in self.diversity:
+            score = sample_diversity(path, config)
+            if score is not None:
+                self.diversity[path] = score
 
     def warnings(self) -> list[Warning]:
         out = [self.nan] if self.nan else []
@@ -79,6 +75,15 @@ class Watchdog:
                                                "diverse as earlier in the run. Try PacGAN packing, a lower "
                                                "learning rate, or revert to an earlier checkpoint."))
         return out
+
+
+def sample_diversity(path: Path, config: dict | None) -> float | None:
+    """Mean pairwise distance of one saved grid's samples; None when it cannot be read yet."""
+    try:
+        tiles = sample_tiles(path, config)
+    except Exception:
+        return None                      # a grid being written: try again on the next poll
+    return None if tiles is None else mean_pairwise_distance(tiles)
 
 
 def sample_tiles(path: Path, config: dict | None) -> np.ndarray | None:

@@ -2,14 +2,14 @@
 with ETA and images/s, and "Open in explorer" on the right.
 
 Training runs in a child process (`TrainingProcess`); progress is read back from the run
-folder (`RunFollower`), exactly as the monitor reads it.
+folder by a `FolderPoller` thread, exactly as the monitor reads it.
 """
 from __future__ import annotations
 
 import time
 from pathlib import Path
 
-from PySide6.QtCore import QTimer, Signal
+from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (QGroupBox, QHBoxLayout, QLabel, QMessageBox, QProgressBar, QPushButton,
                                QScrollArea, QVBoxLayout)
 
@@ -17,6 +17,7 @@ from train.run_folder import new_run_dir
 
 from .follower import RunFollower
 from .form import TrainForm
+from .poller import FolderPoller, Snapshot
 from .process import CAN_PAUSE, TrainingProcess
 from .tool_tab import ToolTab
 
@@ -38,7 +39,7 @@ class TrainPanel(ToolTab):
         self.runs_dir = Path(runs_dir)
         self.form = TrainForm()
         self.process = TrainingProcess(self)
-        self.follower: RunFollower | None = None
+        self.poller: FolderPoller | None = None
 
         self.start_button = QPushButton("Start")
         self.pause_button = QPushButton("Pause")
@@ -76,8 +77,6 @@ class TrainPanel(ToolTab):
         lay.addWidget(scroll, 1)
         lay.addWidget(box, 1)
 
-        self._timer = QTimer(self, interval=250)
-        self._timer.timeout.connect(self._on_timer_timeout)
         self.start_button.clicked.connect(self._on_start_button_clicked)
         self.pause_button.clicked.connect(self.process.pause)
         self.resume_button.clicked.connect(self.process.resume)
@@ -89,6 +88,10 @@ class TrainPanel(ToolTab):
         self._update_buttons()
 
     # ------------------------------------------------------------------ public
+    @property
+    def follower(self) -> RunFollower | None:
+        return self.poller.follower if self.poller else None
+
     def start(self) -> Path | None:
         """Start a new run from the form; returns its folder (None if the form is invalid)."""
         if not self.form.validate() or self.process.active:
@@ -133,12 +136,15 @@ class TrainPanel(ToolTab):
         except OSError as e:
             self.status.setText(f"Could not start training: {e}")
             return
-        self.follower = RunFollower(run_dir)
+        if self.poller is not None:
+            self.poller.stop()
+        self.poller = FolderPoller(run_dir, 0.25, parent=self)
+        self.poller.snapshot.connect(self._update_progress)
         self.progress.setRange(0, 1)
         self.progress.setValue(0)
         self.progress.setFormat("starting (loading data, building the models)…")
         self.run_label.setText(f"Run folder: {run_dir}")
-        self._timer.start()
+        self.poller.start()
         self.run_started.emit(str(run_dir))
 
     def _update_buttons(self) -> None:
@@ -150,21 +156,22 @@ class TrainPanel(ToolTab):
         self.form.setEnabled(not self.process.active)
         self.open_button.setEnabled(bool(self.follower and self.follower.latest_checkpoint()))
 
-    def _update_progress(self) -> None:
-        f = self.follower
-        if f is None:
+    def _update_progress(self, snap: Snapshot | None = None) -> None:
+        """Progress from a poll (the poller thread's, or one done here when snap is None)."""
+        if self.poller is None:
             return
-        f.poll()
-        row = f.last_row
-        if row and f.total:
+        if snap is None:
+            snap = self.poller.poll_now()
+        row = snap.last_row
+        if row and snap.total:
             step, ips = int(row.get("step", 0)), float(row.get("images_per_s") or 0)
-            batch = (f.config or {}).get("train", {}).get("batch_size", 0)
-            eta = (f.total - step) * batch / ips if ips > 0 else float("nan")
-            self.progress.setRange(0, f.total)
+            batch = (snap.config or {}).get("train", {}).get("batch_size", 0)
+            eta = (snap.total - step) * batch / ips if ips > 0 else float("nan")
+            self.progress.setRange(0, snap.total)
             self.progress.setValue(step)
             paused = " · paused" if self.process.state == "paused" else ""
-            self.progress.setFormat(f"step {step}/{f.total} · {ips:.0f} img/s · ETA {format_eta(eta)}{paused}")
-        self.open_button.setEnabled(f.latest_checkpoint() is not None)
+            self.progress.setFormat(f"step {step}/{snap.total} · {ips:.0f} img/s · ETA {format_eta(eta)}{paused}")
+        self.open_button.setEnabled(snap.latest_checkpoint is not None)
 
     # ------------------------------------------------------------------ handlers
     def _on_start_button_clicked(self) -> None:
@@ -175,9 +182,6 @@ class TrainPanel(ToolTab):
         if ck is not None:
             self.open_requested.emit(str(ck))
 
-    def _on_timer_timeout(self) -> None:
-        self._update_progress()
-
     def _on_process_state_changed(self, state: str) -> None:
         self._update_buttons()
         if state in ("running", "paused", "stopping"):
@@ -186,7 +190,8 @@ class TrainPanel(ToolTab):
             self._update_progress()
 
     def _on_process_finished(self, state: str, message: str) -> None:
-        self._timer.stop()
+        if self.poller is not None:
+            self.poller.stop()
         self._update_progress()
         self._update_buttons()
         self.status.setText(message)
