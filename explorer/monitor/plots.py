@@ -5,6 +5,14 @@ the D* = 1/2 line; D and G losses with the log 4 line; InfoGAN's information los
 bound H(c) = ln 10; G's gradient norm; images/s. Each curve is fed *views* of a growing
 `SeriesBuffer`, with peak downsampling and clip-to-view so 10^6 logged steps still redraw
 quickly. A second, dashed set of curves overlays another run for comparison.
+
+Live runs repaint cheaply because the axes rarely move: the plots do not auto-range on every
+new row (pyqtgraph then regenerates every axis's ticks and text, ~60 % of a repaint here);
+x runs to the next 1-2-5 step past the newest row and y changes only when the data leaves its
+range or fills less than half of it. A plot the user zooms or pans keeps the user's view
+until its "A" (auto-range) button is pressed. `refresh(..., budget=1)` updates one stale
+plot per call, so a live redraw is spread over several event-loop turns instead of one long
+paint of all five.
 """
 from __future__ import annotations
 
@@ -31,6 +39,12 @@ PLOTS = {
     "ips": ("images/s", [("images_per_s", "images/s", "#7f7f7f")], None),
 }
 LAYOUT = {"d": (0, 0, 1, 2), "loss": (1, 0, 1, 1), "info": (1, 1, 1, 1), "grad": (2, 0, 1, 1), "ips": (2, 1, 1, 1)}
+
+
+def nice_ceil(v: float) -> float:
+    """The smallest 1, 2 or 5 x 10^k that is >= v (v > 0)."""
+    k = 10 ** math.floor(math.log10(v))
+    return next(m * k for m in (1, 2, 5, 10) if m * k >= v)
 
 
 class _Smoother:
@@ -65,7 +79,9 @@ class MetricPlots(pg.GraphicsLayoutWidget):
         self.ref_lines: dict[str, pg.InfiniteLine] = {}
         self._smooth: dict[tuple, _Smoother] = {}
         self._env: dict[tuple, Envelope] = {}
-        self._drawn: dict[str, tuple] = {}
+        self._drawn: dict[tuple, tuple] = {}                 # (run|cmp, plot) -> data stamp drawn
+        self._managed: dict[str, bool] = {}                  # plot -> we set its range (user has not)
+        self._next = 0                                        # round-robin position for budget
         for name, (title, series, ref) in PLOTS.items():
             row, col, rs, cs = LAYOUT[name]
             p = self.addPlot(row=row, col=col, rowspan=rs, colspan=cs)
@@ -98,29 +114,50 @@ class MetricPlots(pg.GraphicsLayoutWidget):
                 p.legend.addItem(pg.PlotDataItem(pen=pen), text)
                 self.ref_lines[name] = line
             self.plots[name] = p
+            self._managed[name] = True
+            p.vb.sigRangeChangedManually.connect(lambda *_, n=name: self._managed.__setitem__(n, False))
+            p.enableAutoRange(enable=False)
         self.ci.layout.setColumnStretchFactor(0, 1)
         self.ci.layout.setColumnStretchFactor(1, 1)
         self.plots["d"].legend.setColumnCount(2)      # two rows above the curves (y runs to 1.4)
         self.plots["d"].setYRange(0, 1.4, padding=0.0)
-        self.plots["d"].enableAutoRange(axis="y", enable=False)
+        self._has_codes = None
 
     def set_has_codes(self, has: bool) -> None:
         """Say so in the title when the run is not an InfoGAN (its plot stays, empty)."""
-        self.plots["info"].setTitle("InfoGAN information loss" if has else "Information loss (InfoGAN only)",
-                                    color="#333333")
+        if has != self._has_codes:              # setTitle re-lays out HTML text: only on change
+            self._has_codes = has
+            self.plots["info"].setTitle("InfoGAN information loss" if has else "Information loss (InfoGAN only)",
+                                        color="#333333")
 
-    def refresh(self, buf: SeriesBuffer, alpha: float = 0.0, compare: SeriesBuffer | None = None) -> bool:
-        """setData on every curve whose data moved; returns whether anything was redrawn."""
-        changed = False
+    def refresh(self, buf: SeriesBuffer, alpha: float = 0.0, compare: SeriesBuffer | None = None,
+                budget: int | None = None) -> bool:
+        """setData on the curves whose data moved, plot by plot, at most `budget` plots (None:
+        all); returns whether anything was redrawn."""
+        stale = []
+        for name in PLOTS:
+            for which, b in (("run", buf), ("cmp", compare)):
+                if b is not None and self._drawn.get((which, name)) != (b.version, b.decimations, alpha):
+                    stale.append(name)
+                    break
+        if not stale:
+            return False
+        names = list(PLOTS)
+        stale.sort(key=lambda n: (names.index(n) - self._next) % len(names))   # round-robin
+        for name in stale[:budget]:
+            self._refresh_plot(name, buf, alpha, compare)
+            self._next = (names.index(name) + 1) % len(names)
+        return True
+
+    def _refresh_plot(self, name: str, buf: SeriesBuffer, alpha: float, compare: SeriesBuffer | None) -> None:
+        extent = []                         # (x0, x1, y0, y1) of what is drawn
         for which, b, curves in (("run", buf, self.curves), ("cmp", compare, self.compare_curves)):
             if b is None:
                 continue
-            stamp = (b.version, b.decimations, alpha)
-            if self._drawn.get(which) == stamp:
-                continue
-            self._drawn[which] = stamp
+            self._drawn[(which, name)] = (b.version, b.decimations, alpha)
             x = b.x()
-            for metric, curve in curves.items():
+            for metric, _, _ in PLOTS[name][1]:
+                curve = curves[metric]
                 if alpha > 0:
                     y = self._smooth.setdefault((which, metric), _Smoother()).get(b, metric, alpha)
                 else:
@@ -135,8 +172,33 @@ class MetricPlots(pg.GraphicsLayoutWidget):
                 curve.setData(x=ex, y=ey, connect="all", skipFiniteCheck=True)
                 if which == "cmp":
                     curve.setVisible(True)
-            changed = True
-        return changed
+                if len(ex):
+                    extent.append((ex[0], ex[-1], float(ey.min()), float(ey.max())))
+        if extent:
+            self._fit(name, extent)
+
+    def _fit(self, name: str, extent: list) -> None:
+        """Move the plot's range only when the data outgrew it (or shrank well inside it)."""
+        p = self.plots[name]
+        vb = p.vb
+        if not self._managed[name]:
+            if not any(vb.state["autoRange"]):
+                return                       # the user's zoom/pan: leave it
+            self._managed[name] = True       # the user pressed "A": take over again
+            vb.enableAutoRange(enable=False)
+        (x0, x1), (y0, y1) = vb.viewRange()
+        lo, hi = min(e[0] for e in extent), max(e[1] for e in extent)
+        if not (x0 <= lo and hi <= x1 and hi - lo >= 0.3 * (x1 - x0)):
+            p.setXRange(min(lo, 0), nice_ceil(max(hi * 1.05, 1)), padding=0)
+        if name == "d":
+            return                           # fixed 0..1.4: D's outputs and the 1/2 line
+        ref = PLOTS[name][2]
+        lo = min([e[2] for e in extent] + ([ref[0]] if ref else []))
+        hi = max([e[3] for e in extent] + ([ref[0]] if ref else []))
+        span = max(hi - lo, 1e-6)
+        if not (y0 <= lo and hi <= y1 and span >= 0.5 * (y1 - y0)):
+            pad = 0.08 * span
+            p.setYRange(lo - pad, hi + pad, padding=0)
 
     def hide_compare(self) -> None:
         self._drawn.pop("cmp", None)

@@ -67,7 +67,9 @@ def test_follows_a_run_written_by_a_separate_train_process(monitor, qtbot, tmp_p
         qtbot.waitUntil(lambda: monitor.follower.state == "finished" and monitor.buffer.n == 20, timeout=10000)
     finally:
         proc.kill()
-    qtbot.wait(120)                                       # one more redraw tick
+    # the 20 Hz timer refreshes one stale plot per tick: all five within ~250 ms
+    qtbot.waitUntil(lambda: all(_data(monitor.plots.curves[k])[0][-1:].tolist() == [40]
+                                for k in ("d_fake", "loss_d", "grad_norm_g", "images_per_s")), timeout=3000)
     xs, ys = _data(monitor.plots.curves["d_fake"])
     assert xs[-1] == 40 and np.isfinite(ys).all()
     assert monitor.plots.ref_lines["d"].value() == 0.5     # D* = 1/2
@@ -159,3 +161,30 @@ def test_screenshot_of_the_monitor(qtbot, tmp_path):
     assert main(["--panel", "monitor", "--model", str(run.path), "-o", str(out), "--size", "900x600"]) == 0
     with Image.open(out) as im:
         assert im.size[1] == 600
+
+
+def test_live_rows_keep_the_axes_still_until_the_data_outgrows_them(monitor, tmp_path):
+    """New rows inside the shown range do not move the axes (cheap repaints on live runs);
+    rows past it extend the range; a range the user zoomed to is left alone."""
+    run = _fake_run(tmp_path / "r", [_row(s, loss=0.6 + 0.001 * s) for s in range(1, 101)])
+    monitor.follow(run.path)
+    monitor.redraw()
+    loss = monitor.plots.plots["loss"].vb
+    (x0, x1), (y0, y1) = loss.viewRange()
+    assert x0 <= 1 and x1 >= 100 and y0 <= 0.6 and y1 >= max(0.7, math.log(4))   # data and the log 4 line
+    run.log_metrics(_row(101, loss=0.65))
+    monitor.poll()
+    monitor.redraw()
+    assert loss.viewRange() == [[x0, x1], [y0, y1]]
+    for s in range(102, 400):
+        run.log_metrics(_row(s, loss=2.0))
+    monitor.poll()
+    monitor.redraw()
+    (nx0, nx1), (ny0, ny1) = loss.viewRange()
+    assert nx1 >= 399 and ny1 >= 2.0
+    loss.setXRange(10, 20, padding=0)
+    loss.sigRangeChangedManually.emit([True, True])      # what a mouse zoom emits
+    run.log_metrics(_row(400, loss=5.0))
+    monitor.poll()
+    monitor.redraw()
+    assert loss.viewRange()[0] == [10, 20]
