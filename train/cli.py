@@ -28,6 +28,7 @@ _TRAIN_FLAGS = [
     ("--d-steps", int, "k: D updates per G update"),
     ("--g-loss", str, "nonsat (-log D(G(z))) or minimax (log(1 - D(G(z))))"),
     ("--info-lambda", float, "InfoGAN: weight of the information term"),
+    ("--info-cont-std", str, "InfoGAN: fixed (unit-variance Q for continuous codes) or learned"),
     ("--seed", int, "seed for init, data order, z"),
     ("--device", str, "auto | cpu | cuda | cuda:N | mps"),
     ("--amp", str, "off | bf16"),

@@ -12,6 +12,7 @@ from pathlib import Path
 from gan_models.errors import ConfigError
 
 G_LOSSES = ("nonsat", "minimax")
+CONT_STD = ("fixed", "learned")
 AMP = ("off", "bf16")
 
 
@@ -29,6 +30,10 @@ class TrainConfig:
     d_steps: int = 1                # k: D updates per G update (Goodfellow et al.'s k)
     g_loss: str = "nonsat"          # nonsat: -log D(G(z)) (strong early gradients); minimax: log(1-D(G(z)))
     info_lambda: float = 1.0        # InfoGAN: weight of the mutual-information term
+    info_cont_std: str = "fixed"    # InfoGAN continuous codes: Q's Gaussian has std 1 ("fixed", the
+                                    # official code's MNIST setting) or a predicted std ("learned")
+    info_trains_d: bool = True      # InfoGAN: the information term also trains D's shared trunk and Q
+                                    # in the D step, on the fake batch (the official code's D loss)
     seed: int = 0                   # one seed drives init, data order, z, labels and codes
     device: str = "auto"            # auto = cuda, else mps, else cpu
     amp: str = "off"                # bf16 autocast (CUDA/CPU) for speed on GPUs
@@ -75,6 +80,10 @@ class TrainConfig:
             raise ConfigError("give --steps N or --epochs N (how long to train)")
         if self.g_loss not in G_LOSSES:
             bad("g_loss", "nonsat or minimax")
+        if self.info_cont_std not in CONT_STD:
+            bad("info_cont_std", "fixed or learned")
+        if not isinstance(self.info_trains_d, bool):
+            bad("info_trains_d", "true or false")
         if self.amp not in AMP:
             bad("amp", "off or bf16")
         if self.device not in ("auto", "cpu", "mps") and not self.device.startswith("cuda"):

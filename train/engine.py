@@ -54,12 +54,14 @@ class Trainer:
         if tcfg.channels_last and model_cfg.is_image:
             self.G.to(memory_format=torch.channels_last)
             self.D.to(memory_format=torch.channels_last)
-        q_params = list(self.D.q.parameters()) if hasattr(self.D, "q") else []
+        # InfoGAN: Q's own layers learn from the information term, with D (info_trains_d: the
+        # term is part of D's loss too, on the fake batch, so D's shared trunk learns features
+        # that identify the code - the official code's arrangement) or else with G.
+        q_params = list(self.D.q.parameters()) if hasattr(self.D, "q") and not tcfg.info_trains_d else []
         q_ids = {id(p) for p in q_params}
         d_params = [p for p in self.D.parameters() if id(p) not in q_ids]
         fused = device.type == "cuda"
         betas = (tcfg.beta1, tcfg.beta2)
-        # InfoGAN: Q (its own layers) learns with G from the information term.
         # fused kernels on CUDA; elsewhere the multi-tensor path (torch's CPU default is one op
         # per tensor: foreach measured ~15-20 % more toy steps/s here)
         opt = {"fused": True} if fused else {"foreach": True}
@@ -111,13 +113,22 @@ class Trainer:
                 fake = self.G(self.G.build_input(z, y_fake, codes))
             self._kept_fake = fake if keep_fake else None
             lr_ = self.D(real, y_real).float()
-            lf = self.D(fake.detach(), y_fake).float()
-            loss = d_loss(lr_, lf)
+            if self.layout and self.tcfg.info_trains_d:
+                lf, q = self.D.forward_with_q(fake.detach())
+                lf = lf.float()
+                loss = d_loss(lr_, lf)
+                total = loss + self.tcfg.info_lambda * self._info(q, cat, cont)
+            else:
+                lf = self.D(fake.detach(), y_fake).float()
+                total = loss = d_loss(lr_, lf)
         self.opt_d.zero_grad(set_to_none=True)
-        loss.backward()
+        total.backward()
         self.ddp.average_grads(self.D)
         self.opt_d.step()
         return {"d_real": torch.sigmoid(lr_).mean(), "d_fake": torch.sigmoid(lf).mean(), "loss_d": loss}
+
+    def _info(self, q, cat, cont) -> torch.Tensor:
+        return info_loss(q, cat, cont, fixed_std=self.tcfg.info_cont_std == "fixed")
 
     def g_step(self) -> dict:
         """One generator update (reusing the last D step's latents so D(G(z)) after the D
@@ -131,7 +142,7 @@ class Trainer:
                 fake = self.G(self.G.build_input(z, y_fake, codes))
             if self.layout:
                 logit, q = self.D.forward_with_q(fake)
-                li = info_loss(q, cat, cont)
+                li = self._info(q, cat, cont)
             else:
                 logit, li = self.D(fake, y_fake), None
             logit = logit.float()
@@ -140,7 +151,7 @@ class Trainer:
         self.opt_g.zero_grad(set_to_none=True)
         total.backward()
         self.ddp.average_grads(self.G)
-        if hasattr(self.D, "q"):
+        if hasattr(self.D, "q") and not self.tcfg.info_trains_d:
             self.ddp.average_grads(self.D.q)
         gnorm = torch.sqrt(sum(p.grad.float().pow(2).sum() for p in self.G.parameters() if p.grad is not None))
         self.opt_g.step()

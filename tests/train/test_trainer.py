@@ -99,3 +99,30 @@ def test_toy_gan_learns_the_ring(tmp_path):
         pts = tr.G(sample_z(2500, tr.G.z_dim, 1)).numpy()
     m = mode_metrics(pts, tr.dataset.centres, tr.dataset.std)
     assert m["modes"] >= 4 and m["hq_fraction"] > 0.1, m     # untrained: 0 modes, 0 HQ
+
+
+@pytest.mark.parametrize("trains_d", [True, False])
+def test_infogan_information_term_trains_d_trunk_and_q_in_the_d_step(tmp_path, trains_d):
+    """info_trains_d (default): D's step also minimises the information term, so Q and D's
+    shared trunk learn to read the code; off: Q learns only in G's step (with G's optimizer)."""
+    tr = create_trainer(tiny_config("infogan", info_trains_d=trains_d), write=False)
+    q_before = [p.detach().clone() for p in tr.D.q.parameters()]
+    in_opt_d = {id(p) for g in tr.opt_d.param_groups for p in g["params"]}
+    assert all((id(p) in in_opt_d) == trains_d for p in tr.D.q.parameters())
+    tr.d_step()
+    moved = any(not torch.equal(a, b) for a, b in zip(q_before, tr.D.q.parameters()))
+    assert moved == trains_d
+
+
+def test_fixed_std_information_loss_ignores_q_log_std():
+    from gan_models.base import QOutput
+    from train.losses import info_loss
+    cat, cont = torch.tensor([[1], [0]]), torch.tensor([[0.5], [-0.5]])
+    logits = [torch.tensor([[0.0, 3.0], [3.0, 0.0]])]
+    a = info_loss(QOutput(logits, cont.clone(), torch.zeros(2, 1)), cat, cont)
+    b = info_loss(QOutput(logits, cont.clone(), torch.full((2, 1), 4.0)), cat, cont)
+    assert torch.allclose(a, b)                                   # std fixed at 1
+    c = info_loss(QOutput(logits, cont.clone(), torch.full((2, 1), 4.0)), cat, cont, fixed_std=False)
+    assert c > a + 3                                               # learned std: log-std counts
+    wrong = info_loss(QOutput(logits, -cont, torch.zeros(2, 1)), cat, cont)
+    assert wrong > a                                               # a wrong mean costs
