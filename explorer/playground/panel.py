@@ -113,7 +113,8 @@ class PlaygroundPanel(ToolTab):
         self._arrows_requested.connect(self.worker.set_arrows)
         self._d_step_requested.connect(self.worker.step_d)
         self._g_step_requested.connect(self.worker.step_g)
-        self._shutdown_requested.connect(self.worker.shutdown)
+        # blocking: the worker must stop its timer on its own thread before the thread quits
+        self._shutdown_requested.connect(self.worker.shutdown, Qt.ConnectionType.BlockingQueuedConnection)
         self.worker.snapshot_ready.connect(self._on_worker_snapshot_ready)
         self.worker.failed.connect(self._on_worker_failed)
 

@@ -106,6 +106,7 @@ class PlaygroundWorker(QObject):
     def shutdown(self) -> None:
         if self._timer is not None:
             self._timer.stop()
+            self._timer = None            # freed here, on the thread it lives on (Qt warns otherwise)
         self.trainer = None
 
     # ------------------------------------------------------------------ stepping
