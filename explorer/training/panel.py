@@ -112,6 +112,18 @@ class TrainPanel(ToolTab):
         """Window closing: ask whether to stop (saving) or keep the run going. False = cancel."""
         if not self.process.active:
             return True
+        choice = self.ask_close()
+        if choice == "stop":
+            self.process.stop()
+            self.process.wait(60)
+            return True
+        if choice == "keep":
+            self.process.detach()
+            return True
+        return False
+
+    def ask_close(self) -> str:
+        """The close question as a dialog: 'stop', 'keep' or 'cancel' (tests replace this)."""
         box = QMessageBox(QMessageBox.Icon.Question, "Training is running",
                           f"A run is still training:\n{self.process.run_dir}\n\n"
                           "Stop it (the checkpoint is saved), or keep it training in the background?",
@@ -120,14 +132,7 @@ class TrainPanel(ToolTab):
         keep = box.addButton("Keep training", QMessageBox.ButtonRole.AcceptRole)
         box.addButton(QMessageBox.StandardButton.Cancel)
         box.exec()
-        if box.clickedButton() is stop:
-            self.process.stop()
-            self.process.wait(60)
-            return True
-        if box.clickedButton() is keep:
-            self.process.detach()
-            return True
-        return False
+        return {id(stop): "stop", id(keep): "keep"}.get(id(box.clickedButton()), "cancel")
 
     # ------------------------------------------------------------------ helpers
     def _launch(self, args: list[str], run_dir: Path) -> None:

@@ -92,3 +92,32 @@ def test_a_failing_run_reports_instead_of_crashing(panel, qtbot, tmp_path):
     assert run is not None
     qtbot.waitUntil(lambda: panel.process.state == "failed", timeout=30000)
     assert "no data set found" in panel.status.text()
+
+
+def test_closing_while_training_cancels_stops_with_a_checkpoint_or_keeps_it_running(panel, qtbot):
+    import os
+    import signal
+
+    from train.run_folder import read_jsonl as rows
+    _tiny(panel.form, steps=100000)
+    run = panel.start()
+    qtbot.waitUntil(lambda: len(rows(run / "metrics.jsonl")) >= 2, timeout=30000)
+    panel.ask_close = lambda: "cancel"
+    assert panel.confirm_close() is False and panel.process.state == "running"   # the window stays
+    panel.ask_close = lambda: "stop"
+    assert panel.confirm_close() is True
+    assert panel.process.state == "stopped" and (run / "checkpoints" / "latest.safetensors").is_file()
+    assert any(e.get("event") == "stopped" for e in rows(run / "events.jsonl"))
+
+    run2 = panel.start()
+    qtbot.waitUntil(lambda: len(rows(run2 / "metrics.jsonl")) >= 2, timeout=30000)
+    proc = panel.process.proc
+    panel.ask_close = lambda: "keep"
+    try:
+        assert panel.confirm_close() is True and not panel.process.active
+        n = len(rows(run2 / "metrics.jsonl"))
+        qtbot.waitUntil(lambda: len(rows(run2 / "metrics.jsonl")) > n + 2, timeout=30000)   # still training
+        assert proc.poll() is None
+    finally:
+        os.kill(proc.pid, signal.SIGINT)
+        proc.wait(60)
