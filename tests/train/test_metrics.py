@@ -271,6 +271,18 @@ def test_code_factor_correlations_name_the_slant_and_width_codes():
     assert out["per_code"]["cont1"]["slant"] > 0.9      # signed: a positive code leans right
 
 
+def test_code_sweeps_find_a_width_code_that_other_factors_drown_in_pooled_samples():
+    """A code that sets width while z varies width much more: holding z fixed along each sweep
+    still shows the code's effect, the pooled correlation hardly does."""
+    def draw(z, l, c):
+        hw = 2.2 + 0.4 * c[:, 1] + 0.35 * z[:, 2].clamp(-2.5, 2.5)
+        return torch.cat([torch.as_tensor(_bar(0.0, float(b))) for b in hw])
+    out = code_factor_correlations(FakeGenerator((1, 28, 28), layout=CodeLayout((), 2), draw=draw), n=270)
+    assert out["width_code"] == "cont2" and out["width_corr"] > 0.9
+    assert abs(out["per_code"]["cont2"]["pooled_width"]) < 0.6
+    assert abs(out["per_code"]["cont1"]["width"]) < 0.2
+
+
 # ------------------------------------------------------------------ equilibrium and evaluate
 
 def test_equilibrium_averages_the_last_window_of_logged_rows():
