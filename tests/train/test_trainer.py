@@ -104,11 +104,14 @@ def test_toy_gan_learns_the_ring(tmp_path):
 @pytest.mark.parametrize("trains_d", [True, False])
 def test_infogan_information_term_trains_d_trunk_and_q_in_the_d_step(tmp_path, trains_d):
     """info_trains_d (default): D's step also minimises the information term, so Q and D's
-    shared trunk learn to read the code; off: Q learns only in G's step (with G's optimizer)."""
+    shared trunk learn to read the code; off: Q learns only in G's step (with G's optimizer,
+    where it always learns too)."""
     tr = create_trainer(tiny_config("infogan", info_trains_d=trains_d), write=False)
     q_before = [p.detach().clone() for p in tr.D.q.parameters()]
     in_opt_d = {id(p) for g in tr.opt_d.param_groups for p in g["params"]}
     assert all((id(p) in in_opt_d) == trains_d for p in tr.D.q.parameters())
+    in_opt_g = {id(p) for g in tr.opt_g.param_groups for p in g["params"]}
+    assert all(id(p) in in_opt_g for p in tr.D.q.parameters())
     tr.d_step()
     moved = any(not torch.equal(a, b) for a, b in zip(q_before, tr.D.q.parameters()))
     assert moved == trains_d
