@@ -8,7 +8,10 @@ from __future__ import annotations
 
 import logging
 import math
+import os
 import time
+import warnings
+from collections import OrderedDict
 
 import numpy as np
 import torch
@@ -32,6 +35,51 @@ def pick_device() -> tuple[torch.device, str]:
     return torch.device("cpu"), "CPU"
 
 
+class FastForward:
+    """A generator's forward run as a TorchScript trace, one per input shape (CPU only).
+
+    Why: the eager forward is a few hundred Python-level module calls, each needing the GIL,
+    so whenever the UI thread runs Python (painting, slots) the render thread waits. Measured
+    with a Python thread spinning beside it, the bundled cgan-digits forward (batch 64) took
+    80 ms eager vs 27 ms traced (15.7 vs 14.5 ms alone). A trace executes in C++ without the
+    GIL. Traces are specialised to one input shape, so each new shape is traced once (a grid
+    size change); any failure falls back to eager for good. GAN_EXPLORER_TRACE=0 disables it.
+    torch.jit is deprecated upstream but kept working in the torch versions we pin (<2.14).
+    """
+
+    def __init__(self, generator, max_shapes: int = 8):
+        self.generator = generator
+        self.max_shapes = max_shapes
+        self._traces: OrderedDict = OrderedDict()
+        self.enabled = os.environ.get("GAN_EXPLORER_TRACE", "1") != "0"
+
+    def __call__(self, g_input: torch.Tensor) -> torch.Tensor:
+        if not self.enabled or g_input.device.type != "cpu":
+            return self.generator(g_input)
+        key = (tuple(g_input.shape), g_input.dtype)
+        fn = self._traces.get(key)
+        if fn is None:
+            try:
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore")          # deprecation and tracer warnings
+                    fn = torch.jit.freeze(torch.jit.trace(self.generator.eval(), g_input, check_trace=False))
+                    # a trace can bake values in silently: check it on a different input once
+                    probe = g_input.flip(0) + 0.5
+                    ok = torch.allclose(fn(probe), self.generator(probe), rtol=1e-4, atol=1e-4)
+            except Exception:                                # an unsupported op: eager from now on
+                log.exception("tracing the generator failed; using the eager forward")
+                ok = False
+            if not ok:
+                log.warning("the traced generator differs from the eager one; using the eager forward")
+                self.enabled = False
+                return self.generator(g_input)
+            self._traces[key] = fn
+            while len(self._traces) > self.max_shapes:
+                self._traces.popitem(last=False)
+        self._traces.move_to_end(key)
+        return fn(g_input)
+
+
 class Engine:
     def __init__(self, device: str | torch.device | None = None, loader=None):
         if device is None:
@@ -41,6 +89,7 @@ class Engine:
             self.device_name = self.device.type.upper()
         self._loader = loader            # for tests; default: gan_models.checkpoint.load_checkpoint
         self.generator = None
+        self.forward = None              # FastForward of the generator
         self.discriminator = None
         self.info: ModelInfo | None = None
 
@@ -54,6 +103,7 @@ class Engine:
         ckpt = loader(req.path, device=self.device)
         info = info_from_checkpoint(ckpt, req.model_id, count_params(ckpt.generator), self.device_name)
         self.generator = ckpt.generator.eval()
+        self.forward = FastForward(self.generator)
         self.discriminator = ckpt.discriminator.eval() if ckpt.discriminator is not None else None
         self.info = info
         return info
@@ -76,7 +126,7 @@ class Engine:
         if info.num_classes and label is None:
             label = torch.zeros(z.shape[0], info.num_classes, device=self.device)
             label[:, 0] = 1
-        x = self.generator.generate(z, label, codes)                             # (B, *output_shape)
+        x = self.forward(self.generator.build_input(z, label, codes))            # (B, *output_shape)
         if self.device.type == "cuda":
             torch.cuda.synchronize()
         t1 = time.perf_counter()
