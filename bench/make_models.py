@@ -32,7 +32,7 @@ MODELS = {
     "dcgan-digits": ("DCGAN (Radford et al.) on the embedded handwritten-style digits, 28x28", 2),
     "cgan-digits": ("CGAN (Mirza & Osindero) on the embedded digits: ask for a digit 0-9", 2),
     "infogan-digits": ("InfoGAN (Chen et al.) on the embedded digits: one 10-way categorical code "
-                       "and two continuous codes (slant, width), learned without labels", 2),
+                       "and two continuous codes (slant and stroke), learned without labels", 1),
 }
 
 
@@ -56,7 +56,12 @@ def train_one(name: str, runs: Path, threads: int | None = None) -> dict:
 
 def export_one(name: str, runs: Path, models: Path, timing: dict | None = None) -> dict:
     from train.export import export_bundled
-    extra = {"training_seconds": timing["seconds"], "training_load": timing["load_before"]} if timing else {}
+    if timing:
+        extra = {"training_seconds": timing["seconds"], "training_load": timing["load_before"]}
+    else:                      # --export-only: the trainer's own elapsed time from the run folder
+        from train.run_folder import read_jsonl
+        rows = read_jsonl(runs / name / "metrics.jsonl")
+        extra = {"training_seconds": round(float(rows[-1]["time"]), 1)} if rows else {}
     return export_bundled(runs / name, models / f"{name}.safetensors", name=name,
                           description=MODELS[name][0], recipe=f"resources/recipes/{name}.toml",
                           extra_meta=extra)
