@@ -42,8 +42,9 @@ class FastForward:
     so whenever the UI thread runs Python (painting, slots) the render thread waits. Measured
     with a Python thread spinning beside it, the bundled cgan-digits forward (batch 64) took
     80 ms eager vs 27 ms traced (15.7 vs 14.5 ms alone). A trace executes in C++ without the
-    GIL. Traces are specialised to one input shape, so each new shape is traced once (a grid
-    size change); any failure falls back to eager for good. GAN_EXPLORER_TRACE=0 disables it.
+    GIL. Traces are specialised to one input shape: a shape is traced on its second use (a
+    slider drag repeats one shape; a one-off shape is not worth the ~10 forwards a trace
+    costs), at most `max_shapes` are kept; any failure falls back to eager for good. GAN_EXPLORER_TRACE=0 disables it.
     torch.jit is deprecated upstream but kept working in the torch versions we pin (<2.14).
     """
 
@@ -51,6 +52,7 @@ class FastForward:
         self.generator = generator
         self.max_shapes = max_shapes
         self._traces: OrderedDict = OrderedDict()
+        self._seen: set = set()                  # shapes used once (traced on their second use)
         self.enabled = os.environ.get("GAN_EXPLORER_TRACE", "1") != "0"
 
     def __call__(self, g_input: torch.Tensor) -> torch.Tensor:
@@ -58,6 +60,9 @@ class FastForward:
             return self.generator(g_input)
         key = (tuple(g_input.shape), g_input.dtype)
         fn = self._traces.get(key)
+        if fn is None and key not in self._seen:
+            self._seen.add(key)                  # first use of a shape: eager (tracing costs
+            return self.generator(g_input)       # ~10 forwards; one-off shapes never pay it)
         if fn is None:
             try:
                 with warnings.catch_warnings():
