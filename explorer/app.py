@@ -41,6 +41,8 @@ def make_application(argv: list[str] | None = None):
             from PySide6.QtGui import QIcon
             app.setWindowIcon(QIcon(str(icon_path())))
     pg.setConfigOptions(imageAxisOrder="row-major", antialias=True)
+    from . import gui_gc
+    gui_gc.install(app)      # garbage collection on the UI thread only (see gui_gc)
     return app
 
 

@@ -8,6 +8,18 @@ from PySide6.QtCore import QSettings
 from model_factory import CONFIGS, make_checkpoint
 
 
+@pytest.fixture(autouse=True)
+def gui_thread_gc(qapp):
+    """As in the app: cyclic garbage is collected on the UI thread only (explorer/gui_gc.py)."""
+    import gc
+
+    from explorer.gui_gc import GuiGarbageCollector
+    collector = GuiGarbageCollector(qapp)
+    yield collector
+    collector.close()
+    gc.collect()
+
+
 @pytest.fixture(scope="session")
 def checkpoints(tmp_path_factory):
     """kind -> path of a tiny checkpoint, made once per test session."""
