@@ -43,6 +43,7 @@ def make_application(argv: list[str] | None = None):
     pg.setConfigOptions(imageAxisOrder="row-major", antialias=True)
     from . import gui_gc
     gui_gc.install(app)      # garbage collection on the UI thread only (see gui_gc)
+    gui_gc.freeze()
     return app
 
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (QDockWidget, QFileDialog, QLabel, QMainWindow, QMessageBox, QTabWidget)
 
@@ -179,6 +179,10 @@ class MainWindow(QMainWindow):
 
     # ------------------------------------------------------------------ handlers
     def _on_renderer_model_loaded(self, info) -> None:
+        if not getattr(self, "_gc_frozen", False):      # torch is imported now: freeze it, later
+            self._gc_frozen = True                       # (off the first image's critical path)
+            from . import gui_gc
+            QTimer.singleShot(3000, gui_gc.freeze)
         path = self._requested.pop(info.model_id, str(info.path))
         self.info, self.model_path = info, path
         for host in self.hosts.values():
