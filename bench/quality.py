@@ -242,9 +242,11 @@ def render_markdown(res: dict) -> str:
                  "— (Mirza & Osindero report Parzen log-likelihood only)"),
                 ("InfoGAN categorical code accuracy (best 1-to-1 matching)", "infogan", "code_accuracy",
                  "95% (≈5% error, MNIST)"),
-                ("InfoGAN \\|Spearman\\| continuous code vs slant", "infogan", "slant_corr",
+                ("InfoGAN \\|Spearman\\| of the best continuous code with the image's slant "
+                 "(controlled sweeps: one code moves, z and the other codes fixed)", "infogan", "slant_corr",
                  "qualitative (rotation/slant)"),
-                ("InfoGAN \\|Spearman\\| continuous code vs width", "infogan", "width_corr", "qualitative (width)"),
+                ("InfoGAN \\|Spearman\\| of the best continuous code with the image's width "
+                 "(controlled sweeps)", "infogan", "width_corr", "qualitative (width)"),
                 ("probe FID", "dcgan", "fid", "—"), ("probe FID", "cgan", "fid", "—"),
                 ("probe FID", "infogan", "fid", "—")]
         for label, kind, key, paper in rows:
