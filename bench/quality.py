@@ -188,19 +188,19 @@ def render_markdown(res: dict) -> str:
     if res.get("toys"):
         t = res["toys"]
         toys = sorted(set(r["toy"] for r in t), key=["ring8", "grid25"].index)
-        n_seeds = t[0]["seeds"]
         L += [f"## Mode collapse on the PacGAN toys ({', '.join(toys)})", "",
               "Protocol (PacGAN, Lin et al. 2018): 2,500 samples; a sample is high quality (HQ) "
               "when it lies within 3 std of its nearest mode; a mode is captured when at least one "
-              "HQ sample is nearest to it. Mean ± standard error over seeds "
-              f"{', '.join(str(s) for s in range(n_seeds))} (`--seed`; each seed drives "
+              "HQ sample is nearest to it. Mean ± standard error over seeds 0 .. N-1, N the "
+              "row's *seeds* column (`--seed`; each seed drives "
               "init, data, z). Networks (MLP G, maxout D) from the recipes "
               "`resources/recipes/gan-<toy>.toml` with `[model] pack` set to 1 (GAN) or 4 (PacGAN4); "
               "steps, learning rate and batch size as in the table (the bench's `--steps/--lr/"
               "--batch-size`, when given, override the recipe).", ""]
+        n_seeds = min(r["seeds"] for r in t)
         if n_seeds < 10:
-            L += [f"**Fewer seeds than the protocol:** {n_seeds} seed{'s' if n_seeds > 1 else ''} "
-                  "(the spec and the paper use 10), because of the CPU time this session had; "
+            L += [f"**Fewer seeds than the protocol:** as few as {n_seeds} in some rows (see *seeds*; "
+                  "the spec and the paper use 10), because of the CPU time this session had; "
                   "`python bench/quality.py --seeds 10` runs the full protocol.", ""]
         L += ["| data | model | seeds | steps | lr | batch | modes (ours) | HQ % (ours) | KL (ours) | modes (paper) | HQ % (paper) |",
               "|---|---|---|---|---|---|---|---|---|---|---|"]
@@ -279,9 +279,10 @@ def render_markdown(res: dict) -> str:
               "`make models` (bench/make_models.py) retrains each from its recipe with one command, "
               "`python -m train --recipe resources/recipes/<name>.toml`, and exports the generator "
               "(fp16) with these metrics (`train.metrics.evaluate`, seed 0) in its metadata. Training "
-              "time is the trainer's elapsed time on this project's shared 2-core CPU; *load* is the "
-              "mean 1-minute load average sampled while it trained (several trainings and other "
-              "people's jobs shared the 2 cores, so on an idle machine it is several times shorter).", "",
+              "time is the trainer's elapsed time for the shipped file's run on this project's 2-core "
+              "CPU; *load* is the 1-minute load average when that run started, where it was recorded "
+              "(runs made while other trainings shared the cores took several times longer than on "
+              "an idle machine; the notes below give idle timings).", "",
               "| model | file | steps | train time | load | metrics |", "|---|---|---|---|---|---|"]
         for name, m in bm.items():
             metrics = ", ".join(f"{k} {v:.3f}" if isinstance(v, float) else f"{k} {v}"
