@@ -8,7 +8,7 @@ quickly. A second, dashed set of curves overlays another run for comparison.
 
 Live runs repaint cheaply because the axes rarely move: the plots do not auto-range on every
 new row (pyqtgraph then regenerates every axis's ticks and text, ~60 % of a repaint here);
-x runs to the next 1-2-5 step past the newest row and y changes only when the data leaves its
+x runs to the next round number past the newest row and y changes only when the data leaves its
 range or fills less than half of it. A plot the user zooms or pans keeps the user's view
 until its "A" (auto-range) button is pressed. `refresh(..., budget=1)` updates one stale
 plot per call, so a live redraw is spread over several event-loop turns instead of one long
@@ -42,9 +42,10 @@ LAYOUT = {"d": (0, 0, 1, 2), "loss": (1, 0, 1, 1), "info": (1, 1, 1, 1), "grad":
 
 
 def nice_ceil(v: float) -> float:
-    """The smallest 1, 2 or 5 x 10^k that is >= v (v > 0)."""
+    """The smallest round number >= v (v > 0) from 1, 1.2, 1.5, 2, 2.5, 3, 4, 5, 6, 8 x 10^k:
+    steps of at most 1.33x, so a finished run fills at least 3/4 of the plot's width."""
     k = 10 ** math.floor(math.log10(v))
-    return next(m * k for m in (1, 2, 5, 10) if m * k >= v)
+    return next(m * k for m in (1, 1.2, 1.5, 2, 2.5, 3, 4, 5, 6, 8, 10) if m * k >= v - 1e-9 * k)
 
 
 class _Smoother:
