@@ -256,6 +256,10 @@ def render_markdown(res: dict) -> str:
                     L.append(f"| {label} | {name} | {v:.2f} | {paper} |" if key == "fid"
                              else f"| {label} | {name} | {v:.3f} | {paper} |")
         L.append("")
+        if src == "bundled":
+            L += ["The rows describe the shipped files. Where a recipe's seed was picked among several "
+                  "runs (the recipe says so: infogan-digits), the notes at the end give every seed's "
+                  "result, which is the fair comparison with a paper.", ""]
     fp = res.get("feature_probe")
     if fp:
         L += ["## Discriminator features (the DCGAN + linear classifier experiment)", "",
