@@ -112,9 +112,14 @@ def main() -> int:
     window.show()
     loop = QEventLoop()
     renderer.model_loaded.connect(lambda _: loop.quit())
-    renderer.model_failed.connect(lambda _p, m: (print(m), loop.quit()))
+    renderer.model_failed.connect(lambda _p, m: (print(m, file=sys.stderr), loop.quit()))
+    failed = []
+    renderer.model_failed.connect(lambda _p, m: failed.append(m))
     window.open_model(path)
     loop.exec()
+    if failed or window.info is None:
+        print(f"ui_latency: could not load {path}", file=sys.stderr)
+        return 2
     panel, grid = window.panels["sampling"], window.panels["sampling"].grid
     while not renderer.is_idle():
         app.processEvents()
