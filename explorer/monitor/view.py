@@ -27,8 +27,7 @@ from .buffers import SeriesBuffer
 from .plots import MetricPlots
 from .watchdog import Watchdog, sample_diversity
 
-POLL_S = 0.25          # read the run folder 4x a second (on the poller's thread)
-IDLE_POLL_S = 1.0      # a finished run: look rarely (it may be resumed)
+POLL_S = 0.25          # read the run folder 4x a second (on the poller's thread; 1x once it ended)
 DRAW_MS = 50           # redraw at most 20x a second
 
 
@@ -197,7 +196,6 @@ class MonitorView(ToolTab):
         if up:
             self._update_state(snap)
             self._update_banner()
-        self.poller.set_interval(IDLE_POLL_S if snap.ended and self.buffer.n and not up else POLL_S)
 
     def redraw(self, full: bool = True) -> bool:
         """setData from the buffers where they changed; the 20 Hz timer passes full=False:

@@ -39,11 +39,12 @@ class FolderPoller(QObject):
     snapshot = Signal(object)          # Snapshot, on the UI thread
     _ready = Signal(object)            # internal: polling thread -> UI thread
 
-    def __init__(self, path, interval: float = 0.25, extra=None, parent=None):
+    def __init__(self, path, interval: float = 0.25, extra=None, parent=None, idle_interval: float = 1.0):
         super().__init__(parent)
         self.follower = RunFollower(path)
         self.path = self.follower.path
         self.interval = interval
+        self.idle_interval = idle_interval      # a finished run with nothing new: look rarely
         self._extra = extra
         self._lock = threading.Lock()      # one poll at a time (thread or poll_now)
         self._wake = threading.Event()
@@ -65,9 +66,6 @@ class FolderPoller(QObject):
         if t is not None and t is not threading.current_thread():
             t.join(timeout=2.0)
 
-    def set_interval(self, seconds: float) -> None:
-        self.interval = seconds
-
     def poll_now(self) -> Snapshot:
         """One poll on the calling thread (its snapshot is returned, not emitted)."""
         return self._poll()
@@ -82,7 +80,8 @@ class FolderPoller(QObject):
                 snap = None
             if snap is not None and not self._stop and (snap.update or snap.extra):
                 self._ready.emit(snap)
-            self._wake.wait(self.interval)
+            quiet = snap is not None and snap.ended and not snap.update
+            self._wake.wait(max(self.interval, self.idle_interval) if quiet else self.interval)
             self._wake.clear()
 
     def _poll(self) -> Snapshot:
