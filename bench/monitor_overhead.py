@@ -93,7 +93,10 @@ def run_monitored(app, out: Path, steps: int) -> tuple[float, float, int, float,
     secs, cpu = time.perf_counter() - t0, time.process_time() - c0
     if proc.returncode:
         raise SystemExit(f"training failed ({proc.returncode})")
-    view.poll()
+    end = time.perf_counter() + 10                # the poller thread's last snapshot
+    while view.buffer.n < steps and time.perf_counter() < end:
+        app.processEvents()
+        time.sleep(0.01)
     rows = view.buffer.n
     view.stop()
     view.close()

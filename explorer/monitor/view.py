@@ -147,8 +147,7 @@ class MonitorView(ToolTab):
         self.banner.setVisible(False)
         self.run_label.setText(f"<b>{self.poller.path.name}</b> &nbsp; {self.poller.path.parent}")
         self.run_label.setToolTip(str(self.poller.path))
-        self.poll()
-        self.poller.start()
+        self.poller.start()                        # its first poll reads the whole folder, off this thread
         self.draw_timer.start()
         self.status_message.emit(f"Monitoring {self.poller.path}")
 
@@ -167,14 +166,9 @@ class MonitorView(ToolTab):
         self.compare_button.setText("Compare with…")
         self.clear_compare_button.setEnabled(False)
 
-    def poll(self) -> None:
-        """Read the folder now, on this thread (the poller thread does it every POLL_S)."""
-        if self.poller is not None:
-            self._apply(self.poller.poll_now())
-
     def _apply(self, snap: Snapshot) -> None:
         """A poll's result, on the UI thread: append rows, feed the watchdog, show the grid."""
-        if self.poller is None or self.sender() not in (None, self.poller):
+        if self.poller is None or self.sender() is not self.poller:
             return                                 # from a run no longer followed
         up = snap.update
         if up.reset:

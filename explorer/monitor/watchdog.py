@@ -54,13 +54,6 @@ class Watchdog:
                 self.nan = Warning("nan", ev.get("message") or "training diverged (NaN/inf)",
                                    int(ev.get("step", 0)))
 
-    def feed_sample(self, path: Path, config: dict | None) -> None:
-        """Score one saved grid's diversity (cached per file)."""
-        if path not in self.diversity:
-            score = sample_diversity(path, config)
-            if score is not None:
-                self.diversity[path] = score
-
     def warnings(self) -> list[Warning]:
         out = [self.nan] if self.nan else []
         if len(self._d_fake) >= D_WINS_ROWS and float(np.mean(self._d_fake)) < D_WINS_BELOW:

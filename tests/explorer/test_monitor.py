@@ -47,6 +47,11 @@ def _data(curve):
     return (np.zeros(0), np.zeros(0)) if x is None else (x, y)
 
 
+def _caught_up(monitor, qtbot, rows: int) -> None:
+    """Wait until the poller thread's snapshots have brought `rows` rows to the UI."""
+    qtbot.waitUntil(lambda: monitor.buffer.n == rows, timeout=5000)
+
+
 def _row(step, d_fake=0.4, loss=0.7):
     return {"step": step, "d_real": 0.6, "d_fake": d_fake, "d_fake_after": d_fake * 0.9,
             "loss_d": loss, "loss_g": loss, "grad_norm_g": 1.0, "images_per_s": 100.0}
@@ -88,6 +93,7 @@ def test_nan_row_and_diverged_event_raise_a_warning_with_revert(monitor, qtbot, 
     run = _fake_run(tmp_path / "r", [_row(s) for s in range(10, 60, 10)])
     run.last_good.write_bytes(b"x")
     monitor.follow(run.path)
+    _caught_up(monitor, qtbot, 5)
     assert not monitor.banner.isVisible()
     run.log_metrics({**_row(60), "loss_d": float("nan")})
     run.event("diverged", 60, message="training diverged at step 60 (loss_d = nan)", checkpoint=str(run.last_good))
@@ -106,6 +112,7 @@ def test_nan_row_and_diverged_event_raise_a_warning_with_revert(monitor, qtbot, 
 def test_d_wins_warning(monitor, qtbot, tmp_path):
     run = _fake_run(tmp_path / "r", [_row(s, d_fake=0.001, loss=0.01) for s in range(1, 16)])
     monitor.follow(run.path)
+    _caught_up(monitor, qtbot, 15)
     assert monitor.banner.isVisible() and "D wins" in monitor.banner_label.text()
 
 
@@ -114,6 +121,7 @@ def test_mode_collapse_warning_from_fixed_z_diversity(monitor, qtbot, tmp_path):
     spread = {s: rng.normal(size=(64, 2)).astype(np.float32) for s in (0, 100, 200)}
     run = _fake_run(tmp_path / "r", [_row(s) for s in (100, 200)], samples=spread)
     monitor.follow(run.path)
+    _caught_up(monitor, qtbot, 2)
     assert not monitor.banner.isVisible()
     np.save(run.sample_path(300, "npy"), np.full((64, 2), 0.5, np.float32) + 0.01 * rng.normal(size=(64, 2)))
     run.sample_path(300).write_bytes(b"")
@@ -127,6 +135,7 @@ def test_compare_overlays_a_second_run_and_smoothing_applies(monitor, qtbot, tmp
     b = _fake_run(tmp_path / "b", [_row(s, d_fake=0.45) for s in range(1, 51)])
     monitor.smoothing.setValue(0.0)
     monitor.follow(a.path)
+    _caught_up(monitor, qtbot, 100)
     monitor.redraw()
     raw = _data(monitor.plots.curves["d_fake"])[1].copy()
     monitor.smoothing.setValue(0.9)
@@ -165,28 +174,29 @@ def test_screenshot_of_the_monitor(qtbot, tmp_path):
         assert im.size[1] == 600
 
 
-def test_live_rows_keep_the_axes_still_until_the_data_outgrows_them(monitor, tmp_path):
+def test_live_rows_keep_the_axes_still_until_the_data_outgrows_them(monitor, qtbot, tmp_path):
     """New rows inside the shown range do not move the axes (cheap repaints on live runs);
     rows past it extend the range; a range the user zoomed to is left alone."""
     run = _fake_run(tmp_path / "r", [_row(s, loss=0.6 + 0.001 * s) for s in range(1, 101)])
     monitor.follow(run.path)
+    _caught_up(monitor, qtbot, 100)
     monitor.redraw()
     loss = monitor.plots.plots["loss"].vb
     (x0, x1), (y0, y1) = loss.viewRange()
     assert x0 <= 1 and x1 >= 100 and y0 <= 0.6 and y1 >= max(0.7, math.log(4))   # data and the log 4 line
     run.log_metrics(_row(101, loss=0.65))
-    monitor.poll()
+    _caught_up(monitor, qtbot, 101)
     monitor.redraw()
     assert loss.viewRange() == [[x0, x1], [y0, y1]]
     for s in range(102, 400):
         run.log_metrics(_row(s, loss=2.0))
-    monitor.poll()
+    _caught_up(monitor, qtbot, 399)
     monitor.redraw()
     (nx0, nx1), (ny0, ny1) = loss.viewRange()
     assert nx1 >= 399 and ny1 >= 2.0
     loss.setXRange(10, 20, padding=0)
     loss.sigRangeChangedManually.emit([True, True])      # what a mouse zoom emits
     run.log_metrics(_row(400, loss=5.0))
-    monitor.poll()
+    _caught_up(monitor, qtbot, 400)
     monitor.redraw()
     assert loss.viewRange()[0] == [10, 20]
