@@ -101,12 +101,17 @@ def test_sigint_saves_and_says_how_to_resume(tmp_path):
 def test_torchrun_two_gloo_processes(tmp_path):
     out = tmp_path / "run"
     torchrun = Path(sys.executable).with_name("torchrun")
-    r = subprocess.run([str(torchrun), "--nproc_per_node", "2", "--master_port", "29517", "-m", "train",
+    import socket
+    with socket.socket() as s:                      # a free port (a fixed one can be taken)
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    r = subprocess.run([str(torchrun), "--nproc_per_node", "2", "--master_port", str(port), "-m", "train",
                         "--model", "dcgan", "--dataset", "digits", "--steps", "4", "--device", "cpu",
                         "--out", str(out), "--quiet", "--log-every", "2"] + FAST,
                        cwd=ROOT, capture_output=True, text=True, timeout=300,
                        env=dict(os.environ, PYTHONPATH=str(ROOT), OMP_NUM_THREADS="1"))
-    assert r.returncode == 0, r.stderr[-2000:]
+    # on failure show the workers' own messages (the start of stderr), not only torchrun's summary
+    assert r.returncode == 0, r.stderr[:3000] + "\n...\n" + r.stderr[-1500:]
     cfg = json.loads((out / "config.json").read_text())
     assert cfg["world_size"] == 2
     rows = read_jsonl(out / "metrics.jsonl")
