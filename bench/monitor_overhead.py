@@ -80,15 +80,10 @@ def run_monitored(app, out: Path, steps: int) -> tuple[float, float, int, float,
     proc = subprocess.Popen(train_cmd(out, steps), cwd=ROOT, stdout=subprocess.DEVNULL)
     meter = StallMeter()
     view.follow(out)
-    warm = time.perf_counter() + 1.0              # first show: layout, fonts, the first full paint
-    while time.perf_counter() < warm:
-        app.processEvents()
-        time.sleep(0.002)
+    run_event_loop(lambda: False, 1.0)           # first show: layout, fonts, the first full paint
     t0, c0 = time.perf_counter(), time.process_time()
     meter.start()
-    while proc.poll() is None:
-        app.processEvents()
-        time.sleep(0.002)
+    run_event_loop(lambda: proc.poll() is not None, 10**6)
     meter.stop()
     secs, cpu = time.perf_counter() - t0, time.process_time() - c0
     if proc.returncode:
@@ -104,13 +99,22 @@ def run_monitored(app, out: Path, steps: int) -> tuple[float, float, int, float,
     return final_ips(out), meter.worst, view.redraws, secs, cpu
 
 
+def run_event_loop(done, seconds: float) -> None:
+    """Run Qt's own event loop (as the app does, blocking between events; a processEvents() +
+    sleep loop would itself wake the GUI process 500 times a second) until done() or seconds."""
+    from PySide6.QtCore import QEventLoop, QTimer
+    loop, end = QEventLoop(), time.perf_counter() + seconds
+    check = QTimer(interval=50)
+    check.timeout.connect(lambda: (done() or time.perf_counter() >= end) and loop.quit())
+    check.start()
+    loop.exec()
+    check.stop()
+
+
 def idle_stall(app, seconds: float) -> float:
     meter = StallMeter()
     meter.start()
-    end = time.perf_counter() + seconds
-    while time.perf_counter() < end:
-        app.processEvents()
-        time.sleep(0.002)
+    run_event_loop(lambda: False, seconds)
     meter.stop()
     return meter.worst
 

@@ -3,7 +3,8 @@
     QT_QPA_PLATFORM=offscreen python bench/playground_rate.py [--dataset ring8] [--seconds 8] [--rounds 3]
 
 Bare: the playground's own Trainer (`build_trainer`, same toy MLPs, batch 256, 1 torch thread)
-stepped in a plain loop, no snapshots, no Qt. Drawing: the real PlaygroundPanel, shown
+stepped in a plain loop, no snapshots, no Qt; beside it the same loop with the recipes' maxout D
+and multi-tensor Adam (what the playground used before), as a reference. Drawing: the real PlaygroundPanel, shown
 offscreen, in Play at full speed: the worker trains and sends ~20 snapshots a second (points,
 D's heat-map), and the UI draws each one. Rounds alternate bare / drawing so both see the same
 machine load. Target: hundreds of steps per second while drawing.
@@ -21,11 +22,22 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 
-def bare_rate(dataset: str, seconds: float) -> float:
+def bare_rate(dataset: str, seconds: float, paper_d: bool = False) -> float:
+    """paper_d: the recipes' networks instead (maxout D, multi-tensor Adam), for reference."""
     import torch
-    from explorer.playground.worker import build_trainer
+    from explorer.playground import worker
     torch.set_num_threads(1)
-    tr = build_trainer({"dataset": dataset})
+    if paper_d:
+        saved = dict(worker.TOY_MODEL)
+        worker.TOY_MODEL.pop("d_unit")
+        try:
+            tr = worker.build_trainer({"dataset": dataset})
+            tr.opt_d = torch.optim.Adam(tr.D.parameters(), lr=1e-3, betas=(0.5, 0.999), foreach=True)
+            tr.opt_g = torch.optim.Adam(tr.G.parameters(), lr=1e-3, betas=(0.5, 0.999), foreach=True)
+        finally:
+            worker.TOY_MODEL.update(saved)
+    else:
+        tr = worker.build_trainer({"dataset": dataset})
     for _ in range(20):                                  # warm-up
         tr.step()
     n, t0 = 0, time.perf_counter()
@@ -75,18 +87,20 @@ def main() -> int:
         app.processEvents()
         time.sleep(0.005)
     panel.snapshot_shown.disconnect()
-    bare, drawn, fps = [], [], []
+    bare, drawn, fps, paper = [], [], [], []
     for r in range(args.rounds):
+        paper.append(bare_rate(args.dataset, args.seconds / 2, paper_d=True))
         bare.append(bare_rate(args.dataset, args.seconds))
         s, f = drawing_rate(app, panel, args.seconds)
         drawn.append(s)
         fps.append(f)
-        print(f"round {r + 1}: bare {bare[-1]:6.0f} steps/s | while drawing {s:6.0f} steps/s "
-              f"({f:4.1f} snapshots drawn/s) | ratio {s / bare[-1]:.2f}", flush=True)
+        print(f"round {r + 1}: bare {bare[-1]:6.0f} steps/s (maxout D + multi-tensor Adam: {paper[-1]:4.0f}) | "
+              f"while drawing {s:6.0f} steps/s ({f:4.1f} snapshots drawn/s) | ratio {s / bare[-1]:.2f}", flush=True)
     panel.shutdown()
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
     print(f"{args.dataset}, batch 256, 1 torch thread, load {load:.1f}: median bare {statistics.median(bare):.0f} "
-          f"steps/s, while drawing {statistics.median(drawn):.0f} steps/s at {statistics.median(fps):.1f} "
+          f"steps/s (the recipes' maxout D and multi-tensor Adam: {statistics.median(paper):.0f}), "
+          f"while drawing {statistics.median(drawn):.0f} steps/s at {statistics.median(fps):.1f} "
           f"frames/s (target: hundreds of steps/s while drawing)")
     return 0
 

@@ -25,6 +25,7 @@ _TRAIN_FLAGS = [
     ("--lr-d", float, "D learning rate"),
     ("--lr-g", float, "G learning rate"),
     ("--beta1", float, "Adam beta1 (DCGAN: 0.5)"),
+    ("--lr-decay-from", float, "fraction of the run after which lrs fall linearly to 0 (1 = constant)"),
     ("--d-steps", int, "k: D updates per G update"),
     ("--g-loss", str, "nonsat (-log D(G(z))) or minimax (log(1 - D(G(z))))"),
     ("--info-lambda", float, "InfoGAN: weight of the information term"),

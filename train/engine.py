@@ -62,10 +62,12 @@ class Trainer:
         q_params = list(self.D.q.parameters()) if hasattr(self.D, "q") else []
         q_ids = {id(p) for p in q_params}
         d_params = [p for p in self.D.parameters() if tcfg.info_trains_d or id(p) not in q_ids]
-        fused = device.type == "cuda"
+        fused = tcfg.adam_kernel == "fused" or (tcfg.adam_kernel == "auto" and device.type == "cuda")
         betas = (tcfg.beta1, tcfg.beta2)
-        # fused kernels on CUDA; elsewhere the multi-tensor path (torch's CPU default is one op
-        # per tensor: foreach measured ~15-20 % more toy steps/s here)
+        # fused kernels on CUDA; elsewhere the multi-tensor path by default (torch's CPU default is
+        # one op per tensor: foreach measured ~15-20 % more toy steps/s here), so the recipes keep
+        # their numerics; adam_kernel="fused" takes the CPU fused kernel (the playground: 430 ->
+        # 180 us per toy Adam step)
         opt = {"fused": True} if fused else {"foreach": True}
         self.opt_d = torch.optim.Adam(d_params, lr=tcfg.lr_d, betas=betas, **opt)
         self.opt_g = torch.optim.Adam(list(self.G.parameters()) + q_params, lr=tcfg.lr_g, betas=betas, **opt)
@@ -155,16 +157,29 @@ class Trainer:
         self.ddp.average_grads(self.G)
         if hasattr(self.D, "q"):
             self.ddp.average_grads(self.D.q)
-        gnorm = torch.sqrt(sum(p.grad.float().pow(2).sum() for p in self.G.parameters() if p.grad is not None))
+        gnorm = torch.nn.utils.get_total_norm([p.grad for p in self.G.parameters() if p.grad is not None])
         self.opt_g.step()
         out = {"d_fake_after": torch.sigmoid(logit).mean(), "loss_g": loss, "grad_norm_g": gnorm}
         if li is not None:
             out["loss_info"] = li
         return out
 
+    def _apply_lr_decay(self) -> None:
+        """lr_decay_from < 1: both lrs fall linearly from the base value to 0 at the last step
+        (a function of step_count, so a resumed run follows the same schedule)."""
+        start = self.tcfg.lr_decay_from * self.total_steps
+        left = max(self.total_steps - self.step_count, 0)
+        f = min(1.0, left / max(self.total_steps - start, 1e-9))
+        for opt, base in ((self.opt_d, self.tcfg.lr_d), (self.opt_g, self.tcfg.lr_g)):
+            for group in opt.param_groups:
+                group["lr"] = base * f
+
     def step(self) -> dict:
         """k D updates then one G update. Returns this step's numbers as Python floats."""
-        self.G.train(); self.D.train()
+        if not (self.G.training and self.D.training):       # recursing train() costs ~0.3 ms a toy step
+            self.G.train(); self.D.train()
+        if self.tcfg.lr_decay_from < 1.0:
+            self._apply_lr_decay()
         for i in range(self.tcfg.d_steps):
             d = self.d_step(keep_fake=i == self.tcfg.d_steps - 1)
         g = self.g_step()

@@ -53,11 +53,14 @@ class Maxout(nn.Module):
 class MLPDiscriminator(Discriminator):
     """x (flattened) [+ one-hot y] -> PacGAN pack -> d_layers hidden layers -> head.
 
-    unit="maxout": maxout + dropout (the GAN paper's D); unit="lrelu": Linear + LeakyReLU.
+    cfg.d_unit "maxout": maxout + dropout (the GAN paper's D); "lrelu": Linear + LeakyReLU
+    (+ dropout). `unit` overrides it (InfoGAN's trunk is always lrelu).
     """
 
-    def __init__(self, cfg: ModelConfig, unit: str = "maxout"):
+    def __init__(self, cfg: ModelConfig, unit: str | None = None):
         super().__init__(cfg)
+        dropout = cfg.dropout if unit is None else 0.0   # InfoGAN's trunk has none
+        unit = unit or cfg.d_unit
         n_in = (math.prod(cfg.data_shape) + cfg.num_classes) * cfg.pack
         layers = []
         for _ in range(cfg.d_layers):
@@ -65,7 +68,8 @@ class MLPDiscriminator(Discriminator):
                 layers.append(nn.Sequential(Maxout(n_in, cfg.d_width, cfg.maxout_pieces),
                                             nn.Dropout(cfg.dropout)))
             else:
-                layers.append(nn.Sequential(nn.Linear(n_in, cfg.d_width), nn.LeakyReLU(LEAK)))
+                extra = [nn.Dropout(dropout)] if dropout else []
+                layers.append(nn.Sequential(nn.Linear(n_in, cfg.d_width), nn.LeakyReLU(LEAK), *extra))
             n_in = cfg.d_width
         self.hidden = nn.ModuleList(layers)
         self.trunk_dim = n_in

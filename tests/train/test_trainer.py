@@ -129,3 +129,40 @@ def test_fixed_std_information_loss_ignores_q_log_std():
     assert c > a + 3                                               # learned std: log-std counts
     wrong = info_loss(QOutput(logits, -cont, torch.zeros(2, 1)), cat, cont)
     assert wrong > a                                               # a wrong mean costs
+
+
+def test_lr_decay_falls_linearly_to_zero_and_resume_follows_the_schedule(tmp_path):
+    cfg = tiny_config("gan", "ring8", steps=10, lr_decay_from=0.6, checkpoint_every=0, autosave_seconds=1e9)
+    tr = create_trainer(cfg, out=tmp_path / "a")
+    seen = []
+    for _ in range(10):
+        tr.step()
+        seen.append((tr.opt_d.param_groups[0]["lr"], tr.opt_g.param_groups[0]["lr"]))
+    lr = cfg.lr_d
+    assert seen[0] == (lr, lr) and seen[5] == (lr, lr)            # constant for the first 60 %
+    assert [round(d / lr, 6) for d, _ in seen[6:]] == [1.0, 0.75, 0.5, 0.25]   # last step at 1/4
+    # a resumed run applies the same lr at the same step
+    b = create_trainer(cfg, out=tmp_path / "b")
+    b.run(should_stop=lambda: b.step_count >= 7)
+    b2 = resume_trainer(tmp_path / "b")
+    b2.step()
+    assert b2.opt_d.param_groups[0]["lr"] == seen[7][0]
+    with pytest.raises(Exception, match="lr-decay-from"):
+        tiny_config("gan", "ring8", lr_decay_from=1.5)
+
+
+def test_lrelu_d_unit_and_fused_adam_train_and_round_trip(tmp_path):
+    cfg = tiny_config("gan", "ring8", steps=4, adam_kernel="fused",
+                      model_overrides={"d_unit": "lrelu", "dropout": 0.0})
+    tr = create_trainer(cfg, out=tmp_path / "run")
+    assert tr.run() == "finished"
+    assert tr.opt_d.defaults["fused"] and not any("Maxout" in type(m).__name__ for m in tr.D.modules())
+    ck = load_checkpoint(tmp_path / "run")
+    assert ck.config.d_unit == "lrelu"
+    x = torch.randn(8, 2)
+    tr.D.eval()
+    assert torch.equal(ck.discriminator(x), tr.D(x))
+    with pytest.raises(Exception, match="'d_unit' = 'relu'"):
+        create_trainer(tiny_config("gan", "ring8", model_overrides={"d_unit": "relu"}), write=False)
+    with pytest.raises(Exception, match="adam-kernel"):
+        tiny_config("gan", "ring8", adam_kernel="slow")
