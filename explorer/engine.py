@@ -20,7 +20,7 @@ from gan_models.images import make_grid, to_uint8
 
 from .model_session import ModelInfo, info_from_checkpoint
 from .pixels import display_rgb32
-from .requests import GridSpec, LoadRequest, RenderRequest, RenderResult
+from .requests import DirectionsRequest, DirectionsResult, GridSpec, LoadRequest, RenderRequest, RenderResult
 
 log = logging.getLogger(__name__)
 
@@ -154,6 +154,15 @@ class Engine:
             out.points = np.ascontiguousarray(x.float().cpu().numpy())          # (B, D) float32
         out.total_s = time.perf_counter() - t0
         return out
+
+    def directions(self, req: DirectionsRequest) -> DirectionsResult:
+        from gan_models.directions import principal_directions
+        t0 = time.perf_counter()
+        if self.generator is None:
+            raise RuntimeError("no model is loaded")
+        d = principal_directions(self.generator, k=req.k, n=req.n, seed=req.seed)
+        return DirectionsResult(req.channel, req.stamp, req.model_id, d.vectors.numpy().astype(np.float32),
+                                d.explained.numpy(), d.z_std.numpy(), d.n, time.perf_counter() - t0)
 
     def _scores(self, x: torch.Tensor, label) -> np.ndarray | None:
         """P(real) per sample; None where D cannot score single samples (PacGAN packs them)."""

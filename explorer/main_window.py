@@ -15,6 +15,7 @@ from .model_list import ModelList, default_bundled_dir
 from .panels.arithmetic import ArithmeticPanel
 from .panels.base import PanelHost
 from .panels.codes import CodesPanel
+from .panels.directions import DirectionsPanel
 from .panels.conditional import ConditionalPanel
 from .panels.interpolation import InterpolationPanel
 from .panels.probe import ProbePanel
@@ -26,7 +27,8 @@ from .playground.panel import PlaygroundPanel
 from .training.panel import TrainPanel
 from .version import version
 
-PANELS = (SamplingPanel, ArithmeticPanel, InterpolationPanel, ConditionalPanel, CodesPanel, ProbePanel)
+PANELS = (SamplingPanel, ArithmeticPanel, InterpolationPanel, ConditionalPanel, CodesPanel, DirectionsPanel,
+          ProbePanel)
 APP_TITLE = f"GAN Explorer {version()}"
 
 

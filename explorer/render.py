@@ -21,7 +21,7 @@ from PySide6.QtCore import QObject, Qt, Signal
 from gan_models.errors import GanExplorerError
 
 from .engine import Engine
-from .requests import LoadRequest, RenderRequest
+from .requests import DirectionsRequest, LoadRequest, RenderRequest
 
 log = logging.getLogger(__name__)
 MODEL_CHANNEL = "__model__"
@@ -66,8 +66,8 @@ class Renderer(QObject):
         self._finished.connect(self._on_finished, Qt.ConnectionType.QueuedConnection)
 
     # ------------------------------------------------------------------ UI-thread API
-    def submit(self, req: RenderRequest) -> int:
-        """Queue a render; returns its stamp. Replaces a waiting request of the same channel."""
+    def submit(self, req: RenderRequest | DirectionsRequest) -> int:
+        """Queue a render (or a directions search); returns its stamp. Replaces a waiting request of the same channel."""
         return self._put(req.channel, req)
 
     def load_model(self, path) -> int:
@@ -146,7 +146,8 @@ class Renderer(QObject):
         if engine_info is None or engine_info.model_id != job.model_id:
             return _Outcome(job.channel, job.stamp, "stale", None)
         try:
-            return _Outcome(job.channel, job.stamp, "result", self.engine.run(job))
+            run = self.engine.directions if isinstance(job, DirectionsRequest) else self.engine.run
+            return _Outcome(job.channel, job.stamp, "result", run(job))
         except Exception as e:
             log.exception("render on %s failed", job.channel)
             return _Outcome(job.channel, job.stamp, "error", f"Rendering failed: {type(e).__name__}: {e}")

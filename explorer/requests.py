@@ -54,3 +54,26 @@ class LoadRequest:
     path: str                 # a checkpoint file or a run folder
     model_id: int             # the id the model gets if the load succeeds
     stamp: int = 0
+
+
+@dataclass
+class DirectionsRequest:
+    """Find the model's principal latent directions (gan_models.directions), on the render thread."""
+    channel: str
+    model_id: int
+    k: int = 6                # directions wanted
+    n: int = 2000             # samples drawn to find them
+    seed: int = 0
+    stamp: int = 0
+
+
+@dataclass
+class DirectionsResult:
+    channel: str
+    stamp: int
+    model_id: int
+    vectors: np.ndarray       # (k, z_dim) float32 unit directions in z
+    explained: np.ndarray     # (k,) fraction of the output variance per direction
+    z_std: np.ndarray         # (k,) the prior's std along each direction
+    n: int
+    total_s: float = 0.0

@@ -14,7 +14,7 @@ import tempfile
 import time
 from pathlib import Path
 
-PANEL_NAMES = ("sampling", "arithmetic", "interpolation", "conditional", "codes")
+PANEL_NAMES = ("sampling", "arithmetic", "interpolation", "conditional", "codes", "directions")
 TOOL_NAMES = ("monitor", "playground")      # tabs that take a run folder / toy checkpoint, not a model
 
 

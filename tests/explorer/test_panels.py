@@ -174,3 +174,29 @@ def test_copy_puts_the_image_on_the_clipboard(window, checkpoints):
     p.copy_grid_button.click()
     img = QGuiApplication.clipboard().image()
     assert (img.width(), img.height()) == (p.grid.array().shape[1], p.grid.array().shape[0])
+
+
+def test_directions_rows_walk_one_sample_whose_middle_column_is_the_sample(window, checkpoints):
+    window.open_model(checkpoints["cgan"])
+    window.select_panel("directions")
+    p = window.panels["directions"]
+    assert window.hosts["directions"].available and p.found is not None
+    assert len(p.found.vectors) == 6 and p.grid.row_labels[0].startswith("#1 ")
+    r = p.result
+    assert len(r.images) == 6 * 9 and p.grid.column_labels[4] == "sample"
+    base = r.images[4]
+    for row in range(6):                                   # the middle column is the untouched sample
+        assert _same(r.images[row * 9 + 4], base)
+    assert not _same(r.images[0], base) and not _same(r.images[8], base)
+    assert np.allclose(r.batch.label, r.batch.label[0])    # the class stays, only z moves
+    before = p.grid.array().copy()
+    p.reach.setValue(1.0)
+    assert not _same(p.grid.array(), before) and p.grid.column_labels[0] == "-1.0σ"
+    p.count.setValue(3)                                    # a new search, three rows
+    assert len(p.found.vectors) == 3 and len(p.result.images) == 3 * 9
+
+
+def test_directions_panel_explains_itself_for_points_models(window, checkpoints):
+    window.open_model(checkpoints["points2d"])
+    assert not window.hosts["directions"].available
+    assert "points" in window.hosts["directions"].message.text()

@@ -1,0 +1,158 @@
+"""DirectionsPanel: the model's principal latent directions (found unsupervised, GANSpace-
+style: gan_models.directions) and a grid that walks one sample along each of them.
+
+Rows: directions, strongest first, labelled with the share of the output's variance they
+carry; columns: the base sample moved by -r .. +r prior standard deviations along that
+direction (the middle column is the sample itself). The directions are searched once per
+model on the render thread (~1 s on a laptop CPU for 2,000 samples), then only the grid is
+re-rendered as the controls move.
+"""
+from __future__ import annotations
+
+import numpy as np
+from PySide6.QtWidgets import (QComboBox, QFormLayout, QGroupBox, QHBoxLayout, QLabel, QPushButton, QSpinBox,
+                               QVBoxLayout, QWidget)
+
+from ..latents import LatentBatch, random_latent
+from ..requests import DirectionsRequest, GridSpec
+from ..widgets.controls import FloatSlider, SeedBox
+from ..widgets.image_view import ImageGridView
+from .base import Panel
+
+SAMPLE_CHOICES = (500, 1000, 2000, 5000)
+
+
+class DirectionsPanel(Panel):
+    name, title = "directions", "Directions"
+
+    def __init__(self, renderer, parent=None):
+        super().__init__(renderer, parent)
+        self.found = None                 # DirectionsResult for the loaded model
+        self.result = None
+        self.count = QSpinBox()
+        self.count.setRange(1, 16)
+        self.count.setValue(6)
+        self.count.setKeyboardTracking(False)
+        self.count.setToolTip("How many directions to find (rows of the grid)")
+        self.samples = QComboBox()
+        self.samples.addItems([f"{n:,}" for n in SAMPLE_CHOICES])
+        self.samples.setCurrentIndex(SAMPLE_CHOICES.index(2000))
+        self.samples.setToolTip("Generated samples whose principal components define the directions")
+        self.find_button = QPushButton("Find directions")
+        self.find_button.setToolTip("Search again with these settings (runs on the render thread)")
+        self.summary = QLabel("")          # changes once per search: a QLabel's re-layout is fine
+        self.summary.setWordWrap(True)
+        find_box = QGroupBox("Directions")
+        find_form = QFormLayout(find_box)
+        find_form.addRow("Count", self.count)
+        find_form.addRow("Samples", self.samples)
+        find_form.addRow(self.find_button)
+        find_form.addRow(self.summary)
+
+        self.seed = SeedBox(0)
+        self.index = QSpinBox()
+        self.index.setRange(0, 63)
+        self.index.setToolTip("Which sample of the seed to walk (as numbered in the Sampling grid)")
+        self.columns = QSpinBox()
+        self.columns.setRange(3, 15)
+        self.columns.setSingleStep(2)
+        self.columns.setValue(9)
+        self.columns.setToolTip("Steps across each row (odd: the middle one is the sample itself)")
+        self.reach = FloatSlider(0.5, 5.0, 0.25, 3.0, tooltip="How far each row walks, in standard "
+                                 "deviations of the prior along the direction")
+        walk_box = QGroupBox("Walk")
+        walk_form = QFormLayout(walk_box)
+        walk_form.addRow(self.seed)
+        walk_form.addRow("Sample #", self.index)
+        walk_form.addRow("Columns", self.columns)
+        walk_form.addRow("Reach (σ)", self.reach)
+
+        side = QVBoxLayout()
+        side.addWidget(find_box)
+        side.addWidget(walk_box)
+        side.addStretch(1)
+        side_w = QWidget()
+        side_w.setLayout(side)
+        side_w.setMaximumWidth(340)
+        self.grid = ImageGridView(placeholder="Finding directions…")
+        self.grid.setToolTip("Each row moves one sample along one direction; the middle column is the sample")
+        lay = QHBoxLayout(self)
+        lay.addWidget(side_w)
+        lay.addWidget(self.grid, 1)
+
+        self.find_button.clicked.connect(self.find)
+        self.count.valueChanged.connect(self.find)
+        self.samples.currentIndexChanged.connect(self.find)
+        self.seed.seed_changed.connect(self.request)
+        self.index.valueChanged.connect(self.request)
+        self.columns.valueChanged.connect(self.request)
+        self.reach.value_changed.connect(self.request)
+
+    @staticmethod
+    def unavailable_reason(info) -> str | None:
+        if not info.is_image:
+            return ("This model makes points, not images: the Directions panel walks samples "
+                    "across image grids.")
+        return None
+
+    def set_model(self, info) -> None:
+        super().set_model(info)
+        self.found = self.result = None
+        self.grid.set_image(None)
+        self.find()
+
+    def new_seed(self) -> None:
+        self.seed.new_seed()
+
+    # ------------------------------------------------------------------ render
+    def find(self, *_) -> int:
+        if self.info is None:
+            return 0
+        self.found = None
+        self.grid.set_placeholder("Finding directions…")
+        self.summary.setText("Searching…")
+        n = SAMPLE_CHOICES[self.samples.currentIndex()]
+        req = DirectionsRequest(f"{self.name}.find", self.info.model_id, k=self.count.value(), n=n)
+        return self.renderer.submit(req)
+
+    def walk_values(self) -> np.ndarray:
+        """(columns,) offsets in prior standard deviations, symmetric around 0."""
+        r = self.reach.value()
+        return np.linspace(-r, r, self.columns.value()).astype(np.float32)
+
+    def request(self, *_) -> int:
+        f, info = self.found, self.info
+        if info is None or f is None:
+            return 0
+        base = random_latent(info, self.seed.value(), self.index.value())
+        t = self.walk_values()                                                    # (C,)
+        k, c = len(f.vectors), len(t)
+        steps = (t[None, :, None] * f.z_std[:, None, None]) * f.vectors[:, None, :]   # (k, C, z_dim)
+        z = (base.z[None, None, :] + steps).reshape(k * c, -1).astype(np.float32)     # (k*C, z_dim)
+        rep = (lambda a: None if a is None else np.repeat(a[None], k * c, axis=0))
+        notes = [f"{base.note}, direction {i + 1} {v:+.2f}σ" for i in range(k) for v in t]
+        batch = LatentBatch(z, rep(base.label), rep(base.codes), notes)
+        self.grid.column_labels = [f"{v:+.1f}σ" if abs(v) > 1e-6 else "sample" for v in t]
+        self.grid.row_labels = [f"#{i + 1} {100 * e:.0f}%" for i, e in enumerate(f.explained)]
+        return self.render("walk", batch, (GridSpec(k * c, c, zoom=self.grid.zoom_hint()),))
+
+    def on_result(self, result) -> None:
+        if result.channel == f"{self.name}.find":
+            self.found = result
+            share = 100 * float(np.sum(result.explained))
+            self.summary.setText(f"{len(result.vectors)} directions from {result.n:,} samples "
+                                 f"({result.total_s:.1f} s) carry {share:.0f}% of the output's variance; "
+                                 f"each row's own share is on its left.")
+            self.request()
+            return
+        self.result = result
+        self.grid.show_grid(result)
+
+    def export_image(self):
+        if self.result is None or self.found is None:
+            return None
+        meta = self.base_metadata()
+        meta.update(seed=self.seed.value(), sample=self.index.value(),
+                    walk=", ".join(self.grid.column_labels), directions=str(len(self.found.vectors)),
+                    explained=", ".join(f"{100 * e:.1f}%" for e in self.found.explained))
+        return self.result.grids[0], meta, f"directions-seed{self.seed.value()}.png"
