@@ -47,20 +47,24 @@ def bare_rate(dataset: str, seconds: float, paper_d: bool = False) -> float:
     return n / (time.perf_counter() - t0)
 
 
+def run_event_loop(seconds: float) -> None:
+    """Qt's own event loop for `seconds`, blocking between events as the app's does (a
+    processEvents() + sleep spin would itself wake the UI thread ~1000 times a second and
+    take the GIL from the training thread each time)."""
+    from PySide6.QtCore import QEventLoop, QTimer
+    loop = QEventLoop()
+    QTimer.singleShot(int(seconds * 1000), loop.quit)
+    loop.exec()
+
+
 def drawing_rate(app, panel, seconds: float) -> tuple[float, float]:
     """(G steps/s, snapshots drawn/s) over `seconds` of Play."""
     frames = []
     panel.snapshot_shown.connect(lambda step: frames.append((time.perf_counter(), step)))
     panel.set_playing(True)
-    end = time.perf_counter() + 1.0                      # let it get going
-    while time.perf_counter() < end:
-        app.processEvents()
-        time.sleep(0.001)
+    run_event_loop(1.0)                                  # let it get going
     frames.clear()
-    end = time.perf_counter() + seconds
-    while time.perf_counter() < end:
-        app.processEvents()
-        time.sleep(0.001)
+    run_event_loop(seconds)
     panel.set_playing(False)
     panel.snapshot_shown.disconnect()
     (t0, s0), (t1, s1) = frames[0], frames[-1]
