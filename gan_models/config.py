@@ -5,7 +5,7 @@ A checkpoint stores `ModelConfig.to_dict()`; `ModelConfig.from_dict()` validates
 """
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import asdict, dataclass, fields
 
 from .errors import ConfigError
 

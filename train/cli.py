@@ -5,7 +5,6 @@ Wrong input prints one clear line and exits 2 before any work starts. Never impo
 from __future__ import annotations
 
 import argparse
-import json
 import signal
 import sys
 import time

@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QGuiApplication, QImage
-from PySide6.QtWidgets import QFileDialog, QLabel, QStackedWidget, QWidget
+from PySide6.QtWidgets import QFileDialog, QLabel, QStackedWidget, QVBoxLayout, QWidget
 
 from gan_models.images import save_png
 
@@ -91,6 +91,17 @@ class Panel(QWidget):
     def _on_renderer_render_failed(self, channel: str, message: str) -> None:
         if channel.startswith(self.name + "."):
             self.status_message.emit(message)
+
+
+def side_column(*widgets: QWidget, max_width: int = 340) -> QWidget:
+    """The controls column at a panel's left: widgets stacked at the top, at most max_width."""
+    col = QWidget()
+    lay = QVBoxLayout(col)
+    for w in widgets:
+        lay.addWidget(w)
+    lay.addStretch(1)
+    col.setMaximumWidth(max_width)
+    return col
 
 
 def single(n: int = 1) -> tuple:

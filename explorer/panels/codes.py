@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import torch
 from PySide6.QtWidgets import (QComboBox, QFormLayout, QGroupBox, QHBoxLayout, QPushButton, QSpinBox,
-                               QVBoxLayout, QWidget)
+                               QVBoxLayout)
 
 from gan_models.latent import sweep_codes
 
@@ -13,7 +13,7 @@ from ..latents import LatentBatch, sample_batch
 from ..requests import GridSpec
 from ..widgets.controls import FloatSlider, SeedBox
 from ..widgets.image_view import ImageGridView
-from .base import Panel
+from .base import Panel, side_column
 
 CONT_RANGE = 2.0          # sliders and sweeps span -2..2 (training saw U(-1, 1): beyond is extrapolation)
 
@@ -49,13 +49,7 @@ class CodesPanel(Panel):
         form.addRow("Columns", self.columns)
         form.addRow("Rows (z)", self.rows)
         form.addRow(self.seed)
-        side = QVBoxLayout()
-        side.addWidget(codes_box)
-        side.addWidget(sweep_box)
-        side.addStretch(1)
-        side_w = QWidget()
-        side_w.setLayout(side)
-        side_w.setMaximumWidth(340)
+        side_w = side_column(codes_box, sweep_box)
 
         self.grid = ImageGridView(placeholder="Rendering…")
         self.grid.setToolTip("First column: each row's z with the codes set on the left; "

@@ -10,14 +10,13 @@ re-rendered as the controls move.
 from __future__ import annotations
 
 import numpy as np
-from PySide6.QtWidgets import (QComboBox, QFormLayout, QGroupBox, QHBoxLayout, QLabel, QPushButton, QSpinBox,
-                               QVBoxLayout, QWidget)
+from PySide6.QtWidgets import QComboBox, QFormLayout, QGroupBox, QHBoxLayout, QLabel, QPushButton, QSpinBox
 
 from ..latents import LatentBatch, random_latent
 from ..requests import DirectionsRequest, GridSpec
 from ..widgets.controls import FloatSlider, SeedBox
 from ..widgets.image_view import ImageGridView
-from .base import Panel
+from .base import Panel, side_column
 
 SAMPLE_CHOICES = (500, 1000, 2000, 5000)
 
@@ -67,13 +66,7 @@ class DirectionsPanel(Panel):
         walk_form.addRow("Columns", self.columns)
         walk_form.addRow("Reach (σ)", self.reach)
 
-        side = QVBoxLayout()
-        side.addWidget(find_box)
-        side.addWidget(walk_box)
-        side.addStretch(1)
-        side_w = QWidget()
-        side_w.setLayout(side)
-        side_w.setMaximumWidth(340)
+        side_w = side_column(find_box, walk_box)
         self.grid = ImageGridView(placeholder="Finding directions…")
         self.grid.setToolTip("Each row moves one sample along one direction; the middle column is the sample")
         lay = QHBoxLayout(self)
