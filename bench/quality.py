@@ -76,7 +76,7 @@ def train_quiet(tcfg, out=None):
 # ---------------------------------------------------------------- toys
 
 def toy_rows(seeds: int, steps: int | None, threads: int, lr: float | None = None,
-             batch_size: int | None = None, toys=("ring8", "grid25"), log=print) -> list[dict]:
+             batch_size: int | None = None, toys=("ring8", "grid25"), log=print, first_seed: int = 0) -> list[dict]:
     from train.metrics import toy_metrics
     torch.set_num_threads(threads)
     rows = []
@@ -84,7 +84,7 @@ def toy_rows(seeds: int, steps: int | None, threads: int, lr: float | None = Non
         for variant, pack in VARIANTS:
             per_seed = []
             t0 = time.monotonic()
-            for seed in range(seeds):
+            for seed in range(first_seed, first_seed + seeds):
                 kw = {"seed": seed, "pack": pack, "num_threads": threads,
                       "log_every": 100, "sample_every": 10**9, "checkpoint_every": 0}
                 if steps:
@@ -97,16 +97,37 @@ def toy_rows(seeds: int, steps: int | None, threads: int, lr: float | None = Non
                 tr = train_quiet(tcfg)
                 tr.G.eval()
                 m = toy_metrics(tr.G, tr.dataset, n=2500, seed=seed)
+                m["seed"] = seed
                 per_seed.append(m)
                 log(f"  {toy} {variant} seed {seed}: {m['modes']:.0f} modes, HQ {100 * m['hq_fraction']:.1f}%")
-            modes = mean_se([m["modes"] for m in per_seed])
-            hq = mean_se([100 * m["hq_fraction"] for m in per_seed])
-            kl = mean_se([m["kl"] for m in per_seed])
-            rows.append({"toy": toy, "variant": variant, "pack": pack, "seeds": seeds,
-                         "steps": tcfg.steps, "lr": tcfg.lr_d, "batch_size": tcfg.batch_size, "modes": modes, "hq": hq, "kl": kl,
-                         "per_seed": per_seed, "seconds": round(time.monotonic() - t0, 1),
-                         "paper": PAPER_TOYS[(toy, variant)]})
+            rows.append(summarise_toy({"toy": toy, "variant": variant, "pack": pack, "steps": tcfg.steps,
+                                       "lr": tcfg.lr_d, "batch_size": tcfg.batch_size, "per_seed": per_seed,
+                                       "seconds": round(time.monotonic() - t0, 1),
+                                       "paper": PAPER_TOYS[(toy, variant)]}))
     return rows
+
+
+def summarise_toy(row: dict) -> dict:
+    """(Re)compute a toy row's seed count and mean +- SE from its per-seed results."""
+    per_seed = row["per_seed"]
+    row.update(seeds=len(per_seed), modes=mean_se([m["modes"] for m in per_seed]),
+               hq=mean_se([100 * m["hq_fraction"] for m in per_seed]), kl=mean_se([m["kl"] for m in per_seed]))
+    return row
+
+
+def merge_toy_rows(rows: list[dict]) -> list[dict]:
+    """Rows of the same protocol (toy, variant, steps, lr, batch) from several runs -> one row
+    over all their seeds (a protocol finished in parts: `--first-seed`)."""
+    merged: dict = {}
+    for r in rows:
+        key = (r["toy"], r["variant"], r["steps"], r["lr"], r["batch_size"])
+        if key not in merged:
+            merged[key] = dict(r, per_seed=list(r["per_seed"]))
+            continue
+        m = merged[key]
+        m["per_seed"] += r["per_seed"]
+        m["seconds"] = round(m.get("seconds", 0) + r.get("seconds", 0), 1)
+    return [summarise_toy(m) for m in merged.values()]
 
 
 # ---------------------------------------------------------------- images
@@ -312,6 +333,8 @@ def _first(img: dict, key: str) -> str:
 def main(argv=None) -> int:
     p = argparse.ArgumentParser(description="Quality benchmarks against the papers -> docs/benchmarks.md")
     p.add_argument("--seeds", type=int, default=10, help="seeds per toy row (protocol: 10)")
+    p.add_argument("--first-seed", type=int, default=0,
+                   help="toy rows: start at this seed (finish a protocol in parts; merge with --toys-from)")
     p.add_argument("--steps", type=int, help="G steps per toy run (default: the recipe's)")
     p.add_argument("--lr", type=float, help="toy rows: lr of D and G (default: the recipe's)")
     p.add_argument("--batch-size", type=int, help="toy rows: batch size (default: the recipe's)")
@@ -349,14 +372,14 @@ def main(argv=None) -> int:
         res["toys"] = []
         for f in a.toys_from.split(","):
             old = json.loads(Path(f).read_text())
-            res["toys"] += old["toys"]
+            res["toys"] = merge_toy_rows(res["toys"] + old["toys"])
             res["notes"] = list(res["notes"]) + [
                 f"Toy rows {', '.join(sorted(set(r['toy'] for r in old['toys'])))} measured by "
                 f"`{old['command']}` ({old['date']}; {old['machine']}; {old.get('seconds', 0):.0f} s)."]
     elif not a.skip_toys and not a.data:
         print("toys:", flush=True)
         res["toys"] = toy_rows(a.seeds, a.steps, a.threads, a.lr, a.batch_size,
-                               tuple(t.strip() for t in a.toys.split(",") if t.strip()))
+                               tuple(t.strip() for t in a.toys.split(",") if t.strip()), first_seed=a.first_seed)
     if not a.skip_images:
         print("images:", flush=True)
         if a.data:

@@ -108,3 +108,22 @@ def test_quality_bench_on_user_idx_data(tmp_path, monkeypatch):
     assert set(res["images"]) == {"dcgan-data", "cgan-data", "infogan-data"}
     assert 0 <= res["images"]["cgan-data"]["label_accuracy"] <= 1
     assert "toys" not in res
+
+
+def test_quality_bench_merges_a_toy_protocol_run_in_parts():
+    """--first-seed + --toys-from: seeds 0-1 and 2-3 of one protocol become one 4-seed row."""
+    import importlib.util
+    spec = importlib.util.spec_from_file_location("bench_quality_merge", ROOT / "bench" / "quality.py")
+    q = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(q)
+
+    def row(seeds, hq, steps=4000):
+        per = [{"seed": s, "modes": 8.0, "hq_fraction": h, "kl": 0.1} for s, h in zip(seeds, hq)]
+        return q.summarise_toy({"toy": "ring8", "variant": "GAN", "pack": 1, "steps": steps, "lr": 1e-3,
+                                "batch_size": 256, "per_seed": per, "seconds": 10.0, "paper": (6.3, 98.2)})
+    merged = q.merge_toy_rows([row([0, 1], [0.5, 0.7]), row([2, 3], [0.9, 0.5]), row([0], [0.2], steps=8000)])
+    assert len(merged) == 2
+    four = next(r for r in merged if r["steps"] == 4000)
+    assert four["seeds"] == 4 and [m["seed"] for m in four["per_seed"]] == [0, 1, 2, 3]
+    assert four["hq"][0] == pytest.approx(65.0) and four["seconds"] == 20.0
+    assert next(r for r in merged if r["steps"] == 8000)["seeds"] == 1      # another protocol stays apart
