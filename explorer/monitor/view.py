@@ -16,7 +16,6 @@ from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import (QCheckBox, QDoubleSpinBox, QFileDialog, QFrame, QHBoxLayout, QLabel,
                                QPushButton, QSizePolicy, QSlider, QSplitter, QVBoxLayout, QWidget)
 
-from train.run_folder import read_jsonl
 
 from ..pixels import display_rgb32
 from ..training.follower import RunFollower
@@ -48,6 +47,7 @@ class MonitorView(ToolTab):
         super().__init__(parent)
         self.poller: FolderPoller | None = None
         self.compare: RunFollower | None = None
+        self.compare_poller: FolderPoller | None = None
         self.buffer = SeriesBuffer()
         self.compare_buffer: SeriesBuffer | None = None
         self.watchdog = Watchdog()
@@ -152,15 +152,35 @@ class MonitorView(ToolTab):
         self.status_message.emit(f"Monitoring {self.poller.path}")
 
     def compare_with(self, path) -> None:
-        """Overlay another run's curves (dashed), read in full."""
-        self.compare = RunFollower(path)
+        """Overlay another run's curves (dashed). Its folder is read (and, while it trains,
+        followed) by a poller thread of its own, like the main run's: a long run's metrics
+        are never parsed on the UI thread."""
+        self._stop_compare()
+        self.compare_poller = FolderPoller(path, POLL_S, parent=self)
+        self.compare_poller.snapshot.connect(self._apply_compare)
+        self.compare = self.compare_poller.follower
         self.compare_buffer = SeriesBuffer()
-        self.compare_buffer.append_rows(read_jsonl(self.compare.run.metrics_path))
         self.clear_compare_button.setEnabled(True)
         self.compare_button.setText(f"Compare: {self.compare.path.name}")
-        self.redraw()
+        self.compare_poller.start()
+
+    def _apply_compare(self, snap: Snapshot) -> None:
+        if self.compare_poller is None or self.sender() is not self.compare_poller:
+            return                                 # from a comparison since cleared
+        up = snap.update
+        if up.reset:
+            self.compare_buffer.clear()
+        if up.rows:
+            self.compare_buffer.append_rows(up.rows)
+            self.redraw()
+
+    def _stop_compare(self) -> None:
+        if self.compare_poller is not None:
+            self.compare_poller.stop()
+            self.compare_poller = None
 
     def clear_compare(self) -> None:
+        self._stop_compare()
         self.compare = self.compare_buffer = None
         self.plots.hide_compare()
         self.compare_button.setText("Compare with…")
@@ -204,6 +224,7 @@ class MonitorView(ToolTab):
     def stop(self) -> None:
         if self.poller is not None:
             self.poller.stop()
+        self._stop_compare()
         self.draw_timer.stop()
 
     def export_image(self):

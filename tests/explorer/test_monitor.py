@@ -141,11 +141,14 @@ def test_compare_overlays_a_second_run_and_smoothing_applies(monitor, qtbot, tmp
     monitor.smoothing.setValue(0.9)
     smooth = _data(monitor.plots.curves["d_fake"])[1]
     assert raw.std() > 3 * smooth[20:].std()
-    monitor.compare_with(b.path)
+    monitor.compare_with(b.path)                  # read on a poller thread of its own
     c = monitor.plots.compare_curves["d_fake"]
-    assert c.isVisible() and len(_data(c)[0]) == 50
+    qtbot.waitUntil(lambda: c.isVisible() and len(_data(c)[0]) == 50, timeout=5000)
+    for s in range(51, 61):                        # a compared run still training is followed too
+        b.log_metrics(_row(s, d_fake=0.45))
+    qtbot.waitUntil(lambda: len(_data(c)[0]) == 60, timeout=5000)
     monitor.clear_compare()
-    assert not c.isVisible()
+    assert not c.isVisible() and monitor.compare_poller is None
 
 
 def test_buffers_grow_and_stay_bounded():
