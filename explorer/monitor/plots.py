@@ -130,6 +130,8 @@ class MetricPlots(pg.GraphicsLayoutWidget):
             self._has_codes = has
             self.plots["info"].setTitle("InfoGAN information loss" if has else "Information loss (InfoGAN only)",
                                         color="#333333")
+            # the empty plot of a non-InfoGAN run shares the losses' step axis (not a bare 0..1)
+            self.plots["info"].setXLink(None if has else self.plots["loss"])
 
     def refresh(self, buf: SeriesBuffer, alpha: float = 0.0, compare: SeriesBuffer | None = None,
                 budget: int | None = None) -> bool:
