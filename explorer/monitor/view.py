@@ -119,7 +119,9 @@ class MonitorView(ToolTab):
         right.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Expanding)
 
         self.draw_timer = QTimer(self, interval=DRAW_MS)
-        self.draw_timer.timeout.connect(lambda: self.redraw(full=False))
+        # a hidden monitor (another tab, minimised window) skips its redraws: the poller still
+        # feeds the buffers and the watchdog, and showEvent catches the plots up in one go
+        self.draw_timer.timeout.connect(lambda: self.isVisible() and self.redraw(full=False))
         self.open_button.clicked.connect(self._on_open_button_clicked)
         self.compare_button.clicked.connect(self._on_compare_button_clicked)
         self.clear_compare_button.clicked.connect(self.clear_compare)
@@ -220,6 +222,10 @@ class MonitorView(ToolTab):
         if changed:
             self.redraws += 1
         return changed
+
+    def showEvent(self, event) -> None:
+        super().showEvent(event)
+        self.redraw()
 
     def stop(self) -> None:
         if self.poller is not None:

@@ -203,3 +203,19 @@ def test_live_rows_keep_the_axes_still_until_the_data_outgrows_them(monitor, qtb
     _caught_up(monitor, qtbot, 400)
     monitor.redraw()
     assert loss.viewRange()[0] == [10, 20]
+
+
+def test_a_hidden_monitor_skips_redraws_and_catches_up_when_shown(monitor, qtbot, tmp_path):
+    run = _fake_run(tmp_path / "r", [_row(s) for s in range(1, 11)])
+    monitor.follow(run.path)
+    _caught_up(monitor, qtbot, 10)
+    qtbot.waitUntil(lambda: len(_data(monitor.plots.curves["d_fake"])[0]) == 10, timeout=5000)
+    monitor.hide()
+    drawn = monitor.redraws
+    for s in range(11, 31):
+        run.log_metrics(_row(s))
+    _caught_up(monitor, qtbot, 30)                 # the poller keeps reading (watchdog, buffers)
+    qtbot.wait(300)                                # several draw-timer ticks
+    assert monitor.redraws == drawn and len(_data(monitor.plots.curves["d_fake"])[0]) == 10
+    monitor.show()
+    assert len(_data(monitor.plots.curves["d_fake"])[0]) == 30
