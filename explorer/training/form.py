@@ -11,7 +11,7 @@ import os
 from pathlib import Path
 
 from PySide6.QtCore import Signal
-from PySide6.QtWidgets import (QComboBox, QFileDialog, QFormLayout, QHBoxLayout, QLabel, QLineEdit,
+from PySide6.QtWidgets import (QComboBox, QDoubleSpinBox, QFileDialog, QFormLayout, QHBoxLayout, QLabel, QLineEdit,
                                QPushButton, QSpinBox, QWidget)
 
 from gan_models.errors import GanExplorerError
@@ -22,7 +22,8 @@ SHAPES = {"digits": (1, 28, 28), "ring8": (2,), "grid25": (2,), "gauss1d": (1,)}
 ERROR_STYLE = "border: 1.5px solid #d0021b;"
 # TrainConfig field -> the widget attribute that shows it (where a validation error points)
 FIELD_WIDGET = {"model": "model", "dataset": "dataset", "steps": "steps", "batch_size": "batch",
-                "lr_d": "lr_d", "lr_g": "lr_g", "d_steps": "d_steps", "g_loss": "g_loss",
+                "lr_d": "lr_d", "lr_g": "lr_g", "lr_decay_from": "lr_decay", "d_steps": "d_steps",
+                "g_loss": "g_loss",
                 "info_lambda": "info_lambda", "device": "device", "n_data": "n_data",
                 "log_every": "log_every", "sample_every": "sample_every"}
 
@@ -57,6 +58,12 @@ class TrainForm(QWidget):
         self.batch = _spin(1, 65536, 64)
         self.lr_d = QLineEdit("2e-4")
         self.lr_g = QLineEdit("2e-4")
+        self.lr_decay = QDoubleSpinBox()
+        self.lr_decay.setRange(0.0, 1.0)
+        self.lr_decay.setSingleStep(0.1)
+        self.lr_decay.setValue(1.0)
+        self.lr_decay.setToolTip("Fraction of the run after which both learning rates fall linearly to 0 "
+                                 "(1 = constant, the papers' setting; 0.5 sharpens the toys' modes)")
         self.d_steps = _spin(1, 100, 1, "k: D updates per G update")
         self.g_loss = QComboBox()
         self.g_loss.addItem("non-saturating  -log D(G(z))", "nonsat")
@@ -85,6 +92,8 @@ class TrainForm(QWidget):
         lr_row.addWidget(self.lr_d)
         lr_row.addWidget(QLabel("G"))
         lr_row.addWidget(self.lr_g)
+        lr_row.addWidget(QLabel("decay from"))
+        lr_row.addWidget(self.lr_decay)
         code_row = QHBoxLayout()
         code_row.addWidget(QLabel("λ"))
         code_row.addWidget(self.info_lambda)
@@ -167,7 +176,8 @@ class TrainForm(QWidget):
                 raise _FieldError("cat_codes", "InfoGAN needs at least one code")
         return TrainConfig(model=kind, dataset=self.dataset.currentText().strip(), steps=self.steps.value(),
                            epochs=0.0, batch_size=self.batch.value(), lr_d=self._float(self.lr_d, "lr_d"),
-                           lr_g=self._float(self.lr_g, "lr_g"), d_steps=self.d_steps.value(),
+                           lr_g=self._float(self.lr_g, "lr_g"), lr_decay_from=round(self.lr_decay.value(), 3),
+                           d_steps=self.d_steps.value(),
                            g_loss=self.g_loss.currentData(),
                            info_lambda=self._float(self.info_lambda, "info_lambda"),
                            device=self.device.currentText(), n_data=self.n_data.value(),
@@ -233,7 +243,8 @@ class TrainForm(QWidget):
             a += ["--recipe", str(path)]
         a += ["--model", cfg.model, "--dataset", cfg.dataset, "--steps", str(cfg.steps),
               "--batch-size", str(cfg.batch_size), "--lr-d", repr(cfg.lr_d), "--lr-g", repr(cfg.lr_g),
-              "--d-steps", str(cfg.d_steps), "--g-loss", cfg.g_loss, "--device", cfg.device,
+              "--lr-decay-from", repr(cfg.lr_decay_from), "--d-steps", str(cfg.d_steps), "--g-loss", cfg.g_loss,
+              "--device", cfg.device,
               "--log-every", str(cfg.log_every), "--sample-every", str(cfg.sample_every), "--quiet"]
         if cfg.model == "infogan":
             a += ["--info-lambda", repr(cfg.info_lambda)]
@@ -264,6 +275,7 @@ class TrainForm(QWidget):
         for key, edit in (("lr_d", self.lr_d), ("lr_g", self.lr_g), ("info_lambda", self.info_lambda)):
             if key in train:
                 edit.setText(f"{train[key]:g}")
+        self.lr_decay.setValue(float(train.get("lr_decay_from", 1.0)))
         if "g_loss" in train:
             self.g_loss.setCurrentIndex(self.g_loss.findData(train["g_loss"]))
         self.pack.setValue(int(model.get("pack", 1)))

@@ -50,11 +50,16 @@ def test_invalid_values_are_flagged_and_block_start(panel):
     assert form.valid and panel.start_button.isEnabled() and form.message.text() == ""
 
 
-def test_recipe_fills_the_form(panel):
+def test_recipe_fills_the_form(panel, tmp_path):
     form = panel.form
     form.recipe.setCurrentIndex(form.recipe.findText("gan-ring8"))
     assert form.model.currentText() == "gan" and form.dataset.currentText() == "ring8"
     assert form.pack.value() == 2 and form.batch.value() == 512
+    assert form.lr_decay.value() == 0.5                       # the recipe's lr_decay_from
+    args = form.args(tmp_path / "run")
+    assert args[args.index("--lr-decay-from") + 1] == "0.5"
+    form.recipe.setCurrentIndex(form.recipe.findText("dcgan-digits"))
+    assert form.lr_decay.value() == 1.0                       # no decay in that recipe
 
 
 def test_start_pause_resume_stop_and_open(panel, qtbot):
