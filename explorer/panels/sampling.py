@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from PySide6.QtCore import Qt, QTimer
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (QCheckBox, QComboBox, QHBoxLayout, QLabel, QPushButton, QSpinBox,
                                QSplitter, QStackedWidget, QVBoxLayout)
 
@@ -158,13 +158,7 @@ class SamplingPanel(Panel):
         self.grid.captions = [f"{s:.2f}" for s in result.scores] if result.scores is not None else []
         self.grid.show_grid(result)
         sel = self.grid.selected if 0 <= self.grid.selected < spec.count else 0
-        if self.renderer.sync:
-            self._inspect(sel)
-        else:
-            # the enlarged sample follows on the next loop turn: the grid's repaint (posted
-            # before this timer) reaches the screen without waiting for the inspector's
-            # update and paint (~1 ms of a ~4 ms slider change here)
-            QTimer.singleShot(0, self, lambda r=result, i=sel: r is self.result and self._inspect(i))
+        self._inspect(sel)
 
     def _inspect(self, i: int) -> None:
         r = self.result
