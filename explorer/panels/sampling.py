@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 
+import numpy as np
+import torch
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (QCheckBox, QComboBox, QHBoxLayout, QLabel, QPushButton, QSpinBox,
                                QSplitter, QStackedWidget, QVBoxLayout)
@@ -28,12 +30,24 @@ def _spin(lo: int, hi: int, value: int, tip: str) -> QSpinBox:
     return s
 
 
+def toy_data(info):
+    """The toy data set (ring8, grid25, gauss1d) a points model's metadata names, else None."""
+    from train.data import load_dataset
+    from train.data.toys import TOYS
+    name = str(info.meta.get("dataset") or "")
+    if name not in TOYS:
+        return None
+    ds = load_dataset(name)
+    return ds if tuple(ds.data_shape) == tuple(info.output_shape) else None
+
+
 class SamplingPanel(Panel):
     name, title = "sampling", "Sampling"
 
     def __init__(self, renderer, parent=None):
         super().__init__(renderer, parent)
         self.result = None
+        self._toy = self._real = None       # the toy data set of a points model, its real points
         self.rows = _spin(1, 16, 8, "Rows of the grid")
         self.cols = _spin(1, 16, 8, "Columns of the grid")
         self.npoints = _spin(10, 50_000, 2000, "How many points to generate")
@@ -126,12 +140,21 @@ class SamplingPanel(Panel):
             w.setVisible(not info.is_image)
         self.scores.setVisible(info.has_discriminator and info.is_image)
         self.views.setCurrentWidget(self.grid if info.is_image else self.points)
+        self._toy, self._real = (None if info.is_image else toy_data(info)), None
         if not info.is_image:
-            self.points.configure(info.output_shape[0], info.class_names)
+            self.points.configure(info.output_shape[0], info.class_names, with_real=self._toy is not None)
         self.request()
 
     def new_seed(self) -> None:
         self.seed.new_seed()
+
+    def _real_points(self, n: int) -> np.ndarray | None:
+        """n points of the model's toy data set (the same ones for the same n), or None."""
+        if self._toy is None:
+            return None
+        if self._real is None or len(self._real) != n:
+            self._real = self._toy.sample(n, torch.Generator().manual_seed(0))[0].numpy()   # (n, D)
+        return self._real
 
     # ------------------------------------------------------------------ requests/results
     def request(self) -> int:
@@ -152,7 +175,7 @@ class SamplingPanel(Panel):
         self.timing.setText(f"{len(result.batch)} samples · forward {result.forward_s * 1e3:.0f} ms")
         if result.points is not None:
             classes = result.batch.label.argmax(1) if result.batch.label is not None else None
-            self.points.set_points(result.points, classes)
+            self.points.set_points(result.points, classes, self._real_points(len(result.points)))
             return
         spec = result.specs[0]
         self.grid.captions = [f"{s:.2f}" for s in result.scores] if result.scores is not None else []

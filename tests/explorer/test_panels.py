@@ -200,3 +200,25 @@ def test_directions_panel_explains_itself_for_points_models(window, checkpoints)
     window.open_model(checkpoints["points2d"])
     assert not window.hosts["directions"].available
     assert "points" in window.hosts["directions"].message.text()
+
+
+def test_points_models_of_a_toy_data_set_show_real_points_beside_generated(window, tmp_path):
+    from gan_models import default_config
+    from gan_models.checkpoint import save_checkpoint
+    from gan_models.registry import build_generator
+    for name, shape in (("ring8", (2,)), ("gauss1d", (1,)), ("unknown", (2,))):
+        cfg = default_config("gan", shape, g_width=16, d_width=16)
+        path = save_checkpoint(tmp_path / f"{name}.safetensors", cfg, build_generator(cfg).eval(),
+                               meta={"dataset": name})
+        window.open_model(path)
+        p = window.panels["sampling"]
+        gen = p.points.points
+        if name == "unknown":                     # no data set to draw from: generated only
+            assert p.points.real is None
+            continue
+        real = p.points.real
+        assert real is not None and real.shape == gen.shape          # as many real as generated
+        if name == "ring8":                        # real points lie on the unit ring
+            assert np.allclose(np.linalg.norm(real, axis=1), 1.0, atol=0.06)
+        p.npoints.setValue(500)
+        assert p.points.real.shape == (500, shape[0])
