@@ -101,7 +101,8 @@ def toy_rows(seeds: int, steps: int | None, threads: int, lr: float | None = Non
                 per_seed.append(m)
                 log(f"  {toy} {variant} seed {seed}: {m['modes']:.0f} modes, HQ {100 * m['hq_fraction']:.1f}%")
             rows.append(summarise_toy({"toy": toy, "variant": variant, "pack": pack, "steps": tcfg.steps,
-                                       "lr": tcfg.lr_d, "batch_size": tcfg.batch_size, "per_seed": per_seed,
+                                       "lr": tcfg.lr_d, "batch_size": tcfg.batch_size,
+                                       "lr_decay_from": tcfg.lr_decay_from, "per_seed": per_seed,
                                        "seconds": round(time.monotonic() - t0, 1),
                                        "paper": PAPER_TOYS[(toy, variant)]}))
     return rows
@@ -120,7 +121,7 @@ def merge_toy_rows(rows: list[dict]) -> list[dict]:
     over all their seeds (a protocol finished in parts: `--first-seed`)."""
     merged: dict = {}
     for r in rows:
-        key = (r["toy"], r["variant"], r["steps"], r["lr"], r["batch_size"])
+        key = (r["toy"], r["variant"], r["steps"], r["lr"], r["batch_size"], r.get("lr_decay_from", 1.0))
         if key not in merged:
             merged[key] = dict(r, per_seed=list(r["per_seed"]))
             continue
@@ -216,26 +217,28 @@ def render_markdown(res: dict) -> str:
               "row's *seeds* column (`--seed`; each seed drives "
               "init, data, z). Networks (MLP G, maxout D) from the recipes "
               "`resources/recipes/gan-<toy>.toml` with `[model] pack` set to 1 (GAN) or 4 (PacGAN4); "
-              "steps, learning rate and batch size as in the table (the bench's `--steps/--lr/"
-              "--batch-size`, when given, override the recipe).", ""]
+              "steps, learning rate, lr decay and batch size as in the table (the bench's `--steps/--lr/"
+              "--batch-size`, when given, override the recipe; *decay* is the recipe's `lr_decay_from`: "
+              "both lrs fall linearly to 0 after that fraction of the run).", ""]
         n_seeds = min(r["seeds"] for r in t)
         if n_seeds < 10:
             L += [f"**Fewer seeds than the protocol:** as few as {n_seeds} in some rows (see *seeds*; "
                   "the spec and the paper use 10), because of the CPU time this session had; "
                   "`python bench/quality.py --seeds 10` runs the full protocol.", ""]
-        L += ["| data | model | seeds | steps | lr | batch | modes (ours) | HQ % (ours) | KL (ours) | modes (paper) | HQ % (paper) |",
-              "|---|---|---|---|---|---|---|---|---|---|---|"]
+        L += ["| data | model | seeds | steps | lr | decay | batch | modes (ours) | HQ % (ours) | KL (ours) | modes (paper) | HQ % (paper) |",
+              "|---|---|---|---|---|---|---|---|---|---|---|---|"]
         for r in t:
             tot = 8 if r["toy"] == "ring8" else 25
+            decay = r.get("lr_decay_from", 1.0)
             L.append(f"| {r['toy']} | {r['variant']} | {r['seeds']} | {r['steps']} | "
-                     f"{r.get('lr', '')} | {r.get('batch_size', '')} | "
+                     f"{r.get('lr', '')} | {'none' if decay >= 1 else f'from {decay:g}'} | {r.get('batch_size', '')} | "
                      f"{_pm(r['modes'])} / {tot} | {_pm(r['hq'])} | {_pm(r['kl'], 3)} | "
                      f"{r['paper'][0]} | {r['paper'][1]} |")
         for toy in ("ring8", "grid25"):
             if toy not in toys:
                 for variant, _ in VARIANTS:
                     pm, ph = PAPER_TOYS[(toy, variant)]
-                    L.append(f"| {toy} | {variant} | — | — | — | — | not run | not run | not run | {pm} | {ph} |")
+                    L.append(f"| {toy} | {variant} | — | — | — | — | — | not run | not run | not run | {pm} | {ph} |")
         L += ["", "Per seed (modes, HQ %): " + "; ".join(
             f"{r['toy']} {r['variant']}: " + ", ".join(
                 f"{m['modes']:.0f}/{100 * m['hq_fraction']:.0f}" for m in r["per_seed"]) for r in t), "",
