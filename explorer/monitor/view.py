@@ -16,7 +16,6 @@ from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import (QCheckBox, QDoubleSpinBox, QFileDialog, QFrame, QHBoxLayout, QLabel,
                                QPushButton, QSizePolicy, QSlider, QSplitter, QVBoxLayout, QWidget)
 
-
 from ..pixels import display_rgb32
 from ..training.follower import RunFollower
 from ..training.poller import FolderPoller, Snapshot
@@ -46,8 +45,7 @@ class MonitorView(ToolTab):
     def __init__(self, parent=None):
         super().__init__(parent)
         self.poller: FolderPoller | None = None
-        self.compare: RunFollower | None = None
-        self.compare_poller: FolderPoller | None = None
+        self.compare_poller: FolderPoller | None = None   # reads the run overlaid for comparison
         self.buffer = SeriesBuffer()
         self.compare_buffer: SeriesBuffer | None = None
         self.watchdog = Watchdog()
@@ -160,10 +158,9 @@ class MonitorView(ToolTab):
         self._stop_compare()
         self.compare_poller = FolderPoller(path, POLL_S, parent=self)
         self.compare_poller.snapshot.connect(self._apply_compare)
-        self.compare = self.compare_poller.follower
         self.compare_buffer = SeriesBuffer()
         self.clear_compare_button.setEnabled(True)
-        self.compare_button.setText(f"Compare: {self.compare.path.name}")
+        self.compare_button.setText(f"Compare: {self.compare_poller.path.name}")
         self.compare_poller.start()
 
     def _apply_compare(self, snap: Snapshot) -> None:
@@ -183,7 +180,7 @@ class MonitorView(ToolTab):
 
     def clear_compare(self) -> None:
         self._stop_compare()
-        self.compare = self.compare_buffer = None
+        self.compare_buffer = None
         self.plots.hide_compare()
         self.compare_button.setText("Compare with…")
         self.clear_compare_button.setEnabled(False)
