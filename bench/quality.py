@@ -240,7 +240,7 @@ def render_markdown(res: dict) -> str:
                     pm, ph = PAPER_TOYS[(toy, variant)]
                     L.append(f"| {toy} | {variant} | — | — | — | — | — | not run | not run | not run | {pm} | {ph} |")
         L += ["", "Per seed (modes, HQ %): " + "; ".join(
-            f"{r['toy']} {r['variant']}: " + ", ".join(
+            f"{r['toy']} {r['variant']} ({r['steps']} steps): " + ", ".join(
                 f"{m['modes']:.0f}/{100 * m['hq_fraction']:.0f}" for m in r["per_seed"]) for r in t), "",
             "The paper's networks and training budgets differ from ours (its MLPs are larger and "
             "trained for longer), so only the direction of a difference is comparable, not the "
