@@ -10,12 +10,14 @@ re-rendered as the controls move.
 from __future__ import annotations
 
 import numpy as np
-from PySide6.QtWidgets import QComboBox, QFormLayout, QGroupBox, QHBoxLayout, QLabel, QPushButton, QSpinBox
+from PySide6.QtGui import QCursor
+from PySide6.QtWidgets import QComboBox, QFormLayout, QGroupBox, QHBoxLayout, QLabel, QMenu, QPushButton, QSpinBox
 
 from ..latents import LatentBatch, random_latent
 from ..requests import DirectionsRequest, GridSpec
 from ..widgets.controls import FloatSlider, SeedBox
 from ..widgets.image_view import ImageGridView
+from ..widgets.sample_inspector import TARGETS
 from .base import Panel, side_column
 
 SAMPLE_CHOICES = (500, 1000, 2000, 5000)
@@ -68,7 +70,9 @@ class DirectionsPanel(Panel):
 
         side_w = side_column(find_box, walk_box)
         self.grid = ImageGridView(placeholder="Finding directions…")
-        self.grid.setToolTip("Each row moves one sample along one direction; the middle column is the sample")
+        self.grid.setToolTip("Each row moves one sample along one direction; the middle column is the "
+                             "sample. Click an image to send its latent to an arithmetic or "
+                             "interpolation slot, or to the bookmarks")
         lay = QHBoxLayout(self)
         lay.addWidget(side_w)
         lay.addWidget(self.grid, 1)
@@ -80,6 +84,7 @@ class DirectionsPanel(Panel):
         self.index.valueChanged.connect(self.request)
         self.columns.valueChanged.connect(self.request)
         self.reach.value_changed.connect(self.request)
+        self.grid.cell_clicked.connect(self._on_grid_cell_clicked)
 
     @staticmethod
     def unavailable_reason(info) -> str | None:
@@ -140,6 +145,22 @@ class DirectionsPanel(Panel):
             return
         self.result = result
         self.grid.show_grid(result)
+
+    def send(self, i: int, target: str) -> None:
+        """Send the latent of image i ("seed 0 #0, direction 2 +1.50σ") to a slot or the bookmarks."""
+        latent = self.result.batch.latent(i)
+        self.latent_sent.emit(target, latent)
+        self.status_message.emit(f"Sent {latent.note} to {target}")
+
+    def _on_grid_cell_clicked(self, i: int) -> None:
+        if self.result is None or not 0 <= i < len(self.result.batch):
+            return
+        self.grid.select(i)
+        menu = QMenu(self)
+        for target, text, tip in TARGETS:
+            action = menu.addAction(text, lambda t=target: self.send(i, t))
+            action.setToolTip(tip)
+        menu.exec(QCursor.pos())
 
     def export_image(self):
         if self.result is None or self.found is None:

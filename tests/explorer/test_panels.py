@@ -194,6 +194,11 @@ def test_directions_rows_walk_one_sample_whose_middle_column_is_the_sample(windo
     assert not _same(p.grid.array(), before) and p.grid.column_labels[0] == "-1.0σ"
     p.count.setValue(3)                                    # a new search, three rows
     assert len(p.found.vectors) == 3 and len(p.result.images) == 3 * 9
+    window.panels["arithmetic"].slots["A"].clear()
+    p.send(9 + 8, "A")                                     # direction 2, the far right of its row
+    sent = window.panels["arithmetic"].slots["A"].latents
+    assert len(sent) == 1 and "direction 2 +1.00σ" in sent[0].note
+    assert np.array_equal(sent[0].z, p.result.batch.z[17])
 
 
 def test_directions_panel_explains_itself_for_points_models(window, checkpoints):
