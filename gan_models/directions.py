@@ -56,7 +56,7 @@ def principal_directions(generator, k: int = 8, n: int = 2000, seed: int = 0, ba
     xc = x - x.mean(0)
     q = min(k + 8, *xc.shape)
     _, s, v = torch.pca_lowrank(xc, q=q, center=False, niter=4)              # v: (D, q)
-    k = min(k, q)
+    k = min(k, q, generator.z_dim)                                           # no more directions than z has dims
     total = xc.pow(2).sum().clamp_min(1e-12)
     explained = s[:k].pow(2) / total                                          # (k,)
     scores = xc @ v[:, :k]                                                    # (n, k)

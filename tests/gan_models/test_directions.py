@@ -35,3 +35,8 @@ def test_the_strongest_direction_is_the_planted_one():
 def test_too_few_samples_is_refused():
     with pytest.raises(ValueError, match="n >= 2k"):
         principal_directions(Planted(), k=8, n=10)
+
+
+def test_never_more_directions_than_z_has_dimensions():
+    d = principal_directions(Planted(), k=16, n=600)
+    assert d.vectors.shape == (10, 10)
