@@ -84,17 +84,10 @@ def sample_batch(info: ModelInfo, n: int, seed: int, truncation: float | None = 
                  label: int | None = None) -> LatentBatch:
     """n latents for `seed`, drawn as the model was trained: z from its prior; CGAN labels
     uniform over classes (or all `label`); InfoGAN codes from the code prior."""
-    z = L.sample_z(n, info.z_dim, seed, info.z_dist, truncation).numpy()   # (n, z_dim)
-    gen = torch.Generator().manual_seed(int(seed) + 1)   # labels/codes: their own stream
-    lab = codes = None
-    if info.num_classes:
-        idx = (torch.full((n,), label, dtype=torch.long) if label is not None
-               else torch.randint(0, info.num_classes, (n,), generator=gen))
-        lab = np.eye(info.num_classes, dtype=np.float32)[idx.numpy()]     # (n, K)
-    if info.code_layout:
-        cat, cont = info.code_layout.sample(n, gen)
-        codes = info.code_layout.encode(cat, cont, n).numpy()            # (n, code_dim)
-    return LatentBatch(z.astype(np.float32), lab, codes, [f"seed {seed} #{i}" for i in range(n)])
+    z, labels, codes, _, _ = L.prior_inputs(info, n, seed, truncation, label)
+    lab = None if labels is None else np.eye(info.num_classes, dtype=np.float32)[labels.numpy()]   # (n, K)
+    return LatentBatch(z.numpy().astype(np.float32), lab, None if codes is None else codes.numpy(),
+                       [f"seed {seed} #{i}" for i in range(n)])
 
 
 def random_latent(info: ModelInfo, seed: int, index: int = 0) -> Latent:

@@ -67,7 +67,8 @@ class Renderer(QObject):
 
     # ------------------------------------------------------------------ UI-thread API
     def submit(self, req: RenderRequest | DirectionsRequest) -> int:
-        """Queue a render (or a directions search); returns its stamp. Replaces a waiting request of the same channel."""
+        """Queue a render (or a directions search); returns its stamp. Replaces a waiting
+        request of the same channel."""
         return self._put(req.channel, req)
 
     def load_model(self, path) -> int:

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 import torch
 
-from .latent import sample_z
+from .latent import prior_inputs
 
 
 @dataclass
@@ -25,27 +25,14 @@ class Directions:
     n: int                     # samples it was computed from
 
 
-def prior_inputs(generator, n: int, seed: int) -> tuple[torch.Tensor, torch.Tensor | None, torch.Tensor | None]:
-    """(z, label, codes) for n samples drawn as in training, from `seed`."""
-    z = sample_z(n, generator.z_dim, seed, generator.z_dist)                 # (n, z_dim)
-    gen = torch.Generator().manual_seed(int(seed) + 1)
-    label = codes = None
-    if generator.num_classes:
-        idx = torch.randint(0, generator.num_classes, (n,), generator=gen)
-        label = torch.nn.functional.one_hot(idx, generator.num_classes).float()   # (n, K)
-    if generator.code_layout:
-        cat, cont = generator.code_layout.sample(n, gen)
-        codes = generator.code_layout.encode(cat, cont, n)                    # (n, code_dim)
-    return z, label, codes
-
-
 @torch.inference_mode()
 def principal_directions(generator, k: int = 8, n: int = 2000, seed: int = 0, batch: int = 250) -> Directions:
     """The top-k output principal components of `generator` as unit directions in z."""
     if k < 1 or n < 2 * k:
         raise ValueError(f"need k >= 1 and n >= 2k samples (k={k}, n={n})")
     dev = next(generator.parameters()).device
-    z, label, codes = prior_inputs(generator, n, seed)
+    z, labels, codes, _, _ = prior_inputs(generator, n, seed)
+    label = None if labels is None else torch.nn.functional.one_hot(labels, generator.num_classes).float()
     outs = []
     for s in range(0, n, batch):
         sl = slice(s, s + batch)

@@ -27,6 +27,28 @@ def sample_z(n: int, z_dim: int, seed: int = 0, dist: str = "normal",
     return truncate(z, truncation)
 
 
+def prior_inputs(spec, n: int, seed: int = 0, truncation: float | None = None, label: int | None = None):
+    """n generator inputs for `seed`, drawn as in training: (z, labels, codes, cat, cont).
+
+    spec: anything with z_dim, z_dist, num_classes and code_layout (a Generator, the explorer's
+    ModelInfo). z comes from the seed's own stream (`sample_z`); class labels (n,) int64, uniform
+    or all `label`, and code values come from a second stream (seed + 1), so a model with codes
+    or labels draws the same z as one without. labels / codes / cat / cont are None where the
+    model has no such input.
+    """
+    z = sample_z(n, spec.z_dim, seed, spec.z_dist, truncation)                 # (n, z_dim)
+    gen = torch.Generator().manual_seed(int(seed) + 1)
+    labels = cat = cont = codes = None
+    if spec.num_classes:
+        labels = (torch.full((n,), int(label), dtype=torch.long) if label is not None
+                  else torch.randint(0, spec.num_classes, (n,), generator=gen))    # (n,)
+    layout = spec.code_layout
+    if layout:
+        cat, cont = layout.sample(n, gen)
+        codes = layout.encode(cat, cont, n)                                      # (n, code_dim)
+    return z, labels, codes, cat, cont
+
+
 def truncate(z: torch.Tensor, psi: float | None) -> torch.Tensor:
     """Pull z toward the prior's mean (0) by psi in (0, 1]; None or 1 leaves z unchanged."""
     if psi is None or psi == 1:

@@ -17,7 +17,7 @@ import math
 import numpy as np
 import torch
 
-from gan_models.latent import sample_z
+from gan_models.latent import prior_inputs
 from gan_models.sample import render
 
 from .probe import Probe, get_probe
@@ -26,17 +26,6 @@ KL_EPS = 1e-10      # added to every mode's HQ count before normalising; see mod
 
 
 # ---------------------------------------------------------------- sampling
-
-def _inputs(generator, n: int, seed: int):
-    """Seeded z, plus labels and codes from their priors when the generator takes them."""
-    z = sample_z(n, generator.z_dim, seed, generator.z_dist)
-    gen = torch.Generator().manual_seed(int(seed) + 1)       # separate stream from z's
-    label = torch.randint(0, generator.num_classes, (n,), generator=gen) if generator.num_classes else None
-    layout = generator.code_layout
-    cat, cont = layout.sample(n, gen)
-    codes = layout.encode(cat, cont, n) if layout else None
-    return z, label, codes, cat, cont
-
 
 def _images(generator, z, label=None, codes=None, value_range=(-1.0, 1.0)) -> torch.Tensor:
     """Generator output rescaled from its value_range to [-1, 1] (what probe and moments expect)."""
@@ -77,7 +66,7 @@ def mode_metrics(samples: np.ndarray, centres: np.ndarray, std: float) -> dict:
 
 def toy_metrics(generator, toy_dataset, n: int = 2500, seed: int = 0) -> dict:
     """mode_metrics of n generator samples (z seeded by `seed`) against the toy's mixture."""
-    z, label, codes, _, _ = _inputs(generator, n, seed)
+    z, label, codes, _, _ = prior_inputs(generator, n, seed)
     x = render(generator, z, label, codes).numpy()
     return mode_metrics(x, toy_dataset.centres, toy_dataset.std)
 
@@ -196,7 +185,7 @@ def probe_fid(generator, probe: Probe, real_x, n: int = 2000, seed: int = 0,
     real_x = np.asarray(real_x) if not torch.is_tensor(real_x) else real_x
     idx = np.random.default_rng(seed).permutation(len(real_x))[:n]
     real = probe.features(real_x[idx])
-    z, label, codes, _, _ = _inputs(generator, n, seed)
+    z, label, codes, _, _ = prior_inputs(generator, n, seed)
     fake = probe.features(_images(generator, z, label, codes, value_range))
     return frechet_distance(*gaussian_stats(real), *gaussian_stats(fake))
 
@@ -208,7 +197,7 @@ def label_accuracy(generator, probe: Probe, n_per_class: int = 100, seed: int = 
     """Fraction of CGAN samples the probe classifies as the label they were generated for."""
     k = generator.num_classes
     labels = torch.arange(k).repeat_interleave(n_per_class)                 # (k * n_per_class,)
-    z, _, codes, _, _ = _inputs(generator, len(labels), seed)
+    z, _, codes, _, _ = prior_inputs(generator, len(labels), seed)
     pred = probe.predict(_images(generator, z, labels, codes, value_range))
     return float((pred == labels.numpy()).mean())
 
@@ -224,7 +213,7 @@ def code_matching(generator, probe: Probe, n_per_value: int = 100, seed: int = 0
     k = layout.categorical[0]
     values = torch.arange(k).repeat_interleave(n_per_value)                 # (k * n_per_value,)
     n = len(values)
-    z, label, _, cat, cont = _inputs(generator, n, seed)
+    z, label, _, cat, cont = prior_inputs(generator, n, seed)
     cat[:, 0] = values                                  # other codes keep their prior draws
     x = _images(generator, z, label, layout.encode(cat, cont, n), value_range)
     pred = probe.predict(x)
@@ -322,7 +311,7 @@ def code_factor_correlations(generator, n: int = 1000, seed: int = 0, value_rang
     """
     layout = generator.code_layout
     names = layout.names()[len(layout.categorical):]
-    z, label, codes, cat, cont = _inputs(generator, n, seed)
+    z, label, codes, cat, cont = prior_inputs(generator, n, seed)
     x = _images(generator, z, label, codes, value_range)
     slant, width = image_slant(x), image_width(x)
     per_code = {nm: {"pooled_slant": spearman(cont[:, i].numpy(), slant),
