@@ -40,11 +40,10 @@ RUNS = {
     # steps, a grid every 100)
     "recipe": ["--recipe", str(ROOT / "resources" / "recipes" / "dcgan-digits.toml"), "--sample-every", "50"],
 }
-RUN = "stress"
 
 
-def train_cmd(out: Path, steps: int) -> list[str]:
-    return [sys.executable, "-m", "train", *RUNS[RUN], "--steps", str(steps), "--epochs", "0",
+def train_cmd(run: str, out: Path, steps: int) -> list[str]:
+    return [sys.executable, "-m", "train", *RUNS[run], "--steps", str(steps), "--epochs", "0",
             "--device", "cpu", "--quiet", "--out", str(out)]
 
 
@@ -78,19 +77,19 @@ class StallMeter:
         self.timer.stop()
 
 
-def run_headless(out: Path, steps: int) -> float:
-    subprocess.run(train_cmd(out, steps), cwd=ROOT, check=True, stdout=subprocess.DEVNULL)
+def run_headless(run: str, out: Path, steps: int) -> float:
+    subprocess.run(train_cmd(run, out, steps), cwd=ROOT, check=True, stdout=subprocess.DEVNULL)
     return final_ips(out)
 
 
-def run_monitored(app, out: Path, steps: int) -> tuple[float, float, int, float, float]:
+def run_monitored(app, run: str, out: Path, steps: int) -> tuple[float, float, int, float, float]:
     """-> (images/s, worst stall ms, redraws, seconds, CPU seconds the GUI process used)."""
     from explorer.monitor.view import MonitorView
     view = MonitorView()
     view.resize(1280, 760)
     view.show()
     out.mkdir(parents=True)
-    proc = subprocess.Popen(train_cmd(out, steps), cwd=ROOT, stdout=subprocess.DEVNULL)
+    proc = subprocess.Popen(train_cmd(run, out, steps), cwd=ROOT, stdout=subprocess.DEVNULL)
     meter = StallMeter()
     view.follow(out)
     run_event_loop(lambda: False, 1.0)           # first show: layout, fonts, the first full paint
@@ -165,13 +164,13 @@ def redraw_rate(app, n: int = 10**6, smoothing: float = 0.0, frames: int = 30, p
     return 1.0 / statistics.median(times)
 
 
-def measure(app, rounds: int, steps: int) -> None:
-    """Alternate headless / monitored runs of RUN; print each round and the medians."""
+def measure(app, run: str, rounds: int, steps: int) -> None:
+    """Alternate headless / monitored runs of RUNS[run]; print each round and the medians."""
     head, mon, stalls, secs, cpus = [], [], [], [], []
     with tempfile.TemporaryDirectory() as tmp:
         for r in range(rounds):
-            head.append(run_headless(Path(tmp) / f"h{r}", steps))
-            ips, stall, redraws, s, cpu = run_monitored(app, Path(tmp) / f"m{r}", steps)
+            head.append(run_headless(run, Path(tmp) / f"h{r}", steps))
+            ips, stall, redraws, s, cpu = run_monitored(app, run, Path(tmp) / f"m{r}", steps)
             cpus.append(cpu / s)
             mon.append(ips)
             stalls.append(stall)
@@ -205,11 +204,10 @@ def main() -> int:
     print(f"setData only, 10^6 points, no paint:      {redraw_rate(app, paint=False):6.1f} updates/s")
     if args.skip_training:
         return 0
-    global RUN
-    for RUN in (("stress", "recipe") if args.run == "both" else (args.run,)):
-        steps = args.steps if RUN == "stress" else args.recipe_steps
-        print(f"\n{RUN} run ({steps} steps): python -m train {' '.join(RUNS[RUN])}")
-        measure(app, args.rounds, steps)
+    for run in (("stress", "recipe") if args.run == "both" else (args.run,)):
+        steps = args.steps if run == "stress" else args.recipe_steps
+        print(f"\n{run} run ({steps} steps): python -m train {' '.join(RUNS[run])}")
+        measure(app, run, args.rounds, steps)
     return 0
 
 
