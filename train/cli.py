@@ -29,6 +29,7 @@ _TRAIN_FLAGS = [
     ("--g-loss", str, "nonsat (-log D(G(z))) or minimax (log(1 - D(G(z))))"),
     ("--info-lambda", float, "InfoGAN: weight of the information term"),
     ("--info-cont-std", str, "InfoGAN: fixed (unit-variance Q for continuous codes) or learned"),
+    ("--info-cont-weight", float, "InfoGAN: weight of the continuous codes' NLL in the information term"),
     ("--seed", int, "seed for init, data order, z"),
     ("--device", str, "auto | cpu | cuda | cuda:N | mps"),
     ("--amp", str, "off | bf16"),
@@ -40,6 +41,9 @@ _TRAIN_FLAGS = [
     ("--autosave-seconds", float, "wall-clock autosave interval"),
     ("--num-threads", int, "CPU threads (0 = default)"),
 ]
+# on/off TrainConfig fields: the flag turns them on (absent: the recipe's value)
+_SWITCHES = [("--channels-last", "conv tensors in channels-last layout (faster on some GPUs)"),
+             ("--compile", "torch.compile G and D (fewer, fused kernels; compiling takes a while)")]
 _MODEL_FLAGS = [("--pack", int, "PacGAN: samples per D input (1 = off)"),
                 ("--d-head", str, "logit (sigmoid) or softmax (two logits)"),
                 ("--z-dim", int, "noise size"), ("--g-width", int, "G width"), ("--d-width", int, "D width")]
@@ -49,6 +53,8 @@ def train_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="gan-explorer train", description="Train a GAN; a run is a folder.")
     for flag, typ, help_ in _TRAIN_FLAGS + _MODEL_FLAGS:
         p.add_argument(flag, type=typ, help=help_)
+    for flag, help_ in _SWITCHES:
+        p.add_argument(flag, action="store_const", const=True, default=None, help=help_)
     p.add_argument("--recipe", help="TOML recipe ([train] and [model] tables); flags override it")
     p.add_argument("--out", help="run folder (default runs/<time>-<model>-<dataset>)")
     p.add_argument("--runs", default="runs", help="where new run folders go (default ./runs)")
@@ -69,6 +75,9 @@ def config_from_args(args) -> TrainConfig:
         v = getattr(args, _dest(flag))
         if v is not None:
             train[_dest(flag)] = v
+    for flag, _ in _SWITCHES:
+        if getattr(args, _dest(flag)):
+            train[_dest(flag)] = True
     for flag, _, _ in _MODEL_FLAGS:
         v = getattr(args, _dest(flag))
         if v is not None:

@@ -37,6 +37,8 @@ class TrainConfig:
     info_lambda: float = 1.0        # InfoGAN: weight of the mutual-information term
     info_cont_std: str = "fixed"    # InfoGAN continuous codes: Q's Gaussian has std 1 ("fixed", the
                                     # official code's MNIST setting) or a predicted std ("learned")
+    info_cont_weight: float = 1.0   # InfoGAN: weight of the continuous codes' NLL inside L_I (the paper
+                                    # weights continuous codes apart from the categorical one)
     info_trains_d: bool = True      # InfoGAN: the information term also trains D's shared trunk and Q
                                     # in the D step, on the fake batch (the official code's D loss)
     seed: int = 0                   # one seed drives init, data order, z, labels and codes
@@ -44,6 +46,8 @@ class TrainConfig:
     amp: str = "off"                # bf16 autocast (CUDA/CPU) for speed on GPUs
     data_on_device: bool = True     # keep small in-memory data sets on the training device
     channels_last: bool = False     # conv memory layout; faster on some GPUs
+    compile: bool = False           # torch.compile G's and D's forward (fuses small kernels; the
+                                    # first steps pay the compilation, seconds to a minute)
     num_threads: int = 0            # CPU threads for torch (0 = torch's default)
     n_data: int = 0                 # cap on data set size (0 = the data set's default)
     image_size: int = 0             # resize user images (0 = model's default / native 28)
@@ -81,6 +85,8 @@ class TrainConfig:
             bad("lr_decay_from", "a fraction in [0, 1] (1 = no decay)")
         if not isinstance(self.info_lambda, (int, float)) or not 0 <= self.info_lambda <= 100:
             bad("info_lambda", "a number in [0, 100]")
+        if not isinstance(self.info_cont_weight, (int, float)) or not 0 <= self.info_cont_weight <= 100:
+            bad("info_cont_weight", "a number in [0, 100]")
         if not isinstance(self.epochs, (int, float)) or self.epochs < 0:
             bad("epochs", "a number >= 0")
         if not isinstance(self.autosave_seconds, (int, float)) or self.autosave_seconds <= 0:
@@ -91,6 +97,8 @@ class TrainConfig:
             bad("g_loss", "nonsat or minimax")
         if self.info_cont_std not in CONT_STD:
             bad("info_cont_std", "fixed or learned")
+        if not isinstance(self.compile, bool):
+            bad("compile", "true or false")
         if not isinstance(self.info_trains_d, bool):
             bad("info_trains_d", "true or false")
         if self.amp not in AMP:

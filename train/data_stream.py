@@ -8,6 +8,14 @@ from __future__ import annotations
 import torch
 
 
+def to_device(t: torch.Tensor, device: torch.device) -> torch.Tensor:
+    """t on device; CUDA copies go through pinned memory without blocking (a copy from ordinary
+    memory first waits for the GPU's queue to drain, so the CPU could never run ahead)."""
+    if device.type == "cuda":
+        return t.pin_memory().to(device, non_blocking=True)
+    return t.to(device)
+
+
 class DataStream:
     def __init__(self, dataset, batch: int, gen: torch.Generator, device=None):
         self.dataset, self.batch, self.gen = dataset, batch, gen
@@ -31,11 +39,11 @@ class DataStream:
         """(x, y) on the training device; y is None for unlabelled data."""
         if not self.finite:
             x, y = self.dataset.sample_batch(self.batch, self.gen)
-            return x.to(self.device), None
+            return to_device(x, self.device), None
         if self.cursor + self.batch > len(self.perm):       # drop the ragged tail, reshuffle
             self.perm = torch.randperm(len(self.perm), generator=self.gen)
             self.cursor = 0
-        idx = self.perm[self.cursor:self.cursor + self.batch].to(self.device)
+        idx = to_device(self.perm[self.cursor:self.cursor + self.batch], self.device)
         self.cursor += self.batch
         return self.x[idx], (self.y[idx] if self.y is not None else None)
 

@@ -53,6 +53,15 @@ def test_recipe_plus_override(tmp_path):
     assert cfg["train"]["steps"] == 3 and cfg["train"]["batch_size"] == 32 and cfg["model"]["g_width"] == 16
 
 
+def test_switches_turn_options_on_and_leave_the_recipe_alone_when_absent():
+    from train.cli import config_from_args, train_parser
+    on = config_from_args(train_parser().parse_args(["--model", "gan", "--dataset", "ring8", "--steps", "1",
+                                                     "--compile", "--channels-last", "--info-cont-weight", "0.5"]))
+    assert on.compile and on.channels_last and on.info_cont_weight == 0.5
+    off = config_from_args(train_parser().parse_args(["--model", "gan", "--dataset", "ring8", "--steps", "1"]))
+    assert not off.compile and not off.channels_last and off.info_cont_weight == 1.0
+
+
 def _spawn(args, **kw):
     env = dict(os.environ, PYTHONPATH=str(ROOT))
     return subprocess.Popen([sys.executable, "-m", "train"] + args, cwd=ROOT, env=env,

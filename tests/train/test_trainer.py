@@ -129,6 +129,11 @@ def test_fixed_std_information_loss_ignores_q_log_std():
     assert c > a + 3                                               # learned std: log-std counts
     wrong = info_loss(QOutput(logits, -cont, torch.zeros(2, 1)), cat, cont)
     assert wrong > a                                               # a wrong mean costs
+    # cont_weight scales only the continuous part: a wrong mean (NLL 0.5 * 1^2 per sample)
+    # costs twice as much at weight 2 and nothing at weight 0, the categorical CE unchanged
+    w2 = info_loss(QOutput(logits, -cont, torch.zeros(2, 1)), cat, cont, cont_weight=2.0)
+    w0 = info_loss(QOutput(logits, -cont, torch.zeros(2, 1)), cat, cont, cont_weight=0.0)
+    assert torch.allclose(w2 - wrong, wrong - w0) and torch.allclose(w0, a)
 
 
 def test_lr_decay_falls_linearly_to_zero_and_resume_follows_the_schedule(tmp_path):
@@ -166,3 +171,16 @@ def test_lrelu_d_unit_and_fused_adam_train_and_round_trip(tmp_path):
         create_trainer(tiny_config("gan", "ring8", model_overrides={"d_unit": "relu"}), write=False)
     with pytest.raises(Exception, match="adam-kernel"):
         tiny_config("gan", "ring8", adam_kernel="slow")
+
+
+def test_compiled_nets_train_and_save_the_same_parameter_names(tmp_path):
+    eager = create_trainer(tiny_config("gan", "ring8", steps=4), out=tmp_path / "e")
+    eager.run()
+    cfg = tiny_config("gan", "ring8", steps=4, compile=True)
+    tr = create_trainer(cfg, out=tmp_path / "c")
+    assert tr.run() == "finished"
+    rows = read_jsonl(tmp_path / "c" / "metrics.jsonl")
+    assert [r["step"] for r in rows] == [2, 4] and all(0 <= r["d_fake"] <= 1 for r in rows)
+    a, b = load_checkpoint(tmp_path / "e"), load_checkpoint(tmp_path / "c")   # the one loader, unchanged
+    assert list(a.generator.state_dict()) == list(b.generator.state_dict())
+    assert list(a.discriminator.state_dict()) == list(b.discriminator.state_dict())
