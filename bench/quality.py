@@ -54,9 +54,10 @@ def recipe_config(name: str, **overrides):
     from train.config import TrainConfig, load_recipe
     train, model = load_recipe(RECIPES / f"{name}.toml")
     model = dict(model)
-    for k in ("pack", "g_width", "d_width", "q_width"):
-        if k in overrides:
-            model[k] = overrides.pop(k)
+    from dataclasses import fields
+    from gan_models.config import ModelConfig
+    for k in {f.name for f in fields(ModelConfig)} & set(overrides):    # model fields go to [model]
+        model[k] = overrides.pop(k)
     train.update(overrides)
     if "steps" in overrides:
         train["epochs"] = 0.0

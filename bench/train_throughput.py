@@ -1,7 +1,8 @@
 """Our trainer vs a plain textbook PyTorch DCGAN loop (pytorch/examples dcgan/main.py style):
 same networks, batch, data and device, measured in one run. Prints images/s and the ratio.
 
-    python bench/train_throughput.py [--steps 40] [--batch-size 128] [--device cpu] [--size 28]
+    python bench/train_throughput.py [--steps 40] [--batch-size 128] [--device cpu] [--amp bf16]
+                                     [--channels-last] [--compile]
 
 Images/s counts real images per G update (one D + one G update per batch), for both loops.
 """
@@ -66,7 +67,7 @@ def ours(args, device) -> float:
     tcfg = TrainConfig(model="dcgan", dataset="digits", steps=args.steps + 3, batch_size=args.batch_size,
                        n_data=args.n_data, device=str(device), log_every=10, sample_every=10**9,
                        checkpoint_every=0, autosave_seconds=1e9, amp=args.amp,
-                       channels_last=args.channels_last,
+                       channels_last=args.channels_last, compile=args.compile,
                        model_overrides={"g_width": args.width, "d_width": args.width}).validate()
     tr = create_trainer(tcfg, write=False)
     for _ in range(3):
@@ -90,6 +91,7 @@ def main() -> None:
     ap.add_argument("--device", default="cpu")
     ap.add_argument("--amp", default="off")
     ap.add_argument("--channels-last", action="store_true")
+    ap.add_argument("--compile", action="store_true", help="torch.compile G and D (compiled in the warm-up)")
     ap.add_argument("--rounds", type=int, default=2, help="alternate the two loops this many times")
     args = ap.parse_args()
     device = torch.device(args.device)
