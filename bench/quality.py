@@ -119,7 +119,8 @@ def summarise_toy(row: dict) -> dict:
 
 def merge_toy_rows(rows: list[dict]) -> list[dict]:
     """Rows of the same protocol (toy, variant, steps, lr, batch) from several runs -> one row
-    over all their seeds (a protocol finished in parts: `--first-seed`)."""
+    over all their seeds (a protocol finished in parts: `--first-seed`). A seed measured again
+    (e.g. on another machine) keeps its first result, so no seed is counted twice."""
     merged: dict = {}
     for r in rows:
         key = (r["toy"], r["variant"], r["steps"], r["lr"], r["batch_size"], r.get("lr_decay_from", 1.0))
@@ -127,8 +128,11 @@ def merge_toy_rows(rows: list[dict]) -> list[dict]:
             merged[key] = dict(r, per_seed=list(r["per_seed"]))
             continue
         m = merged[key]
-        m["per_seed"] += r["per_seed"]
-        m["seconds"] = round(m.get("seconds", 0) + r.get("seconds", 0), 1)
+        have = {s.get("seed") for s in m["per_seed"]} - {None}          # (old files name no seeds)
+        new = [s for s in r["per_seed"] if s.get("seed") not in have]   # a seed counts once: the first
+        m["per_seed"] += new
+        if new:
+            m["seconds"] = round(m.get("seconds", 0) + r.get("seconds", 0), 1)
     return [summarise_toy(m) for m in merged.values()]
 
 

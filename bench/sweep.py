@@ -94,6 +94,31 @@ def table(rows: list[dict]) -> str:
     return "\n".join(out)
 
 
+def quality_toy_rows(rows: list[dict], meta: dict) -> dict:
+    """Finished toy jobs of the protocol's two variants at the recipe's schedule (the variant sets
+    nothing but pack: 1 = GAN, 4 = PacGAN4) as a bench/quality.py JSON file, so
+    `quality.py --toys-from` merges them with its own rows."""
+    from bench.quality import PAPER_TOYS, recipe_config, summarise_toy
+    names = {1: "GAN", 4: "PacGAN4"}
+    out: dict = {}
+    for r in rows:
+        if "metrics" not in r or r["recipe"] not in ("gan-ring8", "gan-grid25") or set(r["set"]) - {"pack"}:
+            continue
+        t = recipe_config(r["recipe"], **dict(r["set"], seed=r["seed"]))
+        pack = t.model_overrides.get("pack", 1)
+        if pack not in names:
+            continue
+        toy, variant = r["recipe"][4:], names[pack]
+        key = (toy, variant, t.steps, t.lr_d, t.batch_size, t.lr_decay_from)
+        row = out.setdefault(key, {"toy": toy, "variant": variant, "pack": pack, "steps": t.steps, "lr": t.lr_d,
+                                   "batch_size": t.batch_size, "lr_decay_from": t.lr_decay_from, "per_seed": [],
+                                   "seconds": 0.0, "paper": PAPER_TOYS[(toy, variant)]})
+        row["per_seed"].append(dict(r["metrics"], modes_total=25.0 if toy == "grid25" else 8.0, seed=r["seed"]))
+        row["seconds"] += r["seconds"]
+    return dict(meta, toys=[summarise_toy(dict(v, per_seed=sorted(v["per_seed"], key=lambda m: m["seed"])))
+                            for v in out.values()])
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("plan", type=Path)
@@ -101,7 +126,20 @@ def main(argv=None) -> int:
     ap.add_argument("--device", default="cpu", help="cpu or cuda (the jobs share it); a variant may name its own")
     ap.add_argument("--deadline", type=float, default=3600.0, help="seconds; unfinished jobs are dropped")
     ap.add_argument("--out", type=Path, help="append one JSON row per finished job here")
+    ap.add_argument("--from", dest="from_", type=Path, help="train nothing: tabulate the rows of an earlier --out")
+    ap.add_argument("--quality-json", type=Path,
+                    help="also write the toy protocol rows for bench/quality.py --toys-from")
+    ap.add_argument("--machine", default="", help="with --quality-json: where the rows were measured")
     a = ap.parse_args(argv)
+    if a.from_:
+        rows = [json.loads(line) for line in a.from_.read_text().splitlines() if line.strip()]
+        print(table(rows))
+        if a.quality_json:
+            meta = {"command": f"python bench/sweep.py {a.plan} (rows: {a.from_.name})",
+                    "date": time.strftime("%Y-%m-%d", time.gmtime(a.from_.stat().st_mtime)),
+                    "machine": a.machine or "unknown", "seconds": sum(r.get("seconds", 0) for r in rows)}
+            a.quality_json.write_text(json.dumps(quality_toy_rows(rows, meta), indent=1))
+        return 0
     jobs = [dict(j, device=j["device"] or a.device) for j in load_plan(a.plan)]
     print(f"{len(jobs)} jobs, {a.workers} workers, device {a.device}", flush=True)
     t0, rows = time.monotonic(), []

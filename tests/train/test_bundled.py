@@ -121,7 +121,8 @@ def test_quality_bench_merges_a_toy_protocol_run_in_parts():
         per = [{"seed": s, "modes": 8.0, "hq_fraction": h, "kl": 0.1} for s, h in zip(seeds, hq)]
         return q.summarise_toy({"toy": "ring8", "variant": "GAN", "pack": 1, "steps": steps, "lr": 1e-3,
                                 "batch_size": 256, "per_seed": per, "seconds": 10.0, "paper": (6.3, 98.2)})
-    merged = q.merge_toy_rows([row([0, 1], [0.5, 0.7]), row([2, 3], [0.9, 0.5]), row([0], [0.2], steps=8000)])
+    merged = q.merge_toy_rows([row([0, 1], [0.5, 0.7]), row([2, 3], [0.9, 0.5]), row([0], [0.2], steps=8000),
+                               row([1], [0.1])])          # seed 1 again (a re-run elsewhere): the first one counts
     assert len(merged) == 2
     four = next(r for r in merged if r["steps"] == 4000)
     assert four["seeds"] == 4 and [m["seed"] for m in four["per_seed"]] == [0, 1, 2, 3]
