@@ -11,8 +11,8 @@ import os
 from pathlib import Path
 
 from PySide6.QtCore import Signal
-from PySide6.QtWidgets import (QComboBox, QDoubleSpinBox, QFileDialog, QFormLayout, QHBoxLayout, QLabel, QLineEdit,
-                               QPushButton, QSpinBox, QWidget)
+from PySide6.QtWidgets import (QCheckBox, QComboBox, QDoubleSpinBox, QFileDialog, QFormLayout, QHBoxLayout, QLabel,
+                               QLineEdit, QPushButton, QSpinBox, QWidget)
 
 from gan_models.errors import GanExplorerError
 from train.config import TrainConfig, load_recipe, recipes_dir
@@ -24,7 +24,7 @@ ERROR_STYLE = "border: 1.5px solid #d0021b;"
 FIELD_WIDGET = {"model": "model", "dataset": "dataset", "steps": "steps", "batch_size": "batch",
                 "lr_d": "lr_d", "lr_g": "lr_g", "lr_decay_from": "lr_decay", "d_steps": "d_steps",
                 "g_loss": "g_loss",
-                "info_lambda": "info_lambda", "device": "device", "n_data": "n_data",
+                "info_lambda": "info_lambda", "device": "device", "amp": "bf16", "n_data": "n_data",
                 "log_every": "log_every", "sample_every": "sample_every"}
 
 
@@ -80,6 +80,14 @@ class TrainForm(QWidget):
         self.sample_every = _spin(1, 10**9, 100)
         self.device = QComboBox()
         self.device.addItems(["auto", "cpu", "cuda", "mps"])
+        # GPU speed options (the CLI's --amp bf16, --channels-last, --compile)
+        self.bf16 = QCheckBox("bf16")
+        self.bf16.setToolTip("bf16 mixed precision (autocast): CUDA GPUs only")
+        self.channels_last = QCheckBox("channels-last")
+        self.channels_last.setToolTip("conv tensors in channels-last memory layout (faster on some GPUs)")
+        self.compile = QCheckBox("compile")
+        self.compile.setToolTip("torch.compile G and D: fewer, fused kernels; the first steps wait for "
+                                "the compiler (seconds to a minute)")
         self.message = QLabel("")
         self.message.setWordWrap(True)
         self.message.setStyleSheet("color: #d0021b;")
@@ -125,7 +133,12 @@ class TrainForm(QWidget):
         form.addRow("Width", width_row)
         form.addRow("Data limit", self.n_data)
         form.addRow("Every", every_row)
-        form.addRow("Device", self.device)
+        dev_row = QHBoxLayout()
+        dev_row.addWidget(self.device)
+        for w in (self.bf16, self.channels_last, self.compile):
+            dev_row.addWidget(w)
+        dev_row.addStretch(1)
+        form.addRow("Device", dev_row)
         form.addRow(self.message)
 
         self.valid = True
@@ -136,6 +149,8 @@ class TrainForm(QWidget):
             w.valueChanged.connect(self.validate)
         for w in (self.model, self.g_loss, self.device):
             w.currentIndexChanged.connect(self.validate)
+        for w in (self.bf16, self.channels_last, self.compile):
+            w.toggled.connect(self.validate)
         self.dataset.currentTextChanged.connect(self.validate)
         self.recipe.currentIndexChanged.connect(self._on_recipe_current_index_changed)
         self.browse.clicked.connect(self._on_browse_clicked)
@@ -180,7 +195,9 @@ class TrainForm(QWidget):
                            d_steps=self.d_steps.value(),
                            g_loss=self.g_loss.currentData(),
                            info_lambda=self._float(self.info_lambda, "info_lambda"),
-                           device=self.device.currentText(), n_data=self.n_data.value(),
+                           device=self.device.currentText(), amp="bf16" if self.bf16.isChecked() else "off",
+                           channels_last=self.channels_last.isChecked(), compile=self.compile.isChecked(),
+                           n_data=self.n_data.value(),
                            log_every=self.log_every.value(), sample_every=self.sample_every.value(),
                            model_overrides=model)
 
@@ -222,6 +239,9 @@ class TrainForm(QWidget):
             raise _FieldError("model", f"cgan needs labelled data; {ds} has no labels (use digits or a labelled folder)")
         elif cfg.model in ("dcgan", "infogan") and len(SHAPES[ds]) == 1:
             raise _FieldError("model", f"{cfg.model} is a convolutional model for images; use gan for {ds}")
+        if cfg.amp == "bf16" and not _cuda_device(cfg.device):
+            where = "this machine has no CUDA GPU" if cfg.device in ("auto", "cuda") else f"the device is {cfg.device}"
+            raise _FieldError("amp", f"bf16 mixed precision runs on CUDA GPUs only; {where}")
         if self.pack.value() > 1 and cfg.batch_size % self.pack.value():
             raise _FieldError("pack", f"batch size {cfg.batch_size} must be a multiple of the pack {self.pack.value()}")
 
@@ -248,6 +268,9 @@ class TrainForm(QWidget):
               "--log-every", str(cfg.log_every), "--sample-every", str(cfg.sample_every), "--quiet"]
         if cfg.model == "infogan":
             a += ["--info-lambda", repr(cfg.info_lambda)]
+        if cfg.amp != "off":
+            a += ["--amp", cfg.amp]
+        a += [flag for flag, on in (("--channels-last", cfg.channels_last), ("--compile", cfg.compile)) if on]
         if cfg.n_data:
             a += ["--n-data", str(cfg.n_data)]
         for key in ("g_width", "d_width", "pack"):
@@ -276,6 +299,9 @@ class TrainForm(QWidget):
             if key in train:
                 edit.setText(f"{train[key]:g}")
         self.lr_decay.setValue(float(train.get("lr_decay_from", 1.0)))
+        self.bf16.setChecked(train.get("amp", "off") == "bf16")
+        self.channels_last.setChecked(bool(train.get("channels_last", False)))
+        self.compile.setChecked(bool(train.get("compile", False)))
         if "g_loss" in train:
             self.g_loss.setCurrentIndex(self.g_loss.findData(train["g_loss"]))
         self.pack.setValue(int(model.get("pack", 1)))
@@ -291,6 +317,14 @@ class TrainForm(QWidget):
         path = QFileDialog.getExistingDirectory(self, "Training data folder")
         if path:
             self.dataset.setCurrentText(path)
+
+
+def _cuda_device(device: str) -> bool:
+    """Will a run on `device` ("auto", "cuda", "cuda:1", ...) train on a CUDA GPU here?"""
+    if device != "auto" and not device.startswith("cuda"):
+        return False
+    import torch                     # already loaded by the app; asks the driver once
+    return torch.cuda.is_available()
 
 
 class _FieldError(GanExplorerError):

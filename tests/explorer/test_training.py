@@ -50,6 +50,30 @@ def test_invalid_values_are_flagged_and_block_start(panel):
     assert form.valid and panel.start_button.isEnabled() and form.message.text() == ""
 
 
+def test_gpu_options_become_flags_and_bf16_needs_a_cuda_gpu(panel, tmp_path, monkeypatch):
+    import torch
+    form = panel.form
+    _tiny(form)
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    form.bf16.setChecked(True)                                 # device cpu
+    assert not form.valid and not panel.start_button.isEnabled()
+    assert "CUDA" in form.message.text() and "d0021b" in form.bf16.styleSheet()
+    form.device.setCurrentText("auto")                         # auto on a machine without CUDA: still no
+    assert not form.valid and "no CUDA GPU" in form.message.text()
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
+    form.device.setCurrentText("cuda")
+    form.channels_last.setChecked(True)
+    form.compile.setChecked(True)
+    assert form.valid and form.message.text() == ""
+    args = form.args(tmp_path / "run")
+    assert args[args.index("--amp") + 1] == "bf16" and "--channels-last" in args and "--compile" in args
+    form.bf16.setChecked(False)
+    form.channels_last.setChecked(False)
+    form.compile.setChecked(False)
+    args = form.args(tmp_path / "run")
+    assert "--amp" not in args and "--channels-last" not in args and "--compile" not in args
+
+
 def test_recipe_fills_the_form(panel, tmp_path):
     form = panel.form
     form.recipe.setCurrentIndex(form.recipe.findText("gan-ring8"))
