@@ -198,6 +198,8 @@ def main() -> int:
     args = ap.parse_args()
     from explorer.app import make_application
     app = make_application()
+    import torch  # noqa: F401  (the app imports it at start-up, on its prewarm thread; here it
+    #               would otherwise be imported by the first sample grid, inside a measured run)
     print(f"redraw, 10^6 points x 8 curves, raw:      {redraw_rate(app):6.1f} redraws/s (target >= 30)")
     print(f"redraw, 10^6 points x 8 curves, EMA 0.9:  {redraw_rate(app, smoothing=0.9):6.1f} redraws/s")
     print(f"redraw, 10^2 points (baseline: paint only): {redraw_rate(app, n=100):6.1f} redraws/s")

@@ -80,6 +80,11 @@ class TrainForm(QWidget):
         self.sample_every = _spin(1, 10**9, 100)
         self.device = QComboBox()
         self.device.addItems(["auto", "cpu", "cuda", "mps"])
+        # 0: the recipe's number, else torch's default (every core). Leaving a core to the window
+        # was measured and rejected on 2 cores: the monitored dcgan-digits recipe ran 753 img/s at
+        # 1 thread vs ~1,100 at 2 (bench/monitor_overhead.py), though 1 thread shielded a tiny run
+        self.threads = _spin(0, 1024, 0, "CPU threads for training (0 = the recipe's, else every core)")
+        self.threads.setSpecialValueText("auto")
         # GPU speed options (the CLI's --amp bf16, --channels-last, --compile)
         self.bf16 = QCheckBox("bf16")
         self.bf16.setToolTip("bf16 mixed precision (autocast): CUDA GPUs only")
@@ -139,6 +144,7 @@ class TrainForm(QWidget):
             dev_row.addWidget(w)
         dev_row.addStretch(1)
         form.addRow("Device", dev_row)
+        form.addRow("CPU threads", self.threads)
         form.addRow(self.message)
 
         self.valid = True
@@ -197,7 +203,7 @@ class TrainForm(QWidget):
                            info_lambda=self._float(self.info_lambda, "info_lambda"),
                            device=self.device.currentText(), amp="bf16" if self.bf16.isChecked() else "off",
                            channels_last=self.channels_last.isChecked(), compile=self.compile.isChecked(),
-                           n_data=self.n_data.value(),
+                           num_threads=self.threads.value(), n_data=self.n_data.value(),
                            log_every=self.log_every.value(), sample_every=self.sample_every.value(),
                            model_overrides=model)
 
@@ -270,6 +276,8 @@ class TrainForm(QWidget):
             a += ["--info-lambda", repr(cfg.info_lambda)]
         if cfg.amp != "off":
             a += ["--amp", cfg.amp]
+        if cfg.num_threads:
+            a += ["--num-threads", str(cfg.num_threads)]
         a += [flag for flag, on in (("--channels-last", cfg.channels_last), ("--compile", cfg.compile)) if on]
         if cfg.n_data:
             a += ["--n-data", str(cfg.n_data)]
@@ -302,6 +310,7 @@ class TrainForm(QWidget):
         self.bf16.setChecked(train.get("amp", "off") == "bf16")
         self.channels_last.setChecked(bool(train.get("channels_last", False)))
         self.compile.setChecked(bool(train.get("compile", False)))
+        self.threads.setValue(int(train.get("num_threads", 0)))
         if "g_loss" in train:
             self.g_loss.setCurrentIndex(self.g_loss.findData(train["g_loss"]))
         self.pack.setValue(int(model.get("pack", 1)))

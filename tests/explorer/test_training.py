@@ -74,6 +74,19 @@ def test_gpu_options_become_flags_and_bf16_needs_a_cuda_gpu(panel, tmp_path, mon
     assert "--amp" not in args and "--channels-last" not in args and "--compile" not in args
 
 
+def test_cpu_threads_pass_through_and_a_recipe_fills_them(panel, tmp_path):
+    form = panel.form
+    _tiny(form)
+    assert "--num-threads" not in form.args(tmp_path / "run")          # auto: torch's default
+    form.threads.setValue(3)
+    args = form.args(tmp_path / "run")
+    assert args[args.index("--num-threads") + 1] == "3"
+    form.recipe.setCurrentIndex(form.recipe.findText("infogan-digits"))   # its recipe says 1 thread
+    assert form.threads.value() == 1
+    form.recipe.setCurrentIndex(form.recipe.findText("gan-ring8"))        # says nothing: auto again
+    assert form.threads.value() == 0
+
+
 def test_recipe_fills_the_form(panel, tmp_path):
     form = panel.form
     form.recipe.setCurrentIndex(form.recipe.findText("gan-ring8"))
