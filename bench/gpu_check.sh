@@ -27,7 +27,7 @@ TOYS=$!
 timeout 150 $PY -m pytest -q -p no:cacheprovider -rs tests/train/test_cuda.py > "$OUT/pytest.txt" 2>&1
 echo "pytest exit $?" >> "$OUT/pytest.txt"
 
-for opts in "" "--amp bf16 --channels-last" "--compile" "--amp bf16 --channels-last --compile"; do
+for opts in "" "--amp bf16" "--cudnn-benchmark" "--cudnn-benchmark --amp bf16 --channels-last" "--compile"; do
     echo "== options: ${opts:-none}"
     timeout 100 $PY bench/train_throughput.py --device cuda --steps 300 --rounds 2 $opts
 done > "$OUT/throughput.txt" 2>&1

@@ -2,7 +2,7 @@
 same networks, batch, data and device, measured in one run. Prints images/s and the ratio.
 
     python bench/train_throughput.py [--steps 40] [--batch-size 128] [--device cpu] [--amp bf16]
-                                     [--channels-last] [--compile]
+                                     [--channels-last] [--compile] [--cudnn-benchmark]
 
 Images/s counts real images per G update (one D + one G update per batch), for both loops.
 """
@@ -92,9 +92,13 @@ def main() -> None:
     ap.add_argument("--amp", default="off")
     ap.add_argument("--channels-last", action="store_true")
     ap.add_argument("--compile", action="store_true", help="torch.compile G and D (compiled in the warm-up)")
+    ap.add_argument("--cudnn-benchmark", action="store_true",
+                    help="let cuDNN time its conv algorithms for these shapes (both loops; pytorch/examples' "
+                         "DCGAN sets it)")
     ap.add_argument("--rounds", type=int, default=2, help="alternate the two loops this many times")
     args = ap.parse_args()
     device = torch.device(args.device)
+    torch.backends.cudnn.benchmark = args.cudnn_benchmark
     from train.data import load_dataset
     ds = load_dataset("digits", n=args.n_data)
     cfg = default_config("dcgan", ds.data_shape, g_width=args.width, d_width=args.width)
