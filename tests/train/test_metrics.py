@@ -14,7 +14,7 @@ import torch
 from torch import nn
 
 from gan_models.base import CodeLayout
-from train import metrics, probe as probe_mod
+from train import probe as probe_mod
 from train.metrics import (code_accuracy, code_factor_correlations, code_matching, equilibrium, evaluate,
                            factor_correlations, frechet_distance, gaussian_stats, image_slant, image_width,
                            label_accuracy, linear_sum_assignment, mode_metrics, probe_fid, rankdata, spearman,

@@ -327,7 +327,6 @@ def _make_digits(n: int, seed: int, chunk: int):
 
 def _render(v: _Variant, ctrl, slant, width, thickness, rotation, scale, shift, warp):
     """ctrl (B, U, 2) jittered control points -> (B, 784) ink in [0, 1]."""
-    B = ctrl.shape[0]
     p = torch.matmul(v.weights, ctrl)                                    # (B, P, 2)
     x, y = p[..., 0], p[..., 1]
     # smooth warp: bends and bulges (small quadratic terms)
