@@ -32,7 +32,7 @@ MODELS = {
     "dcgan-digits": ("DCGAN (Radford et al.) on the embedded handwritten-style digits, 28x28", 2),
     "cgan-digits": ("CGAN (Mirza & Osindero) on the embedded digits: ask for a digit 0-9", 2),
     "infogan-digits": ("InfoGAN (Chen et al.) on the embedded digits: one 10-way categorical code "
-                       "and two continuous codes (slant and stroke), learned without labels", 1),
+                       "and two continuous codes (width and slant), learned without labels", 1),
 }
 
 
