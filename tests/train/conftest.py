@@ -17,6 +17,20 @@ def tiny_config(kind="dcgan", dataset="digits", steps=6, **kw) -> TrainConfig:
     return TrainConfig(**base, model_overrides=overrides).validate()
 
 
+def poisoned_after_checkpoint(tmp_path, **kw):
+    """A tiny DCGAN run stopped at step 4 (a good checkpoint saved), then G's first weight set to
+    NaN. Returns (trainer, last_good path, its bytes) for the NaN-guard tests."""
+    import torch
+    from train.setup import create_trainer
+    tr = create_trainer(tiny_config("dcgan", steps=20, **kw), out=tmp_path / "run")
+    tr.run(should_stop=lambda: tr.step_count >= 4)
+    good = tmp_path / "run" / "checkpoints" / "last_good.safetensors"
+    before = good.read_bytes()
+    with torch.no_grad():
+        next(tr.G.parameters()).fill_(float("nan"))
+    return tr, good, before
+
+
 @pytest.fixture
 def tiny():
     return tiny_config

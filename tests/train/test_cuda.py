@@ -15,7 +15,7 @@ from gan_models.checkpoint import load_checkpoint
 from train.run_folder import read_jsonl
 from train.setup import create_trainer, resume_trainer
 
-from conftest import tiny_config
+from conftest import poisoned_after_checkpoint, tiny_config
 
 pytestmark = pytest.mark.skipif(not torch.cuda.is_available(), reason="no CUDA GPU on this machine")
 BUNDLED = Path(__file__).resolve().parents[2] / "resources" / "models"
@@ -74,12 +74,7 @@ def test_render_engine_on_cuda_matches_the_cpu(name):
 
 def test_nan_guard_fires_at_the_next_logged_row_on_cuda(tmp_path):
     from train.engine import TrainingDiverged
-    tr = create_trainer(tiny_config("dcgan", device="cuda", steps=20), out=tmp_path / "run")
-    tr.run(should_stop=lambda: tr.step_count >= 4)         # log_every 2: a good checkpoint at step 4
-    good = tmp_path / "run" / "checkpoints" / "last_good.safetensors"
-    before = good.read_bytes()
-    with torch.no_grad():
-        next(tr.G.parameters()).fill_(float("nan"))
+    tr, good, before = poisoned_after_checkpoint(tmp_path, device="cuda")   # log_every 2, NaN after step 4
     with pytest.raises(TrainingDiverged) as e:
         tr.run()
     assert "step 6" in str(e.value) and good.read_bytes() == before   # the row at step 6 saw it

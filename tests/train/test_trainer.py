@@ -9,7 +9,7 @@ from train.engine import TrainingDiverged
 from train.run_folder import read_jsonl
 from train.setup import create_trainer, resume_trainer
 
-from conftest import tiny_config
+from conftest import poisoned_after_checkpoint, tiny_config
 
 REQUIRED = {"step", "epoch", "time", "d_real", "d_fake", "d_fake_after", "loss_d", "loss_g",
             "images_per_s", "grad_norm_g"}
@@ -59,12 +59,7 @@ def test_resumed_run_matches_uninterrupted_step_for_step(tmp_path):
 
 
 def test_nan_triggers_guard_and_keeps_last_good(tmp_path):
-    tr = create_trainer(tiny_config("dcgan", steps=20), out=tmp_path / "run")
-    tr.run(should_stop=lambda: tr.step_count >= 4)         # saves a good checkpoint at step 4
-    good = tmp_path / "run" / "checkpoints" / "last_good.safetensors"
-    before = good.read_bytes()
-    with torch.no_grad():
-        next(tr.G.parameters()).fill_(float("nan"))
+    tr, good, before = poisoned_after_checkpoint(tmp_path)  # a good checkpoint at step 4, then NaN
     with pytest.raises(TrainingDiverged) as e:
         tr.run()
     msg = str(e.value)
