@@ -262,6 +262,9 @@ class TrainForm(QWidget):
         if cfg.model == "infogan":
             recipe_model = {**recipe_model, "cat_codes": cfg.model_overrides["cat_codes"],
                             "cont_codes": cfg.model_overrides["cont_codes"]}
+        # the form's checkboxes decide these (the CLI can only switch them on, so a recipe's value
+        # left in the file could not be unchecked)
+        recipe_train = {k: v for k, v in recipe_train.items() if k not in ("amp", "channels_last", "compile")}
         if recipe_train or recipe_model:
             path = Path(out) / "app-recipe.toml"
             path.parent.mkdir(parents=True, exist_ok=True)

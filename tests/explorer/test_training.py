@@ -72,6 +72,14 @@ def test_gpu_options_become_flags_and_bf16_needs_a_cuda_gpu(panel, tmp_path, mon
     form.compile.setChecked(False)
     args = form.args(tmp_path / "run")
     assert "--amp" not in args and "--channels-last" not in args and "--compile" not in args
+    recipe = tmp_path / "fast.toml"                      # a recipe that switches compile on ...
+    recipe.write_text('[train]\nmodel = "dcgan"\ndataset = "digits"\ncompile = true\n')
+    form.recipe.addItem("fast", str(recipe))
+    form.recipe.setCurrentIndex(form.recipe.count() - 1)
+    assert form.compile.isChecked()
+    form.compile.setChecked(False)                        # ... and the user unticks it: the run obeys
+    from train.cli import config_from_args, train_parser
+    assert not config_from_args(train_parser().parse_args(form.args(tmp_path / "run2"))).compile
 
 
 def test_cpu_threads_pass_through_and_a_recipe_fills_them(panel, tmp_path):
