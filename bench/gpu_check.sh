@@ -6,6 +6,7 @@
 #   3. bench/sweep.py: InfoGAN recipe variants on the GPU, and toy runs on the machine's other
 #      CPU cores (started first, so they run while 1 and 2 use the GPU).
 # Logs go to $OUT (default /tmp/gpu_check). BUDGET: seconds the whole script may take.
+# INFOGAN_PLAN: the GPU sweep's plan (default: the search run on 2026-11-27; next: gpu_infogan_next.toml).
 set -u
 OUT=${OUT:-/tmp/gpu_check}
 BUDGET=${BUDGET:-520}
@@ -32,7 +33,7 @@ for opts in "" "--amp bf16" "--cudnn-benchmark" "--cudnn-benchmark --amp bf16 --
     timeout 100 $PY bench/train_throughput.py --device cuda --steps 300 --rounds 2 $opts
 done > "$OUT/throughput.txt" 2>&1
 
-$PY bench/sweep.py bench/plans/gpu_infogan.toml --workers "${GPU_WORKERS:-4}" --device cuda \
+$PY bench/sweep.py "${INFOGAN_PLAN:-bench/plans/gpu_infogan.toml}" --workers "${GPU_WORKERS:-4}" --device cuda \
     --deadline $(($(left) - 20)) --out "$OUT/infogan.jsonl" > "$OUT/infogan.txt" 2>&1
 wait $TOYS
 echo "total $(($(date +%s) - T0)) s" >> "$OUT/env.txt"
