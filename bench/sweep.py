@@ -33,7 +33,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-KEYS = ("code_accuracy", "slant_corr", "width_corr", "label_accuracy", "fid", "modes", "hq_fraction", "kl")
+KEYS = ("code_accuracy", "slant_corr", "width_corr", "label_accuracy", "fid", "modes", "modes_total",
+        "hq_fraction", "kl")
 
 
 def load_plan(path: Path) -> list[dict]:
@@ -83,7 +84,7 @@ def table(rows: list[dict]) -> str:
         ok = sorted((r for r in rs if "metrics" in r), key=lambda r: r["seed"])
         bad = [r for r in rs if "error" in r]
         line = [f"{name} ({len(ok)} seeds, {sum(r['train_seconds'] for r in ok) / max(len(ok), 1):.0f} s each)"]
-        for k in KEYS:
+        for k in (k for k in KEYS if k != "modes_total"):      # a constant of the toy
             vals = [r["metrics"][k] for r in ok if k in r["metrics"]]
             if vals:
                 m, se = mean_se(vals)
@@ -113,7 +114,7 @@ def quality_toy_rows(rows: list[dict], meta: dict) -> dict:
         row = out.setdefault(key, {"toy": toy, "variant": variant, "pack": pack, "steps": t.steps, "lr": t.lr_d,
                                    "batch_size": t.batch_size, "lr_decay_from": t.lr_decay_from, "per_seed": [],
                                    "seconds": 0.0, "paper": PAPER_TOYS[(toy, variant)]})
-        row["per_seed"].append(dict(r["metrics"], modes_total=25.0 if toy == "grid25" else 8.0, seed=r["seed"]))
+        row["per_seed"].append(dict(r["metrics"], seed=r["seed"]))
         row["seconds"] += r["seconds"]
     return dict(meta, toys=[summarise_toy(dict(v, per_seed=sorted(v["per_seed"], key=lambda m: m["seed"])))
                             for v in out.values()])

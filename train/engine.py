@@ -106,11 +106,8 @@ class Trainer:
         if self.layout:
             cat, cont = self.layout.sample(b, self.gen)
             codes = self.layout.encode(cat, cont, b)
-            cat, cont, codes = self._to_device(cat), self._to_device(cont), self._to_device(codes)
-        return self._to_device(z), (self._to_device(y) if y is not None else None), codes, cat, cont
-
-    def _to_device(self, t: torch.Tensor) -> torch.Tensor:
-        return to_device(t, self.device)
+            cat, cont, codes = (to_device(t, self.device) for t in (cat, cont, codes))
+        return to_device(z, self.device), (to_device(y, self.device) if y is not None else None), codes, cat, cont
 
     # ------------------------------------------------------------------ one update each
     def d_step(self, keep_fake: bool = False) -> dict:

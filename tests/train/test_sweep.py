@@ -41,7 +41,7 @@ def test_a_failing_job_comes_back_as_an_error_row(sweep):
 def test_toy_rows_become_protocol_rows_once_per_seed(sweep, tmp_path):
     def row(variant, seed, hq, **set_):
         return {"variant": variant, "recipe": "gan-grid25", "seed": seed, "set": dict(set_), "seconds": 10.0,
-                "metrics": {"modes": 25.0, "hq_fraction": hq, "kl": 0.1}}
+                "metrics": {"modes": 25.0, "modes_total": 25.0, "hq_fraction": hq, "kl": 0.1}}
     rows = [row("protocol", 4, 0.9, pack=1), row("protocol", 5, 0.8, pack=1), row("pac", 4, 0.3, pack=4),
             row("search", 4, 0.99, pack=1, g_width=64)]          # a search variant: not a protocol row
     out = sweep.quality_toy_rows(rows, {"command": "c", "date": "d", "machine": "m", "seconds": 0})
