@@ -85,6 +85,50 @@ class BareForward:
         self.go.set()
 
 
+class Breakdown:
+    """Where one change's time goes: perf_counter stamps at each hand-over. Opt-in, because the
+    wrappers and the event filter it installs cost a little time on the measured path."""
+    marks: dict = {}
+    STEPS = (("request built", "t0", "submitted"), ("wait for render thread", "submitted", "job_start"),
+             ("render job", "job_start", "job_end"), ("result -> UI slot", "job_end", "arrived"),
+             ("panel handles result", "arrived", "handled"),
+             ("until the grid's paint starts", "handled", "paint_start"), ("grid paints", "paint_start", "painted"))
+
+    def __init__(self, renderer, panel, grid):
+        from PySide6.QtCore import QEvent, QObject
+        marks = self.marks
+        self.rows = {name: [] for name, _, _ in self.STEPS}
+
+        def timed(fn, before, after):
+            def wrapper(*a, **k):
+                marks.setdefault(before, time.perf_counter())
+                out = fn(*a, **k)
+                marks.setdefault(after, time.perf_counter())
+                return out
+            return wrapper
+
+        class PaintStart(QObject):
+            def eventFilter(self, _obj, event):
+                if event.type() == QEvent.Type.Paint and "handled" in marks:
+                    marks.setdefault("paint_start", time.perf_counter())
+                return False
+
+        renderer.submit = timed(renderer.submit, "submit", "submitted")
+        renderer.engine.run = timed(renderer.engine.run, "job_start", "job_end")
+        self.filter = PaintStart()
+        grid.installEventFilter(self.filter)
+
+    def add(self, t0: float, t1: float) -> None:
+        m = dict(self.marks, t0=t0, painted=t1)
+        for name, a, b in self.STEPS:
+            self.rows[name].append((m[b] - m[a]) * 1e3)
+
+    def print(self) -> None:
+        print("where a change's time goes (render job = the render-thread rows above):")
+        for name, xs in self.rows.items():
+            print(f"{'  ' + name:34} {statistics.median(xs):8.2f} {pct(xs, .95):8.2f}")
+
+
 def pct(xs: list[float], q: float) -> float:
     xs = sorted(xs)
     return xs[min(len(xs) - 1, int(round(q * (len(xs) - 1))))]
@@ -95,6 +139,8 @@ def main() -> int:
     ap.add_argument("--model", help="a 28x28 checkpoint (default: bundled, else random DCGAN)")
     ap.add_argument("--n", type=int, default=200, help="slider changes to time (default 200)")
     ap.add_argument("--threads", type=int, help="torch threads of the render thread (default: the app's)")
+    ap.add_argument("--breakdown", action="store_true",
+                    help="also time each step of a change (adds a little instrumentation to the path)")
     args = ap.parse_args()
 
     from PySide6.QtCore import QEventLoop, QSettings, QTimer
@@ -107,6 +153,8 @@ def main() -> int:
     tmp = Path(tempfile.mkdtemp())
     path = Path(args.model) if args.model else pick_model(tmp)
     renderer = Renderer(threads=args.threads)
+    if args.breakdown:                  # listening before the panels do: called first
+        renderer.listen("sampling", lambda _r: Breakdown.marks.setdefault("arrived", time.perf_counter()))
     window = MainWindow(QSettings(str(tmp / "s.ini"), QSettings.Format.IniFormat), renderer, tmp, tmp)
     window.resize(1280, 800)
     window.show()
@@ -135,7 +183,10 @@ def main() -> int:
     def on_result(result) -> None:          # connected after the panel's slot: the view has the frame
         if result.stamp == shown.get("stamp"):
             shown["frame"] = grid.frame
+            if breakdown:
+                breakdown.marks["handled"] = time.perf_counter()
 
+    breakdown = Breakdown(renderer, panel, grid) if args.breakdown else None
     grid.painted.connect(on_painted)
     renderer.result_ready.connect(on_result)
     guard = QTimer(singleShot=True, interval=10_000)
@@ -145,6 +196,8 @@ def main() -> int:
     for i in range(args.n + 5):
         value = 0.5 + 0.5 * ((i * 37) % 50) / 50 + (0.01 if i % 2 else 0)   # a new value every time
         shown.clear()
+        if breakdown:
+            breakdown.marks.clear()
         c0 = time.thread_time()
         t0 = time.perf_counter()
         panel.truncation.setValue(value)
@@ -165,6 +218,8 @@ def main() -> int:
             bare.append(b)
             eager.append(bare_runner.eager_ms)
             ui_cpu_ms.append(ui_cpu)
+            if breakdown:
+                breakdown.add(t0, shown["t1"])
     bare_runner.close()
     window.close()
 
@@ -179,6 +234,8 @@ def main() -> int:
     print(f"{'  in the render thread: whole job':34} {statistics.median(worker_ms):8.2f} {pct(worker_ms, .95):8.2f}")
     print(f"{'slider change -> image painted':34} {l50:8.2f} {l95:8.2f}")
     print(f"{'  UI-thread CPU per change':34} {statistics.median(ui_cpu_ms):8.2f} {pct(ui_cpu_ms, .95):8.2f}")
+    if breakdown:
+        breakdown.print()
     print(f"ratio (UI / bare): p50 {l50 / b50:.2f}x  p95 {l95 / b95:.2f}x   target p95 <= 1.25x")
     return 0
 

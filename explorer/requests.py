@@ -45,7 +45,7 @@ class RenderResult:
     display: list = field(default_factory=list)  # the same mosaics as (zH, zW, 4) QImage RGB32 bytes (z: spec.zoom)
     specs: tuple = ()                     # the GridSpecs the mosaics were made with
     scores: np.ndarray | None = None      # (B,) P(real) from D, when asked and available
-    forward_s: float = 0.0                # generator forward time
+    forward_s: float = 0.0                # generator forward time (with the uint8 conversion when fused)
     total_s: float = 0.0                  # whole job in the render thread
 
 

@@ -33,7 +33,7 @@ class Panel(QWidget):
         super().__init__(parent)
         self.renderer = renderer
         self.info: ModelInfo | None = None
-        renderer.result_ready.connect(self._on_renderer_result_ready)
+        renderer.listen(self.name, self._on_renderer_result_ready, owner=self)
         renderer.render_failed.connect(self._on_renderer_render_failed)
 
     # ------------------------------------------------------------------ to override
@@ -84,8 +84,7 @@ class Panel(QWidget):
             self.status_message.emit("Image copied to the clipboard")
 
     def _on_renderer_result_ready(self, result) -> None:
-        if self.info is not None and result.channel.startswith(self.name + ".") \
-                and result.model_id == self.info.model_id:
+        if self.info is not None and result.model_id == self.info.model_id:
             self.on_result(result)
 
     def _on_renderer_render_failed(self, channel: str, message: str) -> None:

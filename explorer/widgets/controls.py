@@ -48,8 +48,8 @@ class FloatSlider(QWidget):
 
     def _on_slider_value_changed(self, _i: int) -> None:
         v = self.value()
+        self.value_changed.emit(v)    # first: the render request leaves before the label is redrawn
         self._show(v)
-        self.value_changed.emit(v)
 
 
 class StaticText(QWidget):

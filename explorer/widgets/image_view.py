@@ -14,7 +14,7 @@ import math
 
 import numpy as np
 from PySide6.QtCore import QPointF, QRectF, QSize, Qt, Signal
-from PySide6.QtGui import QColor, QImage, QPainter, QPalette, QPen
+from PySide6.QtGui import QColor, QImage, QPainter, QPalette, QPen, QRegion
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
 _FORMATS = {1: QImage.Format.Format_Grayscale8, 3: QImage.Format.Format_RGB888}
@@ -206,14 +206,19 @@ class ImageGridView(QWidget):
     def paintEvent(self, event) -> None:
         p = QPainter(self)
         pal = self.palette()
-        p.fillRect(event.rect(), pal.color(self.backgroundRole()))
         if self._array is None:
+            p.fillRect(event.rect(), pal.color(self.backgroundRole()))
             p.setPen(pal.color(QPalette.ColorRole.PlaceholderText))
             p.drawText(self.rect().adjusted(8, 8, -8, -8),
                        Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextWordWrap, self.placeholder)
             p.end()
             return
         rect = self.image_rect()
+        # The image is opaque: fill only around it (filling under it too cost ~0.2 ms a frame).
+        # The hole is the image shrunk by a pixel, so its fractional edges are still filled.
+        p.setClipRegion(QRegion(event.rect()).subtracted(QRegion(rect.adjusted(1, 1, -1, -1).toAlignedRect())))
+        p.fillRect(event.rect(), pal.color(self.backgroundRole()))
+        p.setClipping(False)
         if self._zoomed is not None and self._zoomed[1] == self._scale():
             img = self._zoomed[0]                 # pre-zoomed on the render thread: a 1:1 blit
             img.setDevicePixelRatio(self.devicePixelRatioF())

@@ -187,3 +187,50 @@ def test_traced_forward_matches_the_eager_generator_at_every_batch_size(checkpoi
     assert torch.equal(broken(x), x * 2) and broken.enabled   # first use: eager
     assert torch.equal(broken(x), x * 2) and not broken.enabled
     assert torch.equal(broken(x + 1), (x + 1) * 2)
+
+
+@pytest.mark.parametrize("kind", ["dcgan", "cgan", "infogan"])
+def test_the_fused_uint8_trace_shows_the_bytes_the_eager_generator_gives(checkpoints, kind):
+    """The engine converts to display bytes inside the generator's trace; the images must be
+    the bytes `to_uint8` makes of the eager generator's output (off by at most one step where
+    a value sits on a rounding edge), on the eager first use and the traced later ones."""
+    import torch
+
+    from explorer.engine import Engine
+    from explorer.latents import sample_batch
+    from explorer.requests import GridSpec, LoadRequest, RenderRequest
+    from gan_models.images import to_uint8
+    engine = Engine("cpu")
+    info = engine.load(LoadRequest(str(checkpoints[kind]), 1))
+    g = engine.generator
+    for seed in (0, 1, 2):
+        batch = sample_batch(info, 12, seed, 0.8)
+        out = engine.run(RenderRequest("t.grid", 1, batch, (GridSpec(12, 4),)))
+        with torch.inference_mode():
+            lab = torch.from_numpy(batch.label) if batch.label is not None else None
+            codes = torch.from_numpy(batch.codes) if batch.codes is not None else None
+            want = to_uint8(g.generate(torch.from_numpy(batch.z), lab, codes), info.value_range)
+        assert out.images.dtype == np.uint8 and out.images.shape == want.shape
+        assert np.abs(out.images.astype(int) - want).max() <= 1
+        assert (out.images != want).mean() < 1e-3
+    assert len(engine.forward_u8._traces) == 1 and engine.forward_u8.enabled
+
+
+def test_results_reach_only_their_channels_listeners_and_a_destroyed_owner_is_forgotten(qtbot):
+    from PySide6.QtCore import QObject
+
+    from explorer.render import Renderer
+    r = Renderer(sync=True)
+    got = {"a": [], "b": []}
+    owner = QObject()
+    r.listen("a", got["a"].append, owner=owner)
+    r.listen("b", got["b"].append)
+    r._latest = {"a.grid": 1, "b.grid": 2}
+    from explorer.render import _Outcome
+    r._on_finished(_Outcome("a.grid", 1, "result", "A"))
+    r._on_finished(_Outcome("b.grid", 2, "result", "B"))
+    assert got == {"a": ["A"], "b": ["B"]}
+    owner.deleteLater()
+    qtbot.waitUntil(lambda: not r._listeners["a"], timeout=2000)
+    r._on_finished(_Outcome("a.grid", 1, "result", "A2"))
+    assert got["a"] == ["A"]
