@@ -25,6 +25,7 @@ class SampleInspector(QWidget):
     def __init__(self, parent=None):
         super().__init__(parent)
         self.latent: Latent | None = None
+        self._actions_on = None
         self.view = ImageGridView(placeholder="Click a sample to enlarge it", min_side=160, fit_height=True)
         self.text = StaticText(5, font=QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont))
 
@@ -53,6 +54,9 @@ class SampleInspector(QWidget):
         self.set_enabled_actions(False)
 
     def set_enabled_actions(self, on: bool) -> None:
+        if on == self._actions_on:
+            return                     # called on every frame of a drag: 8 calls for nothing
+        self._actions_on = on
         for b in (*self.send_buttons.values(), self.save_button, self.copy_button):
             b.setEnabled(on)
 

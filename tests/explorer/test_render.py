@@ -234,3 +234,67 @@ def test_results_reach_only_their_channels_listeners_and_a_destroyed_owner_is_fo
     qtbot.waitUntil(lambda: not r._listeners["a"], timeout=2000)
     r._on_finished(_Outcome("a.grid", 1, "result", "A2"))
     assert got["a"] == ["A"]
+
+
+def test_the_fill_around_the_image_covers_exactly_what_the_image_does_not():
+    import random
+
+    from PySide6.QtCore import QRect
+    from PySide6.QtGui import QRegion
+
+    from explorer.widgets.image_view import _around
+    rng = random.Random(0)
+    for _ in range(500):
+        outer = QRect(rng.randint(-5, 5), rng.randint(-5, 5), rng.randint(0, 30), rng.randint(0, 30))
+        hole = QRect(rng.randint(-10, 30), rng.randint(-10, 30), rng.randint(0, 30), rng.randint(0, 30))
+        parts = _around(outer, hole)
+        covered = QRegion()
+        for r in parts:
+            covered = covered.united(QRegion(r))
+        assert covered == QRegion(outer).subtracted(QRegion(hole))
+        assert sum(r.width() * r.height() for r in parts) == sum(r.width() * r.height() for r in covered)
+
+
+def test_a_new_frame_in_the_same_layout_repaints_only_the_image_and_a_new_layout_all(qtbot):
+    """A slider drag changes only pixels: the view asks for the image's rectangle alone (no
+    background, no labels); new labels or a new size repaint the whole view."""
+    from PySide6.QtCore import QEvent, QObject
+
+    from explorer.pixels import display_rgb32
+    from explorer.widgets.image_view import ImageGridView
+    rng = np.random.default_rng(2)
+    view = ImageGridView()
+    qtbot.addWidget(view)
+    view.resize(300, 260)
+    view.show()
+    rects = []
+
+    class Spy(QObject):
+        def eventFilter(self, _obj, event):
+            if event.type() == QEvent.Type.Paint:
+                rects.append(event.rect())
+            return False
+
+    spy = Spy()
+    view.installEventFilter(spy)
+
+    def show(**labels):
+        for k, v in labels.items():
+            setattr(view, k, v)
+        a = rng.integers(0, 256, (20, 30, 3), dtype=np.uint8)
+        rects.clear()
+        view.set_image(a, (10, 10), 3, 6, 0, display=display_rgb32(a, view.zoom_hint()))
+        qtbot.waitUntil(lambda: bool(rects), timeout=2000)
+        return rects[-1]
+
+    show()
+    show()                                              # first paint at this size: whole view
+    part = show()
+    image = view.image_rect().toAlignedRect()
+    assert part != view.rect() and part.contains(image) and image.adjusted(-3, -3, 3, 3).contains(part)
+    assert show(column_labels=["a", "b", "c"]) == view.rect()
+    assert show(column_labels=["a", "b", "c"]) != view.rect()
+    view.select(2)
+    rects.clear()
+    qtbot.waitUntil(lambda: bool(rects), timeout=2000)
+    assert rects[-1] == view.rect()
