@@ -180,7 +180,10 @@ def measure(app, run: str, rounds: int, steps: int) -> None:
                   f"GUI process CPU {100 * cpu / s:.0f} % of one core", flush=True)
     base = idle_stall(app, statistics.median(secs))
     h, m = statistics.median(head), statistics.median(mon)
-    print(f"images/s headless {h:.1f}, with the monitor attached {m:.1f}: ratio {m / h:.3f} (target >= 0.95)")
+    pairs = statistics.median(b / a for a, b in zip(head, mon))
+    print(f"images/s headless {h:.1f}, with the monitor attached {m:.1f}: ratio of medians {m / h:.3f}, "
+          f"median of the rounds' ratios {pairs:.3f} (each round's two runs are next to each other in time, "
+          "so its ratio sees one machine load) (target >= 0.95)")
     print(f"the monitoring GUI process used {100 * statistics.median(cpus):.0f} % of one core (median): "
           "the CPU it can take from training on a machine with spare cores")
     print(f"UI thread's longest stall while training + monitoring: {max(stalls):.1f} ms (target < 100 ms); "

@@ -20,6 +20,7 @@ from ..pixels import display_rgb32
 from ..training.follower import RunFollower
 from ..training.poller import FolderPoller, Snapshot
 from ..training.tool_tab import ToolTab
+from ..widgets.controls import StaticText
 from ..widgets.image_view import ImageGridView
 from .buffers import SeriesBuffer
 from .plots import MetricPlots
@@ -54,7 +55,11 @@ class MonitorView(ToolTab):
 
         self.run_label = QLabel("No run. File > Monitor run folder… follows any run folder, live or finished.")
         self.run_label.setWordWrap(True)
-        self.state_label = QLabel("")
+        # StaticText, not QLabel: these change on every poll, and a QLabel's setText re-lays
+        # out the window (measured: the plots' axes were regenerated after it)
+        self.state_label = StaticText(1, Qt.AlignmentFlag.AlignRight)
+        self.state_label.setFixedWidth(self.state_label.fontMetrics().horizontalAdvance(
+            "finished · step 0000000/0000000 · 00000 img/s") + 8)
         self.open_button = QPushButton("Open run…")
         self.compare_button = QPushButton("Compare with…")
         self.clear_compare_button = QPushButton("Clear comparison")
@@ -85,6 +90,7 @@ class MonitorView(ToolTab):
         bl.addWidget(self.revert_button)
         bl.addWidget(self.resume_button)
         self.banner.setVisible(False)
+        self._banner_state = None
 
         self.plots = MetricPlots()
         self.grid = ImageGridView(placeholder="The fixed-z sample grid appears here.", max_scale=4)
@@ -92,7 +98,7 @@ class MonitorView(ToolTab):
         self.scrubber.setEnabled(False)
         self.follow_latest = QCheckBox("Follow latest")
         self.follow_latest.setChecked(True)
-        self.sample_label = QLabel("")
+        self.sample_label = StaticText(1)
         right = QWidget()
         rl = QVBoxLayout(right)
         rl.setContentsMargins(4, 0, 0, 0)
@@ -145,6 +151,7 @@ class MonitorView(ToolTab):
         self._shown_sample = None
         self.grid.set_image(None)
         self.banner.setVisible(False)
+        self._banner_state = None
         self.run_label.setText(f"<b>{self.poller.path.name}</b> &nbsp; {self.poller.path.parent}")
         self.run_label.setToolTip(str(self.poller.path))
         self.poller.start()                        # its first poll reads the whole folder, off this thread
@@ -274,18 +281,26 @@ class MonitorView(ToolTab):
                                  + (f" · {ips:.0f} img/s" if isinstance(ips, (int, float)) and ips == ips else ""))
 
     def _update_banner(self) -> None:
+        """Show the watchdog's warnings; touches the widgets only when something changed (a
+        style sheet or a wrapped label's text re-lays out the window: done on every poll, it
+        cost the monitor a relayout and all its plot axes 4 times a second)."""
         warns = self.watchdog.warnings()
+        good = bool(warns) and self.follower is not None and self.follower.run.last_good.is_file()
+        nan = any(w.kind == "nan" for w in warns)
+        text = "\n".join(("⚠ " + w.message) for w in warns)
+        state = (bool(warns), nan, text, good)
+        if state == self._banner_state:
+            return
+        self._banner_state = state
         self.banner.setVisible(bool(warns))
         if not warns:
             return
-        nan = any(w.kind == "nan" for w in warns)
         self.banner.setStyleSheet(
             ("QFrame { background: #f8d7da; border: 1px solid #c82333; border-radius: 4px; }"
              "QLabel { color: #721c24; border: none; }") if nan else
             ("QFrame { background: #fff3cd; border: 1px solid #d39e00; border-radius: 4px; }"
              "QLabel { color: #533f03; border: none; }"))
-        self.banner_label.setText("\n".join(("⚠ " + w.message) for w in warns))
-        good = self.follower.run.last_good.is_file() if self.follower else False
+        self.banner_label.setText(text)
         self.revert_button.setEnabled(good)
         self.resume_button.setEnabled(good)
 
