@@ -4,7 +4,7 @@
 
 1. Throughput: the same training run (`python -m train`, a child process, exactly what the
    Train tab starts) is run headless and with the GUI monitor following its run folder
-   (tailing metrics.jsonl every 250 ms, redrawing at 20 Hz, loading sample grids), alternating
+   (tailing metrics.jsonl every 250 ms, redrawing at 10 Hz, loading sample grids), alternating
    headless / monitored `--rounds` times. images/s is the run's own number (its last metrics
    row: images over wall time of the whole run). Target: monitored / headless >= 0.95.
    Two runs: "stress" (a tiny DCGAN logging every step: the monitor busy all the time) and
