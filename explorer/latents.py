@@ -105,7 +105,7 @@ def sample_batch(info: ModelInfo, n: int, seed: int, truncation: float | None = 
             _DRAWS.popitem(last=False)
     _DRAWS.move_to_end(key)
     z = L.truncate(torch.from_numpy(draw.z), truncation).numpy()      # z * psi, as sample_z does
-    return LatentBatch(z.copy() if z is draw.z else z,
+    return LatentBatch(z.copy() if np.shares_memory(z, draw.z) else z,   # psi None / 1: the cache itself
                        None if draw.label is None else draw.label.copy(),
                        None if draw.codes is None else draw.codes.copy(), list(draw.notes))
 

@@ -298,3 +298,30 @@ def test_a_new_frame_in_the_same_layout_repaints_only_the_image_and_a_new_layout
     rects.clear()
     qtbot.waitUntil(lambda: bool(rects), timeout=2000)
     assert rects[-1] == view.rect()
+
+
+@pytest.mark.parametrize("kind", ["cgan", "infogan"])
+def test_cached_draws_are_the_prior_draws_and_callers_cannot_spoil_them(checkpoints, kind):
+    """sample_batch keeps the untruncated draw per seed; what it hands out must equal a fresh
+    draw at every truncation, and changing a handed-out batch must not change the next one."""
+    import gan_models.latent as L
+    from explorer.engine import Engine
+    from explorer.latents import sample_batch
+    from explorer.requests import LoadRequest
+    info = Engine("cpu").load(LoadRequest(str(checkpoints[kind]), 1))
+    for psi in (None, 1.0, 0.7, 0.33, 0.7):
+        b = sample_batch(info, 16, 5, psi)
+        z, labels, codes, _, _ = L.prior_inputs(info, 16, 5, psi)
+        assert np.array_equal(b.z, z.numpy())
+        if codes is not None:
+            assert np.array_equal(b.codes, codes.numpy())
+        if labels is not None:
+            assert np.array_equal(b.label.argmax(1), labels.numpy())
+        b.z[:] = 0
+        for part in (b.label, b.codes):
+            if part is not None:
+                part[:] = 0
+        b.notes.clear()
+    again = sample_batch(info, 16, 5, 0.33)
+    assert not (again.z == 0).all() and len(again.notes) == 16
+    assert not np.array_equal(sample_batch(info, 16, 6, 0.33).z, again.z)
