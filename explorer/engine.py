@@ -16,7 +16,7 @@ from collections import OrderedDict
 import numpy as np
 import torch
 
-from gan_models.images import make_grid, to_uint8
+from gan_models.images import Uint8Images, make_grid, to_uint8
 
 from .model_session import ModelInfo, info_from_checkpoint
 from .pixels import display_rgb32
@@ -50,7 +50,7 @@ class FastForward:
 
     def __init__(self, generator, max_shapes: int = 8, post: torch.nn.Module | None = None):
         self.generator = generator
-        # `post` runs on the generator's output inside the same trace (ToUint8: the conversion
+        # `post` runs on the generator's output inside the same trace (Uint8Images: the conversion
         # to display bytes then costs no Python-level tensor calls either)
         self.module = generator if post is None else torch.nn.Sequential(generator, post)
         self.max_shapes = max_shapes
@@ -91,20 +91,6 @@ class FastForward:
         return fn(g_input)
 
 
-class ToUint8(torch.nn.Module):
-    """(B, C, H, W) float in value_range -> (B, H, W, C) uint8: gan_models.images.to_uint8 as a
-    module, so it can run inside the generator's trace."""
-
-    def __init__(self, value_range):
-        super().__init__()
-        lo, hi = value_range
-        self.lo, self.scale = float(lo), 255.0 / (hi - lo)
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        x = ((x.float() - self.lo) * self.scale).clamp(0, 255).round().to(torch.uint8)
-        return x.permute(0, 2, 3, 1).contiguous()
-
-
 class Engine:
     def __init__(self, device: str | torch.device | None = None, loader=None):
         if device is None:
@@ -115,7 +101,7 @@ class Engine:
         self._loader = loader            # for tests; default: gan_models.checkpoint.load_checkpoint
         self.generator = None
         self.forward = None              # FastForward of the generator
-        self.forward_u8 = None           # ... and of generator + ToUint8 (image models)
+        self.forward_u8 = None           # ... and of generator + Uint8Images (image models)
         self.discriminator = None
         self.info: ModelInfo | None = None
 
@@ -132,7 +118,7 @@ class Engine:
         self.forward = FastForward(self.generator)
         # images without D scores: generator + uint8 conversion in one trace (saved ~0.2 ms of
         # per-op Python dispatch per frame on a 2-core laptop-class CPU)
-        self.forward_u8 = FastForward(self.generator, post=ToUint8(info.value_range)) if info.is_image else None
+        self.forward_u8 = FastForward(self.generator, post=Uint8Images(info.value_range)) if info.is_image else None
         self.discriminator = ckpt.discriminator.eval() if ckpt.discriminator is not None else None
         self.info = info
         return info

@@ -14,12 +14,23 @@ import torch
 from .atomic import write_bytes_atomic
 
 
+class Uint8Images(torch.nn.Module):
+    """(N, C, H, W) float in value_range -> (N, H, W, C) contiguous uint8 tensor. A module, so the
+    explorer can run it inside the generator's TorchScript trace; `to_uint8` is the same maths."""
+
+    def __init__(self, value_range=(-1.0, 1.0)):
+        super().__init__()
+        lo, hi = value_range
+        self.lo, self.scale = float(lo), 255.0 / (hi - lo)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        x = ((x.float() - self.lo) * self.scale).clamp(0, 255).round().to(torch.uint8)
+        return x.permute(0, 2, 3, 1).contiguous()
+
+
 def to_uint8(x: torch.Tensor, value_range=(-1.0, 1.0)) -> np.ndarray:
     """(N, C, H, W) float in value_range -> (N, H, W, C) C-contiguous uint8 (C is 1 or 3)."""
-    lo, hi = value_range
-    x = x.detach().float()
-    x = ((x - lo) * (255.0 / (hi - lo))).clamp_(0, 255).round_().to(torch.uint8)
-    return np.ascontiguousarray(x.permute(0, 2, 3, 1).cpu().numpy())   # (N, H, W, C)
+    return np.ascontiguousarray(Uint8Images(value_range)(x.detach()).cpu().numpy())   # (N, H, W, C)
 
 
 def make_grid(images: np.ndarray, ncol: int | None = None, pad: int = 2, pad_value: int = 0) -> np.ndarray:
