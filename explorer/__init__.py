@@ -8,4 +8,14 @@ import os
 # taken from the training next to it. The app's numpy work is small; torch has its own pool.
 # Set before numpy is first imported (importing `explorer` comes first in every entry point);
 # a value the user set wins.
+# The training subprocess gets the user's environment back (`child_environ`).
+BLAS_LIMIT_SET_HERE = "OPENBLAS_NUM_THREADS" not in os.environ
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+
+
+def child_environ(**extra) -> dict:
+    """os.environ for a child process, without the app's own BLAS limit."""
+    env = dict(os.environ, **extra)
+    if BLAS_LIMIT_SET_HERE:
+        env.pop("OPENBLAS_NUM_THREADS", None)
+    return env

@@ -15,6 +15,7 @@ from pathlib import Path
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
+from .. import child_environ
 from ..frozen import train_command
 
 CAN_PAUSE = hasattr(signal, "SIGSTOP")
@@ -49,7 +50,7 @@ class TrainingProcess(QObject):
         self.run_dir = Path(run_dir)
         self.run_dir.mkdir(parents=True, exist_ok=True)
         self._log = open(self.log_path, "ab")
-        env = dict(os.environ, PYTHONUNBUFFERED="1")
+        env = child_environ(PYTHONUNBUFFERED="1")
         self.proc = subprocess.Popen(train_command(*args), stdout=self._log, stderr=subprocess.STDOUT,
                                      stdin=subprocess.DEVNULL, env=env, cwd=os.getcwd(),
                                      start_new_session=True)   # Ctrl+C in our terminal does not reach it

@@ -171,3 +171,15 @@ def test_closing_while_training_cancels_stops_with_a_checkpoint_or_keeps_it_runn
     finally:
         os.kill(proc.pid, signal.SIGINT)
         proc.wait(60)
+
+
+def test_the_training_subprocess_gets_the_users_blas_setting_not_the_apps(monkeypatch):
+    """The app limits numpy's OpenBLAS to one thread for itself; a training it starts must not
+    inherit that limit, but does keep a value the user set."""
+    import explorer
+    monkeypatch.setattr(explorer, "BLAS_LIMIT_SET_HERE", True)
+    monkeypatch.setenv("OPENBLAS_NUM_THREADS", "1")
+    env = explorer.child_environ(PYTHONUNBUFFERED="1")
+    assert "OPENBLAS_NUM_THREADS" not in env and env["PYTHONUNBUFFERED"] == "1"
+    monkeypatch.setattr(explorer, "BLAS_LIMIT_SET_HERE", False)
+    assert explorer.child_environ()["OPENBLAS_NUM_THREADS"] == "1"
