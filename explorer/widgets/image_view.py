@@ -17,7 +17,6 @@ from PySide6.QtCore import QEvent, QPointF, QRect, QRectF, QSize, Qt, Signal
 from PySide6.QtGui import QColor, QImage, QPainter, QPalette, QPen
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
-
 _FORMATS = {1: QImage.Format.Format_Grayscale8, 3: QImage.Format.Format_RGB888}
 
 
@@ -118,7 +117,7 @@ class ImageGridView(QWidget):
         return (self.width(), self.height(), self.devicePixelRatioF(),
                 None if self._array is None else self._array.shape, self._cell, self._ncol, self._count,
                 self._pad, tuple(self.column_labels), tuple(self.row_labels), self.separator_after,
-                self.selected, self.placeholder)
+                self.selected, self.placeholder, bool(self.captions))   # captions: shown or not
 
     def show_grid(self, result, i: int = 0) -> None:
         """Show mosaic `i` of a RenderResult, with its cell layout for click mapping."""
