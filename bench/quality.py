@@ -77,12 +77,15 @@ def train_quiet(tcfg, out=None):
 # ---------------------------------------------------------------- toys
 
 def toy_rows(seeds: int, steps: int | None, threads: int, lr: float | None = None,
-             batch_size: int | None = None, toys=("ring8", "grid25"), log=print, first_seed: int = 0) -> list[dict]:
+             batch_size: int | None = None, toys=("ring8", "grid25"), log=print, first_seed: int = 0,
+             variants=tuple(v for v, _ in VARIANTS)) -> list[dict]:
     from train.metrics import toy_metrics
     torch.set_num_threads(threads)
     rows = []
     for toy in toys:
         for variant, pack in VARIANTS:
+            if variant not in variants:
+                continue
             per_seed = []
             t0 = time.monotonic()
             for seed in range(first_seed, first_seed + seeds):
@@ -358,6 +361,8 @@ def main(argv=None) -> int:
     p.add_argument("--probe-from", help="reuse a `gan-explorer probe --json` result instead of running it")
     p.add_argument("--skip-toys", action="store_true")
     p.add_argument("--toys", default="ring8,grid25", help="which toy data sets (default ring8,grid25)")
+    p.add_argument("--variants", default=",".join(v for v, _ in VARIANTS),
+                   help="toy rows: which models (default GAN,PacGAN4)")
     p.add_argument("--toys-from", help="reuse the toy rows of earlier --json files (comma-separated)")
     p.add_argument("--skip-images", action="store_true")
     p.add_argument("--reevaluate", action="store_true",
@@ -370,6 +375,10 @@ def main(argv=None) -> int:
     a = p.parse_args(argv)
     if a.seeds < 1:
         p.error("--seeds must be >= 1")
+    unknown = set(v.strip() for v in a.variants.split(",")) - {v for v, _ in VARIANTS}
+    if unknown:
+        p.error(f"--variants: unknown {', '.join(sorted(unknown))}; expected some of "
+                + ", ".join(v for v, _ in VARIANTS))
     res = {"machine": f"{platform.machine()}, {os.cpu_count()} CPU cores, torch {torch.__version__}, "
                       f"load average at start {', '.join(f'{v:.1f}' for v in os.getloadavg())}",
            "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
@@ -387,7 +396,8 @@ def main(argv=None) -> int:
     elif not a.skip_toys and not a.data:
         print("toys:", flush=True)
         res["toys"] = toy_rows(a.seeds, a.steps, a.threads, a.lr, a.batch_size,
-                               tuple(t.strip() for t in a.toys.split(",") if t.strip()), first_seed=a.first_seed)
+                               tuple(t.strip() for t in a.toys.split(",") if t.strip()), first_seed=a.first_seed,
+                               variants=tuple(v.strip() for v in a.variants.split(",")))
     if not a.skip_images:
         print("images:", flush=True)
         if a.data:

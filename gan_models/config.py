@@ -15,6 +15,7 @@ D_HEADS = ("logit", "softmax")      # one logit (sigmoid) or two logits (softmax
 Z_DISTS = ("normal", "uniform")
 D_UNITS = ("maxout", "lrelu")       # hidden units of an mlp D (InfoGAN's is always lrelu)
 G_OUTPUTS = ("tanh", "sigmoid", "linear")
+G_NORMS = ("none", "batch")
 CONV_SIZES = (28, 32, 64)
 
 
@@ -31,6 +32,8 @@ class ModelConfig:
     g_width: int = 64                   # conv: channels of G's last hidden layer; mlp: hidden units
     d_width: int = 64                   # conv: channels of D's first layer; mlp: hidden units
     g_layers: int = 2                   # mlp only: hidden layers in G
+    g_norm: str = "none"                # mlp G: "batch" puts BatchNorm before each ReLU (the PacGAN
+                                        # authors' toy G); conv G always has BatchNorm (DCGAN)
     d_layers: int = 2                   # mlp only: hidden layers in D
     g_output: str = "tanh"              # output non-linearity; data is scaled to match it
     d_head: str = "logit"               # logit (sigmoid) or softmax (two logits) D head
@@ -95,6 +98,8 @@ class ModelConfig:
             bad("d_unit", "one of " + ", ".join(D_UNITS))
         if self.z_dist not in Z_DISTS:
             bad("z_dist", "one of " + ", ".join(Z_DISTS))
+        if self.g_norm not in G_NORMS:
+            bad("g_norm", "one of " + ", ".join(G_NORMS))
         if self.g_output not in G_OUTPUTS:
             bad("g_output", "one of " + ", ".join(G_OUTPUTS))
         shape = self.data_shape

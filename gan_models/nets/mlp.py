@@ -19,14 +19,17 @@ from . import LEAK, Discriminator, QHead, WithQ, check_g_input, output_activatio
 
 
 class MLPGenerator(Generator):
-    """g_input (B, input_dim) -> g_layers x [Linear(g_width) + ReLU] -> Linear -> output act."""
+    """g_input (B, input_dim) -> g_layers x [Linear(g_width) (+ BatchNorm) + ReLU] -> Linear -> output act."""
 
     def __init__(self, cfg: ModelConfig):
         super().__init__(cfg)
         n_out = math.prod(cfg.data_shape)
         layers, n_in = [], cfg.g_input_dim
         for _ in range(cfg.g_layers):
-            layers += [nn.Linear(n_in, cfg.g_width), nn.ReLU()]
+            if cfg.g_norm == "batch":                 # the norm's shift replaces the bias
+                layers += [nn.Linear(n_in, cfg.g_width, bias=False), nn.BatchNorm1d(cfg.g_width), nn.ReLU()]
+            else:
+                layers += [nn.Linear(n_in, cfg.g_width), nn.ReLU()]
             n_in = cfg.g_width
         layers += [nn.Linear(n_in, n_out), output_activation(cfg.g_output)]
         self.net = nn.Sequential(*layers)

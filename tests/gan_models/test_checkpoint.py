@@ -34,12 +34,16 @@ def test_round_trip_same_outputs(tmp_path, kind):
     assert ck.class_names == (list("abcdefghij") if cfg.num_classes else [])
 
 
-def test_points_model_round_trip_and_header(tmp_path):
-    cfg = default_config("gan", (2,))
-    g = build_generator(cfg).eval()
+@pytest.mark.parametrize("g_norm", ["none", "batch"])
+def test_points_model_round_trip_and_header(tmp_path, g_norm):
+    cfg = default_config("gan", (2,), g_norm=g_norm)
+    g = build_generator(cfg)
+    g.train()
+    g(torch.randn(32, 2) + 2)                                  # BatchNorm: running stats away from 0/1
+    g.eval()
     p = save_checkpoint(tmp_path / "toy.safetensors", cfg, g, half=True)
     config, meta = read_header(p)
-    assert config.data_shape == (2,) and meta["kind"] == "gan"
+    assert config.data_shape == (2,) and config.g_norm == g_norm and meta["kind"] == "gan"
     ck = load_checkpoint(p)
     assert ck.discriminator is None and ck.value_range is None
     z = torch.randn(16, 2)

@@ -13,7 +13,8 @@ IMAGE_SHAPES = [(c, s, s) for s in (28, 32, 64) for c in (1, 3)]
 SMALL = dict(g_width=8, d_width=8)     # keeps the grid fast; layouts do not depend on width
 
 CASES = (
-    [("gan", (2,), {}), ("gan", (1,), {}), ("gan", (1, 28, 28), dict(g_width=32, d_width=16))]
+    [("gan", (2,), {}), ("gan", (2,), dict(g_norm="batch")), ("gan", (1,), {}),
+     ("gan", (1, 28, 28), dict(g_width=32, d_width=16))]
     + [("dcgan", s, SMALL) for s in IMAGE_SHAPES]
     + [("cgan", s, SMALL) for s in IMAGE_SHAPES]
     + [("cgan", (2,), {}), ("cgan", (1, 28, 28), dict(arch="mlp", **SMALL))]
@@ -195,6 +196,26 @@ def test_mlp_models_keep_fan_in_init():
     _, g, d = _models("gan", (2,))
     assert g.net[0].weight.std() > 0.2                 # U(-1/sqrt(2), 1/sqrt(2)) for 2 inputs
     assert d.hidden[1][0].linear.weight.std() > 0.03   # U(+-1/sqrt(128)): std ~0.05
+
+
+def test_mlp_generator_batch_norm_option():
+    """g_norm="batch": the PacGAN authors' toy G (BatchNorm before every ReLU, no hidden biases).
+    In eval mode a sample does not depend on the rest of its batch (running statistics)."""
+    _, plain, _ = _models("gan", (2,))
+    assert not any(isinstance(m, nn.BatchNorm1d) for m in plain.modules())
+    cfg, g, _ = _models("gan", (2,), g_norm="batch", g_layers=3)
+    norms = [m for m in g.modules() if isinstance(m, nn.BatchNorm1d)]
+    linears = [m for m in g.modules() if isinstance(m, nn.Linear)]
+    assert len(norms) == 3 and [m.bias is None for m in linears] == [True, True, True, False]
+    g.train()
+    for _ in range(3):
+        g(torch.randn(64, 2) * 3 + 1)                 # running statistics move
+    g.eval()
+    z = torch.randn(8, 2)
+    with torch.no_grad():
+        assert torch.allclose(g(z)[:1], g(z[:1]), atol=1e-6)
+    with pytest.raises(ConfigError, match="g_norm"):
+        default_config("gan", (2,), g_norm="layer").validate()
 
 
 def test_dcgan_64_matches_the_paper_layout():
