@@ -99,7 +99,7 @@ def test_recipe_fills_the_form(panel, tmp_path):
     form = panel.form
     form.recipe.setCurrentIndex(form.recipe.findText("gan-ring8"))
     assert form.model.currentText() == "gan" and form.dataset.currentText() == "ring8"
-    assert form.pack.value() == 2 and form.batch.value() == 512
+    assert form.pack.value() == 4 and form.batch.value() == 512
     assert form.lr_decay.value() == 0.5                       # the recipe's lr_decay_from
     args = form.args(tmp_path / "run")
     assert args[args.index("--lr-decay-from") + 1] == "0.5"
