@@ -30,6 +30,7 @@ _TRAIN_FLAGS = [
     ("--info-lambda", float, "InfoGAN: weight of the information term"),
     ("--info-cont-std", str, "InfoGAN: fixed (unit-variance Q for continuous codes) or learned"),
     ("--info-cont-weight", float, "InfoGAN: weight of the continuous codes' NLL in the information term"),
+    ("--info-real-balance", float, "InfoGAN (our addition): weight of the term that spreads real data evenly over the categorical code"),
     ("--seed", int, "seed for init, data order, z"),
     ("--device", str, "auto | cpu | cuda | cuda:N | mps"),
     ("--amp", str, "off | bf16"),

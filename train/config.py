@@ -41,6 +41,9 @@ class TrainConfig:
                                     # weights continuous codes apart from the categorical one)
     info_trains_d: bool = True      # InfoGAN: the information term also trains D's shared trunk and Q
                                     # in the D step, on the fake batch (the official code's D loss)
+    info_real_balance: float = 0.0  # InfoGAN, our addition (0 = the paper): weight of KL(mean Q(c | x_real)
+                                    # || uniform) in D's step: Q spreads real data evenly over each
+                                    # categorical code's values, as the code's prior does
     seed: int = 0                   # one seed drives init, data order, z, labels and codes
     device: str = "auto"            # auto = cuda, else mps, else cpu
     amp: str = "off"                # bf16 autocast (CUDA/CPU) for speed on GPUs
@@ -87,6 +90,8 @@ class TrainConfig:
             bad("info_lambda", "a number in [0, 100]")
         if not isinstance(self.info_cont_weight, (int, float)) or not 0 <= self.info_cont_weight <= 100:
             bad("info_cont_weight", "a number in [0, 100]")
+        if not isinstance(self.info_real_balance, (int, float)) or not 0 <= self.info_real_balance <= 100:
+            bad("info_real_balance", "a number in [0, 100]")
         if not isinstance(self.epochs, (int, float)) or self.epochs < 0:
             bad("epochs", "a number >= 0")
         if not isinstance(self.autosave_seconds, (int, float)) or self.autosave_seconds <= 0:

@@ -23,7 +23,7 @@ from gan_models.registry import build_discriminator, build_generator
 from . import distributed as dist_util
 from .config import TrainConfig
 from .data_stream import DataStream, to_device
-from .losses import d_loss, g_loss, info_loss
+from .losses import code_balance, d_loss, g_loss, info_loss
 from .run_folder import RunFolder
 from .snapshots import fixed_inputs, write_sample
 
@@ -124,7 +124,12 @@ class Trainer:
             with torch.set_grad_enabled(keep_fake):
                 fake = self.G(self.G.build_input(z, y_fake, codes))
             self._kept_fake = fake if keep_fake else None
-            lr_ = self.D(real, y_real).float()
+            balance = self.layout and self.tcfg.info_real_balance > 0
+            if balance:
+                lr_, q_real = self.D.forward_with_q(real)
+                lr_ = lr_.float()
+            else:
+                lr_ = self.D(real, y_real).float()
             if self.layout and self.tcfg.info_trains_d:
                 lf, q = self.D.forward_with_q(fake.detach())
                 lf = lf.float()
@@ -133,6 +138,8 @@ class Trainer:
             else:
                 lf = self.D(fake.detach(), y_fake).float()
                 total = loss = d_loss(lr_, lf)
+            if balance:
+                total = total + self.tcfg.info_real_balance * code_balance(q_real)
         self.opt_d.zero_grad(set_to_none=True)
         total.backward()
         self.ddp.average_grads(self.D)

@@ -52,3 +52,17 @@ def info_loss(q: QOutput, cat: torch.Tensor, cont: torch.Tensor, fixed_std: bool
             nll = logstd + 0.5 * eps.pow(2) + 0.5 * math.log(2 * math.pi)
         loss = loss + cont_weight * nll.sum(1).mean()
     return loss
+
+
+def code_balance(q: QOutput) -> torch.Tensor:
+    """Sum over categorical codes of KL(mean_x Q(c | x) || uniform) = log K - H(mean Q): 0 when Q
+    spreads the batch evenly over a code's K values, log K when it puts all of it on one.
+
+    On real data this is a label-free check of InfoGAN's failure where two classes share one
+    code value and another class is split over two (one value then takes ~2/K of the data).
+    """
+    loss = q.cont_mean.new_zeros((), dtype=torch.float32)
+    for logits in q.cat_logits:
+        p = torch.softmax(logits.float(), dim=1).mean(0)               # (K,) batch marginal
+        loss = loss + math.log(p.numel()) + (p * torch.log(p.clamp_min(1e-12))).sum()
+    return loss

@@ -131,6 +131,36 @@ def test_fixed_std_information_loss_ignores_q_log_std():
     assert torch.allclose(w2 - wrong, wrong - w0) and torch.allclose(w0, a)
 
 
+def test_code_balance_is_zero_for_an_even_spread_and_log_k_for_one_value():
+    import math
+    from gan_models.base import QOutput
+    from train.losses import code_balance
+    none = torch.zeros(4, 0)
+    even = torch.eye(4) * 20                                      # each sample sure of its own value
+    assert abs(float(code_balance(QOutput([even], none, none)))) < 1e-6
+    one = torch.zeros(4, 4)
+    one[:, 2] = 20                                                # every sample on value 2
+    assert abs(float(code_balance(QOutput([one], none, none))) - math.log(4)) < 1e-4
+    # two real classes merged into one value of a 4-way code: shares 1/2, 1/4, 1/4, 0
+    merged = torch.tensor([0, 0, 1, 2]).unsqueeze(1).eq(torch.arange(4)).float() * 20
+    v = float(code_balance(QOutput([merged], none, none)))
+    assert abs(v - (math.log(4) - 1.5 * math.log(2))) < 1e-4     # log K - H(1/2, 1/4, 1/4)
+
+
+def test_real_balance_term_trains_q_on_real_batches():
+    """info_real_balance > 0: D's step also sees Q's code on the real batch (0: the paper's
+    InfoGAN, Q only ever sees fakes). Same seed and batch, so the updates differ only by it."""
+    def q_after_one_d_step(weight):
+        tr = create_trainer(tiny_config("infogan", "digits", info_real_balance=weight), out=None, write=False)
+        tr.d_step()
+        return torch.cat([p.detach().flatten() for p in tr.D.q.parameters()])
+    plain, balanced = q_after_one_d_step(0.0), q_after_one_d_step(5.0)
+    assert not torch.allclose(plain, balanced)
+    assert torch.equal(plain, q_after_one_d_step(0.0))             # and nothing else differs
+    with pytest.raises(Exception, match="info-real-balance"):
+        tiny_config("infogan", "digits", info_real_balance=-1.0)
+
+
 def test_lr_decay_falls_linearly_to_zero_and_resume_follows_the_schedule(tmp_path):
     cfg = tiny_config("gan", "ring8", steps=10, lr_decay_from=0.6, checkpoint_every=0, autosave_seconds=1e9)
     tr = create_trainer(cfg, out=tmp_path / "a")
