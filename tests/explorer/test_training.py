@@ -95,6 +95,21 @@ def test_cpu_threads_pass_through_and_a_recipe_fills_them(panel, tmp_path):
     assert form.threads.value() == 0
 
 
+def test_infogan_code_balance_reaches_the_command_line(panel, tmp_path):
+    """The real-data code-balance weight (our addition to InfoGAN): only InfoGAN takes it, a
+    recipe's value fills it, and the command line carries what the form shows."""
+    form = panel.form
+    _tiny(form)
+    assert not form.info_balance.isEnabled()
+    assert "--info-real-balance" not in form.args(tmp_path / "a")
+    form.recipe.setCurrentIndex(form.recipe.findText("infogan-digits"))
+    assert form.info_balance.isEnabled() and form.info_balance.value() == 0.0   # the recipe: the paper's
+    form.info_balance.setValue(1.5)
+    args = form.args(tmp_path / "b")
+    assert args[args.index("--info-real-balance") + 1] == "1.5"
+    assert form.config().info_real_balance == 1.5
+
+
 def test_recipe_fills_the_form(panel, tmp_path):
     form = panel.form
     form.recipe.setCurrentIndex(form.recipe.findText("gan-ring8"))
