@@ -124,7 +124,7 @@ class Trainer:
             with torch.set_grad_enabled(keep_fake):
                 fake = self.G(self.G.build_input(z, y_fake, codes))
             self._kept_fake = fake if keep_fake else None
-            balance = self.layout and self.tcfg.info_real_balance > 0
+            balance = bool(self.layout) and self.tcfg.info_real_balance > 0
             if balance:
                 lr_, q_real = self.D.forward_with_q(real)
                 lr_ = lr_.float()

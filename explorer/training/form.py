@@ -23,8 +23,8 @@ ERROR_STYLE = "border: 1.5px solid #d0021b;"
 # TrainConfig field -> the widget attribute that shows it (where a validation error points)
 FIELD_WIDGET = {"model": "model", "dataset": "dataset", "steps": "steps", "batch_size": "batch",
                 "lr_d": "lr_d", "lr_g": "lr_g", "lr_decay_from": "lr_decay", "d_steps": "d_steps",
-                "g_loss": "g_loss",
-                "info_lambda": "info_lambda", "info_real_balance": "info_balance", "device": "device", "amp": "bf16", "n_data": "n_data",
+                "g_loss": "g_loss", "info_lambda": "info_lambda", "info_real_balance": "info_balance",
+                "device": "device", "amp": "bf16", "n_data": "n_data",
                 "log_every": "log_every", "sample_every": "sample_every"}
 
 
