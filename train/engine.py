@@ -138,13 +138,15 @@ class Trainer:
             else:
                 lf = self.D(fake.detach(), y_fake).float()
                 total = loss = d_loss(lr_, lf)
-            if balance:
-                total = total + self.tcfg.info_real_balance * code_balance(q_real)
+            out = {"d_real": torch.sigmoid(lr_).mean(), "d_fake": torch.sigmoid(lf).mean(), "loss_d": loss}
+            if balance:                     # logged, so a run using the term shows what it does
+                out["code_balance"] = code_balance(q_real)
+                total = total + self.tcfg.info_real_balance * out["code_balance"]
         self.opt_d.zero_grad(set_to_none=True)
         total.backward()
         self.ddp.average_grads(self.D)
         self.opt_d.step()
-        return {"d_real": torch.sigmoid(lr_).mean(), "d_fake": torch.sigmoid(lf).mean(), "loss_d": loss}
+        return out
 
     def _info(self, q, cat, cont) -> torch.Tensor:
         return info_loss(q, cat, cont, fixed_std=self.tcfg.info_cont_std == "fixed",

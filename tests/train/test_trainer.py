@@ -152,7 +152,8 @@ def test_real_balance_term_trains_q_on_real_batches():
     InfoGAN, Q only ever sees fakes). Same seed and batch, so the updates differ only by it."""
     def q_after_one_d_step(weight):
         tr = create_trainer(tiny_config("infogan", "digits", info_real_balance=weight), out=None, write=False)
-        tr.d_step()
+        logged = tr.d_step()
+        assert ("code_balance" in logged) == (weight > 0)          # the term's value reaches the metrics
         return torch.cat([p.detach().flatten() for p in tr.D.q.parameters()])
     plain, balanced = q_after_one_d_step(0.0), q_after_one_d_step(5.0)
     assert not torch.allclose(plain, balanced)
