@@ -227,6 +227,10 @@ def main() -> int:
         if "t1" not in shown:
             print("timed out waiting for a frame", file=sys.stderr)
             return 1
+        # The UI is idle between a user's changes: let it finish what the frame left queued (e.g.
+        # the slider's own repaint, which paint_after() holds until the frame is shown) before
+        # the bare forward and the next change. Counted in the change's UI-thread CPU below.
+        app.processEvents()
         ui_cpu = (time.thread_time() - c0) * 1e3        # UI-thread CPU spent on this change
         b = bare_runner.run()                        # interleaved: same load as the UI sample
         if i >= 5:                                   # first few: warm-up

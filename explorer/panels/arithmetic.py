@@ -49,6 +49,7 @@ class ArithmeticPanel(Panel):
         self.count.setToolTip("How many neighbours of the result to show")
         self.spread = FloatSlider(0.05, 1.0, 0.05, 0.25, tooltip="How far the neighbours stray from the result (σ)")
         self.neighbours = ImageGridView(placeholder="Neighbours of the result appear here", min_side=48)
+        self.spread.paint_after(self.neighbours.painted)
         nb = QGroupBox("Neighbours of the result")
         nb_bar = QHBoxLayout()
         nb_bar.addWidget(QLabel("Count"))

@@ -90,6 +90,7 @@ class CodesPanel(Panel):
         for i in range(layout.continuous):
             s = FloatSlider(-CONT_RANGE, CONT_RANGE, 0.05, 0.0, tooltip="Trained on -1..1; beyond is extrapolation")
             s.value_changed.connect(self.request)
+            s.paint_after(self.grid.painted)
             self.code_form.addRow(f"cont{i + 1}", s)
             self.cont_sliders.append(s)
         self.sweep.blockSignals(True)

@@ -45,6 +45,7 @@ class ConditionalPanel(Panel):
         self.row.setToolTip("Which row's z the mix uses")
         self.t = FloatSlider(0.0, 1.0, 0.01, 0.5, tooltip="0 = first class, 1 = second class")
         self.mix = ImageGridView(placeholder="Rendering…", min_side=128, fit_height=True)
+        self.t.paint_after(self.mix.painted)
         self.mix_strip = ImageGridView(min_side=24, fit_height=True)
         self.mix_strip.setToolTip("From the first class (left) to the second (right), same z")
         form = QGridLayout()

@@ -84,6 +84,7 @@ class DirectionsPanel(Panel):
         self.index.valueChanged.connect(self.request)
         self.columns.valueChanged.connect(self.request)
         self.reach.value_changed.connect(self.request)
+        self.reach.paint_after(self.grid.painted)
         self.grid.cell_clicked.connect(self._on_grid_cell_clicked)
 
     @staticmethod

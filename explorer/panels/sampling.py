@@ -77,6 +77,7 @@ class SamplingPanel(Panel):
         bar.addWidget(self.scores)
 
         self.grid = ImageGridView(placeholder="Rendering…")
+        self.truncation.paint_after(self.grid.painted)    # the handle moves with the new grid
         self.points = PointsView()
         self.views = QStackedWidget()
         self.views.addWidget(self.grid)
@@ -176,6 +177,7 @@ class SamplingPanel(Panel):
         if result.points is not None:
             classes = result.batch.label.argmax(1) if result.batch.label is not None else None
             self.points.set_points(result.points, classes, self._real_points(len(result.points)))
+            self.truncation.release_paint()
             return
         spec = result.specs[0]
         self.grid.captions = [f"{s:.2f}" for s in result.scores] if result.scores is not None else []
