@@ -96,11 +96,11 @@ def table(rows: list[dict]) -> str:
 
 
 def quality_toy_rows(rows: list[dict], meta: dict) -> dict:
-    """Finished toy jobs of the protocol's two variants at the recipe's schedule (the variant sets
-    nothing but pack: 1 = GAN, 4 = PacGAN4) as a bench/quality.py JSON file, so
+    """Finished toy jobs of the protocol's variants at the recipe's schedule (the variant sets
+    nothing but pack: 1 = GAN, 2 = PacGAN2, 4 = PacGAN4) as a bench/quality.py JSON file, so
     `quality.py --toys-from` merges them with its own rows."""
-    from bench.quality import PAPER_TOYS, recipe_config, summarise_toy
-    names = {1: "GAN", 4: "PacGAN4"}
+    from bench.quality import PAPER_TOYS, VARIANTS, recipe_config, summarise_toy
+    names = {pack: name for name, pack in VARIANTS}
     out: dict = {}
     for r in rows:
         if "metrics" not in r or r["recipe"] not in ("gan-ring8", "gan-grid25") or set(r["set"]) - {"pack"}:
@@ -113,7 +113,7 @@ def quality_toy_rows(rows: list[dict], meta: dict) -> dict:
         key = (toy, variant, t.steps, t.lr_d, t.batch_size, t.lr_decay_from)
         row = out.setdefault(key, {"toy": toy, "variant": variant, "pack": pack, "steps": t.steps, "lr": t.lr_d,
                                    "batch_size": t.batch_size, "lr_decay_from": t.lr_decay_from, "per_seed": [],
-                                   "seconds": 0.0, "paper": PAPER_TOYS[(toy, variant)]})
+                                   "seconds": 0.0, "paper": PAPER_TOYS.get((toy, variant), ("—", "—"))})
         row["per_seed"].append(dict(r["metrics"], seed=r["seed"]))
         row["seconds"] += r["seconds"]
     return dict(meta, toys=[summarise_toy(dict(v, per_seed=sorted(v["per_seed"], key=lambda m: m["seed"])))

@@ -43,9 +43,10 @@ def test_toy_rows_become_protocol_rows_once_per_seed(sweep, tmp_path):
         return {"variant": variant, "recipe": "gan-grid25", "seed": seed, "set": dict(set_), "seconds": 10.0,
                 "metrics": {"modes": 25.0, "modes_total": 25.0, "hq_fraction": hq, "kl": 0.1}}
     rows = [row("protocol", 4, 0.9, pack=1), row("protocol", 5, 0.8, pack=1), row("pac", 4, 0.3, pack=4),
-            row("search", 4, 0.99, pack=1, g_width=64)]          # a search variant: not a protocol row
+            row("pac2", 4, 0.95, pack=2), row("search", 4, 0.99, pack=1, g_width=64)]   # search: not a protocol row
     out = sweep.quality_toy_rows(rows, {"command": "c", "date": "d", "machine": "m", "seconds": 0})
     by = {r["variant"]: r for r in out["toys"]}
-    assert set(by) == {"GAN", "PacGAN4"} and by["GAN"]["seeds"] == 2 and by["PacGAN4"]["seeds"] == 1
+    assert set(by) == {"GAN", "PacGAN2", "PacGAN4"} and by["GAN"]["seeds"] == 2 and by["PacGAN4"]["seeds"] == 1
+    assert by["PacGAN2"]["paper"] == ("—", "—")                  # no paper value restated for it
     assert by["GAN"]["hq"][0] == pytest.approx(85.0) and by["GAN"]["steps"] == 20000
     json.dumps(out)                                              # what --quality-json writes
