@@ -163,7 +163,7 @@ class Engine:
                 part = images[start:start + spec.count]
                 grid = part[0] if spec.count == 1 and spec.pad == 0 else make_grid(part, spec.ncol, spec.pad)
                 out.grids.append(grid)                                        # (H, W, C) uint8
-                out.display.append(display_rgb32(grid, spec.zoom))            # (zH, zW, 4) uint8
+                out.display.append(display_rgb32(grid, spec.zoom, spec.size))  # (zH, zW, 4) uint8
                 start += spec.count
         else:
             out.points = np.ascontiguousarray(x.float().cpu().numpy())          # (B, D) float32

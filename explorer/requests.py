@@ -21,6 +21,8 @@ class GridSpec:
     pad: int = 2              # pixels between cells (0 for a single image)
     zoom: int = 1             # also make the display copy this many times larger (nearest), so
                               # the view blits it 1:1 instead of scaling on the UI thread
+    size: tuple = ()          # (h, w): make the display copy exactly this size instead (an uneven
+                              # zoom, nearest), for the same 1:1 blit
 
 
 @dataclass

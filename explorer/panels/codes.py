@@ -131,7 +131,7 @@ class CodesPanel(Panel):
                  for r in range(rows) for j in range(v + 1)]
         batch = LatentBatch(np.repeat(z, v + 1, axis=0), None, codes.numpy(), notes)
         self.grid.column_labels = ["now"] + [f"{x:+.1f}" if isinstance(x, float) else str(x) for x in values]
-        return self.render("sweep", batch, (GridSpec(rows * (v + 1), v + 1, zoom=self.grid.zoom_hint()),))
+        return self.render("sweep", batch, (GridSpec(rows * (v + 1), v + 1, zoom=self.grid.zoom_hint(), size=self.grid.prezoom_size()),))
 
     def on_result(self, result) -> None:
         self.result = result

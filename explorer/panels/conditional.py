@@ -124,7 +124,7 @@ class ConditionalPanel(Panel):
         label = np.tile(np.eye(self.info.num_classes, dtype=np.float32)[:k], (rows, 1))  # (rows * k, K)
         notes = [f"seed {self.seed.value()} row {r}, {self.info.class_name(c)}" for r in range(rows) for c in range(k)]
         self.grid.column_labels = [self.info.class_name(c) for c in range(k)]
-        return self.render("grid", LatentBatch(z, label, None, notes), (GridSpec(rows * k, k, zoom=self.grid.zoom_hint()),))
+        return self.render("grid", LatentBatch(z, label, None, notes), (GridSpec(rows * k, k, zoom=self.grid.zoom_hint(), size=self.grid.prezoom_size()),))
 
     def request_mix(self, *_) -> int:
         """The mixed sample at t, then a strip from class A to class B, all with one z."""

@@ -133,7 +133,7 @@ class DirectionsPanel(Panel):
         batch = LatentBatch(z, rep(base.label), rep(base.codes), notes)
         self.grid.column_labels = [f"{v:+.1f}σ" if abs(v) > 1e-6 else "sample" for v in t]
         self.grid.row_labels = [f"#{i + 1} {100 * e:.0f}%" for i, e in enumerate(f.explained)]
-        return self.render("walk", batch, (GridSpec(k * c, c, zoom=self.grid.zoom_hint()),))
+        return self.render("walk", batch, (GridSpec(k * c, c, zoom=self.grid.zoom_hint(), size=self.grid.prezoom_size()),))
 
     def on_result(self, result) -> None:
         if result.channel == f"{self.name}.find":

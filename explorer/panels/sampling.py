@@ -167,7 +167,7 @@ class SamplingPanel(Panel):
         if info.is_image:
             n, ncol = self.rows.value() * self.cols.value(), self.cols.value()
             batch = sample_batch(info, n, self.seed.value(), psi, label)
-            return self.render("grid", batch, (GridSpec(n, ncol, zoom=self.grid.zoom_hint()),), self.scores.isChecked())
+            return self.render("grid", batch, (GridSpec(n, ncol, zoom=self.grid.zoom_hint(), size=self.grid.prezoom_size()),), self.scores.isChecked())
         batch = sample_batch(info, self.npoints.value(), self.seed.value(), psi, label)
         return self.render("points", batch)
 

@@ -160,6 +160,34 @@ def test_a_pre_zoomed_display_paints_the_same_pixels_as_scaling_in_the_view(qtbo
     assert (c.red(), c.green(), c.blue()) == tuple(rgb[7, 5])
 
 
+def test_an_uneven_pre_zoom_is_the_nearest_pixel_and_is_blitted_as_it_came(qtbot):
+    """At an uneven scale the render thread makes the display copy at the exact drawn size
+    (nearest neighbour), and the view shows exactly those pixels."""
+    from explorer.pixels import display_rgb32
+    from explorer.widgets.image_view import ImageGridView
+    rgb = np.random.default_rng(3).integers(0, 256, (30, 40, 3), dtype=np.uint8)
+    d = display_rgb32(rgb, size=(81, 108)).view(np.uint32)[..., 0]         # scale 2.7
+    src = display_rgb32(rgb).view(np.uint32)[..., 0]
+    i, j = np.arange(81), np.arange(108)
+    assert np.array_equal(d, src[((2 * i + 1) * 30) // 162][:, ((2 * j + 1) * 40) // 216])
+    view = ImageGridView()
+    qtbot.addWidget(view)
+    view.resize(116, 96)
+    view.show()
+    view.set_image(rgb, display=display_rgb32(rgb))
+    assert view.zoom_hint() == 1 and 2 < view._scale() < 3                 # uneven: 2.7
+    size = view.prezoom_size()
+    assert size == view._drawn_size()
+    view.set_image(rgb, display=display_rgb32(rgb, size=size))
+    assert (view._zoomed.height(), view._zoomed.width()) == size           # drawn 1:1, not rescaled
+    shot = view.grab().toImage()
+    r = view.image_rect()
+    for y, x in ((0, 0), (size[0] // 2, size[1] // 3), (size[0] - 1, size[1] - 1)):
+        c = shot.pixelColor(int(r.x()) + x, int(r.y()) + y)
+        want = view._display[y, x]                                          # B, G, R, A bytes
+        assert (c.red(), c.green(), c.blue()) == (want[2], want[1], want[0])
+
+
 @pytest.mark.parametrize("kind", ["dcgan", "cgan", "infogan", "points2d", "points1d", "cgan_points"])
 def test_traced_forward_matches_the_eager_generator_at_every_batch_size(checkpoints, kind):
     """The render thread's GIL-free traced forward draws exactly what the model draws, for
