@@ -103,6 +103,12 @@ def side_column(*widgets: QWidget, max_width: int = 340) -> QWidget:
     return col
 
 
+def view_grid(view, count: int, ncol: int) -> GridSpec:
+    """A mosaic of `count` samples, `ncol` across, for an ImageGridView: its display copy comes
+    pre-zoomed to the size the view draws it at (whole or uneven zoom), so painting is a blit."""
+    return GridSpec(count, ncol, zoom=view.zoom_hint(), size=view.prezoom_size())
+
+
 def single(n: int = 1) -> tuple:
     """GridSpecs for n single images (no padding), one per sample."""
     return tuple(GridSpec(1, 1, 0) for _ in range(n))

@@ -10,10 +10,9 @@ from PySide6.QtWidgets import (QComboBox, QFormLayout, QGroupBox, QHBoxLayout, Q
 from gan_models.latent import sweep_codes
 
 from ..latents import LatentBatch, sample_batch
-from ..requests import GridSpec
 from ..widgets.controls import FloatSlider, SeedBox
 from ..widgets.image_view import ImageGridView
-from .base import Panel, side_column
+from .base import Panel, side_column, view_grid
 
 CONT_RANGE = 2.0          # sliders and sweeps span -2..2 (training saw U(-1, 1): beyond is extrapolation)
 
@@ -131,7 +130,7 @@ class CodesPanel(Panel):
                  for r in range(rows) for j in range(v + 1)]
         batch = LatentBatch(np.repeat(z, v + 1, axis=0), None, codes.numpy(), notes)
         self.grid.column_labels = ["now"] + [f"{x:+.1f}" if isinstance(x, float) else str(x) for x in values]
-        return self.render("sweep", batch, (GridSpec(rows * (v + 1), v + 1, zoom=self.grid.zoom_hint(), size=self.grid.prezoom_size()),))
+        return self.render("sweep", batch, (view_grid(self.grid, rows * (v + 1), v + 1),))
 
     def on_result(self, result) -> None:
         self.result = result

@@ -11,7 +11,7 @@ from ..latents import LatentBatch, sample_batch
 from ..requests import GridSpec
 from ..widgets.controls import FloatSlider, SeedBox
 from ..widgets.image_view import ImageGridView
-from .base import Panel, single
+from .base import Panel, single, view_grid
 
 MAX_COLUMNS = 16
 MIX_STEPS = 9
@@ -124,7 +124,7 @@ class ConditionalPanel(Panel):
         label = np.tile(np.eye(self.info.num_classes, dtype=np.float32)[:k], (rows, 1))  # (rows * k, K)
         notes = [f"seed {self.seed.value()} row {r}, {self.info.class_name(c)}" for r in range(rows) for c in range(k)]
         self.grid.column_labels = [self.info.class_name(c) for c in range(k)]
-        return self.render("grid", LatentBatch(z, label, None, notes), (GridSpec(rows * k, k, zoom=self.grid.zoom_hint(), size=self.grid.prezoom_size()),))
+        return self.render("grid", LatentBatch(z, label, None, notes), (view_grid(self.grid, rows * k, k),))
 
     def request_mix(self, *_) -> int:
         """The mixed sample at t, then a strip from class A to class B, all with one z."""

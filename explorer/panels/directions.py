@@ -14,11 +14,11 @@ from PySide6.QtGui import QCursor
 from PySide6.QtWidgets import QComboBox, QFormLayout, QGroupBox, QHBoxLayout, QLabel, QMenu, QPushButton, QSpinBox
 
 from ..latents import LatentBatch, random_latent
-from ..requests import DirectionsRequest, GridSpec
+from ..requests import DirectionsRequest
 from ..widgets.controls import FloatSlider, SeedBox
 from ..widgets.image_view import ImageGridView
 from ..widgets.sample_inspector import TARGETS
-from .base import Panel, side_column
+from .base import Panel, side_column, view_grid
 
 SAMPLE_CHOICES = (500, 1000, 2000, 5000)
 
@@ -133,7 +133,7 @@ class DirectionsPanel(Panel):
         batch = LatentBatch(z, rep(base.label), rep(base.codes), notes)
         self.grid.column_labels = [f"{v:+.1f}σ" if abs(v) > 1e-6 else "sample" for v in t]
         self.grid.row_labels = [f"#{i + 1} {100 * e:.0f}%" for i, e in enumerate(f.explained)]
-        return self.render("walk", batch, (GridSpec(k * c, c, zoom=self.grid.zoom_hint(), size=self.grid.prezoom_size()),))
+        return self.render("walk", batch, (view_grid(self.grid, k * c, c),))
 
     def on_result(self, result) -> None:
         if result.channel == f"{self.name}.find":

@@ -13,12 +13,11 @@ from PySide6.QtWidgets import (QCheckBox, QComboBox, QHBoxLayout, QLabel, QPushB
 from gan_models.images import save_png
 
 from ..latents import codes_text, label_text, sample_batch
-from ..requests import GridSpec
 from ..widgets.controls import FloatSlider, SeedBox, StaticText
 from ..widgets.image_view import ImageGridView
 from ..widgets.points_view import PointsView
 from ..widgets.sample_inspector import SampleInspector
-from .base import Panel
+from .base import Panel, view_grid
 
 
 def _spin(lo: int, hi: int, value: int, tip: str) -> QSpinBox:
@@ -167,7 +166,7 @@ class SamplingPanel(Panel):
         if info.is_image:
             n, ncol = self.rows.value() * self.cols.value(), self.cols.value()
             batch = sample_batch(info, n, self.seed.value(), psi, label)
-            return self.render("grid", batch, (GridSpec(n, ncol, zoom=self.grid.zoom_hint(), size=self.grid.prezoom_size()),), self.scores.isChecked())
+            return self.render("grid", batch, (view_grid(self.grid, n, ncol),), self.scores.isChecked())
         batch = sample_batch(info, self.npoints.value(), self.seed.value(), psi, label)
         return self.render("points", batch)
 

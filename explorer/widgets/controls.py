@@ -73,7 +73,7 @@ class FloatSlider(QWidget):
 
     def _on_slider_value_changed(self, _i: int) -> None:
         v = self.value()
-        if self._hold_on and not self._held and self.isVisible():
+        if self._hold_on and not self._held and self.isVisible() and not self.isWindow():
             self._held = True
             self.setUpdatesEnabled(False)
             self._hold_timer.start()        # from the first change of a drag: lags <= HOLD_MS
