@@ -49,8 +49,9 @@ def prior_inputs(spec, n: int, seed: int = 0, truncation: float | None = None, l
     return z, labels, codes, cat, cont
 
 
-def truncate(z: torch.Tensor, psi: float | None) -> torch.Tensor:
-    """Pull z toward the prior's mean (0) by psi in (0, 1]; None or 1 leaves z unchanged."""
+def truncate(z, psi: float | None):
+    """Pull z toward the prior's mean (0) by psi in (0, 1]; None or 1 leaves z unchanged.
+    z is a tensor or a float32 numpy array (the explorer's latents); the same type comes back."""
     if psi is None or psi == 1:
         return z
     if not 0 < psi <= 1:

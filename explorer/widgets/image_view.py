@@ -163,10 +163,10 @@ class ImageGridView(QWidget):
         h, w = self._drawn_size()
         return (h, w) if h * w <= max_pixels else ()
 
-    def _drawn_size(self) -> tuple[int, int]:
-        """(h, w) in device pixels the image covers at the current scale."""
+    def _drawn_size(self, scale: float | None = None) -> tuple[int, int]:
+        """(h, w) in device pixels the image covers at the current scale (or at `scale`)."""
         h, w = self._array.shape[:2]
-        scale = self._scale()
+        scale = self._scale() if scale is None else scale
         return max(1, round(h * scale)), max(1, round(w * scale))
 
     def select(self, index: int) -> None:
@@ -269,22 +269,26 @@ class ImageGridView(QWidget):
             p.end()
             self._painted_chrome = None
             return
-        rect = self.image_rect()
-        whole = event.rect().contains(self.rect())
+        rect, scale = self._geometry()          # computed once per paint (each call builds its key)
+        er = event.rect()
+        whole = er.contains(self.rect())
         # The image is opaque: fill only around it (filling under it too cost ~0.2 ms a frame).
         # The hole is the image shrunk by a pixel, so its fractional edges are still filled.
         bg = pal.color(self.backgroundRole())
-        for strip in _around(event.rect(), rect.adjusted(1, 1, -1, -1).toAlignedRect()):
+        for strip in _around(er, rect.adjusted(1, 1, -1, -1).toAlignedRect()):
             p.fillRect(strip, bg)
         img = self._zoomed
-        if img is not None and (img.height(), img.width()) == self._drawn_size():
+        if img is not None and (img.height(), img.width()) == self._drawn_size(scale):
             # pre-zoomed on the render thread: a 1:1 blit (scaling here cost 0.3-0.7 ms a frame)
-            img.setDevicePixelRatio(self.devicePixelRatioF())
+            dpr = self.devicePixelRatioF()
+            if img.devicePixelRatio() != dpr:
+                img.setDevicePixelRatio(dpr)
             p.drawImage(rect.topLeft(), img)
         else:
             p.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, rect.width() < self._array.shape[1])
             p.drawImage(rect, self.qimage())
-        self._paint_labels(p, rect, pal)
+        if self.column_labels or self.row_labels or self.captions:
+            self._paint_labels(p, rect, pal)
         if self._cell is not None and 0 < self.separator_after < self._ncol:
             rows = math.ceil(self._count / self._ncol)
             first = self._cell_rect(0, rect)
