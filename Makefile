@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: setup run test bench clean models package package-onefile smoke
+.PHONY: setup run test bench clean models benchmarks-page package package-onefile smoke
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -30,6 +30,13 @@ bench: $(STAMP)
 # Retrain the five bundled models from resources/recipes and export them to resources/models.
 models: $(STAMP)
 	$(BIN)/python bench/make_models.py
+
+# docs/benchmarks.md from the saved results in bench/results (nothing retrained: seconds). Each
+# row's own command, printed on the page, measures it again (hours of CPU for the toy protocol).
+BENCH_PAGE_ARGS := --toys-from bench/results/toys --probe-from bench/results/probe.json \
+	--notes-file bench/results/notes.md
+benchmarks-page: $(STAMP)
+	$(BIN)/python bench/quality.py $(BENCH_PAGE_ARGS)
 
 # Standalone executable (PyInstaller, packaging/gan-explorer.spec): dist/GANExplorer/ (onedir),
 # or dist/GANExplorer-onefile (one self-extracting file). Build outputs are not committed.

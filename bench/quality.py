@@ -4,6 +4,7 @@
     .venv/bin/python bench/quality.py --seeds 3 --steps 3000 # what a busy 2-core CPU affords
     .venv/bin/python bench/quality.py --data ~/data/mnist --digit-steps 2000   # your IDX data
     .venv/bin/python bench/quality.py --probe-checkpoint runs/bundled/dcgan-digits
+    make benchmarks-page      # docs/benchmarks.md again from the saved results in bench/results
 
 Rows
 - ring8 / grid25, the PacGAN protocol: per seed, train the recipe's GAN (pack 1) and PacGAN4
@@ -343,6 +344,24 @@ def _first(img: dict, key: str) -> str:
     return "n/a"
 
 
+def toy_result_files(spec: str) -> list[Path]:
+    """--toys-from: comma-separated --json files or folders of them (a folder's files in name
+    order; where two files hold the same seed of a protocol, the first one counts)."""
+    files = []
+    for item in filter(None, (s.strip() for s in spec.split(","))):
+        p = Path(item)
+        if p.is_dir():
+            found = sorted(p.glob("*.json"))
+            if not found:
+                raise SystemExit(f"--toys-from: {p} holds no .json results")
+            files += found
+        elif p.is_file():
+            files.append(p)
+        else:
+            raise SystemExit(f"--toys-from: {p} is neither a results file nor a folder of them")
+    return files
+
+
 def main(argv=None) -> int:
     p = argparse.ArgumentParser(description="Quality benchmarks against the papers -> docs/benchmarks.md")
     p.add_argument("--seeds", type=int, default=10, help="seeds per toy row (protocol: 10)")
@@ -365,7 +384,8 @@ def main(argv=None) -> int:
     p.add_argument("--toys", default="ring8,grid25", help="which toy data sets (default ring8,grid25)")
     p.add_argument("--variants", default=",".join(DEFAULT_VARIANTS),
                    help="toy rows: which models: GAN, PacGAN2, PacGAN4 (default GAN,PacGAN4)")
-    p.add_argument("--toys-from", help="reuse the toy rows of earlier --json files (comma-separated)")
+    p.add_argument("--toys-from", help="reuse the toy rows of earlier --json files (comma-separated files "
+                   "or folders; bench/results/toys holds those of docs/benchmarks.md)")
     p.add_argument("--skip-images", action="store_true")
     p.add_argument("--reevaluate", action="store_true",
                    help="measure the bundled models again (default: the metrics stored in them at export)")
@@ -389,8 +409,8 @@ def main(argv=None) -> int:
     t0 = time.monotonic()
     if a.toys_from:
         res["toys"] = []
-        for f in a.toys_from.split(","):
-            old = json.loads(Path(f).read_text())
+        for f in toy_result_files(a.toys_from):
+            old = json.loads(f.read_text())
             res["toys"] = merge_toy_rows(res["toys"] + old["toys"])
             res["notes"] = list(res["notes"]) + [
                 f"Toy rows {', '.join(sorted(set(r['toy'] for r in old['toys'])))} measured by "
@@ -428,13 +448,16 @@ def main(argv=None) -> int:
         print("feature probe:", flush=True)
         res["feature_probe"] = run_probe(a.probe_checkpoint, labels=[int(v) for v in a.probe_labels.split(",")])
     res["seconds"] = round(time.monotonic() - t0, 1)
-    res["notes"] = list(res["notes"]) + [f"Total time of this bench command: {res['seconds']:.0f} s.", ""]
+    res["notes"] = list(res["notes"]) + [f"Total time of this bench command: {res['seconds']:.0f} s"
+                                         + (" (the toy rows were read from the saved --json results of the commands above, "
+                                               "kept in bench/results/toys; nothing was retrained)."
+                                            if a.toys_from else "."), ""]
     if a.notes_file:
         res["notes"] = list(res["notes"]) + [Path(a.notes_file).read_text().rstrip()]
-    Path(a.out).parent.mkdir(parents=True, exist_ok=True)
-    Path(a.out).write_text(render_markdown(res))
+    from gan_models.atomic import write_text_atomic
+    write_text_atomic(a.out, render_markdown(res))
     if a.json:
-        Path(a.json).write_text(json.dumps(res, indent=1, default=float))
+        write_text_atomic(a.json, json.dumps(res, indent=1, default=float))
     print(f"wrote {a.out}")
     return 0
 

@@ -128,3 +128,23 @@ def test_quality_bench_merges_a_toy_protocol_run_in_parts():
     assert four["seeds"] == 4 and [m["seed"] for m in four["per_seed"]] == [0, 1, 2, 3]
     assert four["hq"][0] == pytest.approx(65.0) and four["seconds"] == 20.0
     assert next(r for r in merged if r["steps"] == 8000)["seeds"] == 1      # another protocol stays apart
+
+
+def test_benchmarks_page_is_what_quality_py_writes_from_the_saved_results(tmp_path):
+    """docs/benchmarks.md is produced by bench/quality.py: rebuilt from bench/results (the saved
+    raw results, as `make benchmarks-page` does), every table row and note comes out the same."""
+    import importlib.util
+    spec = importlib.util.spec_from_file_location("bench_quality_page", ROOT / "bench" / "quality.py")
+    q = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(q)
+    res = ROOT / "bench" / "results"
+    out = tmp_path / "benchmarks.md"
+    assert q.main(["--toys-from", str(res / "toys"), "--probe-from", str(res / "probe.json"),
+                   "--notes-file", str(res / "notes.md"), "--out", str(out)]) == 0
+
+    def body(text):        # the page less the lines that describe this particular run of it
+        return [ln for ln in text.splitlines()
+                if not ln.startswith(("- Machine:", "- Date:", "- Command:", "Total time of this bench"))]
+    committed, rebuilt = body((ROOT / "docs" / "benchmarks.md").read_text()), body(out.read_text())
+    assert sum(ln.startswith("| ring8 |") or ln.startswith("| grid25 |") for ln in rebuilt) >= 10
+    assert rebuilt == committed, "docs/benchmarks.md is stale: run `make benchmarks-page`"
