@@ -56,7 +56,7 @@ class SamplingPanel(Panel):
         self.label = QComboBox()
         self.label.setToolTip("Class of every sample (CGAN)")
         self.label.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
-        self.label.setMinimumContentsLength(8)
+        self.label.setMinimumContentsLength(len("Random classes"))   # the first item, unclipped
         self.scores = QCheckBox("D score")
         self.scores.setToolTip("Show the discriminator's P(real) on each sample")
 
