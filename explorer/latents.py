@@ -104,8 +104,10 @@ def sample_batch(info: ModelInfo, n: int, seed: int, truncation: float | None = 
         while len(_DRAWS) > 8:
             _DRAWS.popitem(last=False)
     _DRAWS.move_to_end(key)
-    z = L.truncate(draw.z, truncation)          # z * psi in numpy (the bits torch gives; no torch
-    return LatentBatch(z.copy() if z is draw.z else z,   # dispatch on the UI thread's path); psi None / 1: the cache itself
+    # z * psi in numpy: the bits torch gives, without torch's dispatch on the UI thread's path
+    # (float(): a numpy float64 psi would make the product float64)
+    z = L.truncate(draw.z, None if truncation is None else float(truncation))
+    return LatentBatch(z.copy() if z is draw.z else z,                # psi None / 1: the cache itself
                        None if draw.label is None else draw.label.copy(),
                        None if draw.codes is None else draw.codes.copy(), list(draw.notes))
 

@@ -337,10 +337,10 @@ def test_cached_draws_are_the_prior_draws_and_callers_cannot_spoil_them(checkpoi
     from explorer.latents import sample_batch
     from explorer.requests import LoadRequest
     info = Engine("cpu").load(LoadRequest(str(checkpoints[kind]), 1))
-    for psi in (None, 1.0, 0.7, 0.33, 0.7, 0.05, 0.123, 0.99):
+    for psi in (None, 1.0, 0.7, 0.33, 0.7, 0.05, 0.123, np.float64(0.99)):
         b = sample_batch(info, 16, 5, psi)
         z, labels, codes, _, _ = L.prior_inputs(info, 16, 5, psi)
-        assert np.array_equal(b.z, z.numpy())
+        assert b.z.dtype == np.float32 and np.array_equal(b.z, z.numpy())
         if codes is not None:
             assert np.array_equal(b.codes, codes.numpy())
         if labels is not None:
