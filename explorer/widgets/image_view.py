@@ -287,8 +287,7 @@ class ImageGridView(QWidget):
         else:
             p.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, rect.width() < self._array.shape[1])
             p.drawImage(rect, self.qimage())
-        if self.column_labels or self.row_labels or self.captions:
-            self._paint_labels(p, rect, pal)
+        self._paint_labels(p, rect, pal)
         if self._cell is not None and 0 < self.separator_after < self._ncol:
             rows = math.ceil(self._count / self._ncol)
             first = self._cell_rect(0, rect)
@@ -307,8 +306,8 @@ class ImageGridView(QWidget):
         self.painted.emit(self.frame)
 
     def _paint_labels(self, p: QPainter, rect: QRectF, pal: QPalette) -> None:
-        if self._cell is None:
-            return
+        if self._cell is None or not (self.column_labels or self.row_labels or self.captions):
+            return                       # nothing to draw: no font metrics or pen for it either
         fm = self.fontMetrics()
         p.setPen(pal.color(QPalette.ColorRole.WindowText))
         for k, text in enumerate(self.column_labels[: self._ncol]):
