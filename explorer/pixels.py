@@ -14,8 +14,10 @@ def display_rgb32(a: np.ndarray, zoom: int = 1, size: tuple = ()) -> np.ndarray:
 
     `size` (h, w), when given, is the exact output size instead (an uneven zoom, nearest
     neighbour: output pixel i shows source pixel floor((i + 0.5) * h_in / h)), made with two
-    np.repeat calls of per-pixel counts, columns first: 0.2 ms for 242 -> 657 px, where Qt's
-    scaled drawImage of the 1:1 image took 0.35-0.7 ms on the UI thread and a 1:1 blit 0.07."""
+    np.repeat calls of per-pixel counts, columns first: 0.2-0.3 ms for 242 -> 657 px in a warm
+    loop, 0.45-0.6 ms right after a forward. Letting Qt scale the 1:1 image at paint time instead
+    measured a wash end to end (render thread -0.4 ms, paint +0.4 ms; docs/performance.md); the
+    copy stays here because here it is off the UI thread, which stays free for input."""
     a32 = a.astype(np.uint32)
     r, g, b = (a32[..., 0],) * 3 if a.shape[2] == 1 else (a32[..., 0], a32[..., 1], a32[..., 2])
     px = np.uint32(0xFF000000) | (r << 16) | (g << 8) | b                       # (H, W) uint32

@@ -155,9 +155,9 @@ class ImageGridView(QWidget):
     def prezoom_size(self, max_pixels: int = 4_000_000) -> tuple:
         """(h, w) device pixels the current image is drawn at when that is an uneven zoom (a
         panel asks the render thread for a display copy of exactly that size, so the paint is a
-        1:1 blit: 0.2 ms of np.repeat there instead of 0.35-0.7 ms of scaling here; in
-        bench/ui_latency.py the grid's paint fell from ~1.03 to ~0.68 ms and the UI thread's CPU
-        per change by 0.15-0.45 ms, same sitting), else ()."""
+        1:1 blit; in bench/ui_latency.py the grid's paint fell from ~1.03 to ~0.68 ms and the UI
+        thread's CPU per change by 0.15-0.45 ms, same sitting, while the render job grew by about
+        as much: see pixels.display_rgb32), else ()."""
         if self._array is None or self.zoom_hint() > 1 or self._scale() <= 1:
             return ()
         h, w = self._drawn_size()
