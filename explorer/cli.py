@@ -2,6 +2,7 @@
 
 No arguments (or a path) opens the desktop window; subcommands run headless and never
 import Qt: `sample`, `train`, `eval`, `probe`, `screenshot` (the last one renders the app offscreen).
+`export CKPT --onnx G.onnx` writes the generator as an ONNX model.
 """
 from __future__ import annotations
 
@@ -78,6 +79,9 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if cmd == "sample":
             return cmd_sample(argv[1:])
+        if cmd == "export":
+            from explorer.export_cli import cmd_export
+            return cmd_export(argv[1:])
         if cmd in ("train", "eval", "probe"):
             from train.cli import main as train_main
             return train_main(argv)
@@ -86,7 +90,7 @@ def main(argv: list[str] | None = None) -> int:
             return shot_main(argv[1:])
         if cmd in ("-h", "--help"):
             print(__doc__.strip())
-            print("\nusage: gan-explorer [PATH] | sample | train | eval | screenshot  (--help on each)")
+            print("\nusage: gan-explorer [PATH] | sample | train | eval | export | screenshot  (--help on each)")
             return 0
         if cmd == "--version":
             from explorer.version import version
