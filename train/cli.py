@@ -35,7 +35,8 @@ _TRAIN_FLAGS = [
     ("--device", str, "auto | cpu | cuda | cuda:N | mps"),
     ("--amp", str, "off | bf16"),
     ("--n-data", int, "use only the first N samples of the data set"),
-    ("--image-size", int, "resize user images to this size (28, 32 or 64 for conv models)"),
+    ("--image-size", int, "28 | 32 | 64: the size user images are padded/resized to "
+                          "(default: the one nearest the data's own)"),
     ("--log-every", int, "steps per metrics row"),
     ("--sample-every", int, "steps per sample grid"),
     ("--checkpoint-every", int, "steps per kept checkpoint (0 = only latest)"),
@@ -122,6 +123,7 @@ class ProgressBar:
 
 
 def cmd_train(argv: list[str]) -> int:
+    from .data.sizes import fit_notice
     from .setup import create_trainer, resume_trainer
     args = train_parser().parse_args(argv)
     if args.resume:
@@ -141,6 +143,9 @@ def cmd_train(argv: list[str]) -> int:
         stop["flag"] = True
     old = [signal.signal(s, _on_signal) for s in (signal.SIGINT, signal.SIGTERM)]
     bar = ProgressBar(args.quiet or not trainer.ddp.is_main)
+    notice = fit_notice(trainer.dataset.describe()) if run and not args.resume else None
+    if notice:                                # also with --quiet: the app shows this log
+        print(notice, file=sys.stderr)
     if run and not args.quiet:
         print(f"run folder: {run.path}  ({trainer.model_cfg.kind} on {trainer.tcfg.dataset}, "
               f"{trainer.total_steps} steps, device {trainer.device})", file=sys.stderr)

@@ -53,7 +53,7 @@ class TrainConfig:
                                     # first steps pay the compilation, seconds to a minute)
     num_threads: int = 0            # CPU threads for torch (0 = torch's default)
     n_data: int = 0                 # cap on data set size (0 = the data set's default)
-    image_size: int = 0             # resize user images (0 = model's default / native 28)
+    image_size: int = 0             # user images' size: 28, 32 or 64 (0 = the one nearest the data's)
     log_every: int = 10             # steps per metrics.jsonl row (values averaged over the window)
     sample_every: int = 200         # steps per sample grid from the fixed z
     checkpoint_every: int = 1000    # steps per kept numbered checkpoint (0 = only latest)
@@ -67,17 +67,20 @@ class TrainConfig:
     def validate(self) -> "TrainConfig":
         def bad(name, expected):
             raise ConfigError(f"--{name.replace('_', '-')} {getattr(self, name)!r}: expected {expected}")
-        from gan_models.config import KINDS
+        from gan_models.config import CONV_SIZES, KINDS
         if self.model not in KINDS:
             bad("model", "one of " + ", ".join(KINDS))
         checks = (("steps", 0, 10**9), ("batch_size", 1, 65536), ("d_steps", 1, 100),
                   ("log_every", 1, 10**6), ("sample_every", 1, 10**9), ("checkpoint_every", 0, 10**9),
-                  ("n_fixed", 1, 1024), ("num_threads", 0, 1024), ("n_data", 0, 10**8),
-                  ("image_size", 0, 1024))
+                  ("n_fixed", 1, 1024), ("num_threads", 0, 1024), ("n_data", 0, 10**8))
         for name, lo, hi in checks:
             v = getattr(self, name)
             if not isinstance(v, int) or isinstance(v, bool) or not lo <= v <= hi:
                 bad(name, f"an integer in [{lo}, {hi}]")
+        v = self.image_size
+        if not isinstance(v, int) or isinstance(v, bool) or v not in (0,) + CONV_SIZES:
+            bad("image_size", "28, 32 or 64, the sizes the conv models are built for (omit it: "
+                "the one nearest the data's own)")
         for name, lo, hi in (("lr_d", 0, 1), ("lr_g", 0, 1), ("beta1", 0, 1), ("beta2", 0, 1)):
             v = getattr(self, name)
             if not isinstance(v, (int, float)) or not lo < v < hi:

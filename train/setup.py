@@ -9,7 +9,7 @@ from pathlib import Path
 
 import torch
 
-from gan_models.config import ModelConfig, default_config
+from gan_models.config import CONV_SIZES, ModelConfig, default_config
 from gan_models.errors import ConfigError, GanExplorerError
 
 from . import distributed as dist_util
@@ -19,10 +19,14 @@ from .engine import Trainer
 from .run_folder import RunFolder, new_run_dir
 
 
-def load_data(tcfg: TrainConfig):
+def load_data(tcfg: TrainConfig, image_size: int | None = None, sizes=CONV_SIZES):
+    """The run's data. User images of any size come at one of the sizes conv models are
+    built for: `image_size` (a resumed run's model size), `--image-size`, or the nearest to
+    the data's own (train/data/sizes.py). Every model kind gets the same data, so an MLP GAN
+    and a DCGAN on one folder compare."""
     from .data import load_dataset
-    return load_dataset(tcfg.dataset, image_size=tcfg.image_size or None, n=tcfg.n_data or None,
-                        seed=tcfg.seed)
+    return load_dataset(tcfg.dataset, image_size=image_size or tcfg.image_size or None,
+                        sizes=sizes, n=tcfg.n_data or None, seed=tcfg.seed)
 
 
 def model_config_for(tcfg: TrainConfig, dataset) -> ModelConfig:
@@ -111,8 +115,15 @@ def resume_trainer(run_dir, **overrides) -> Trainer:
     device = pick_device(tcfg.device)
     if tcfg.num_threads:
         torch.set_num_threads(tcfg.num_threads)
-    dataset = load_data(tcfg)
     mcfg = ModelConfig.from_dict(cfg["model"], where=f"{run.config_path}: model")
+    # the model's own size, not today's pick (older MLP runs at other sizes: the native size)
+    shape = tuple(mcfg.data_shape)
+    fixed = mcfg.is_image and shape[1] == shape[2] and shape[1] in CONV_SIZES
+    dataset = load_data(tcfg, image_size=shape[1] if fixed else None,
+                        sizes=None if mcfg.is_image and not fixed else CONV_SIZES)
+    if mcfg.is_image and tuple(dataset.data_shape) != shape:
+        raise ConfigError(f"--resume {run.path}: the model was trained on {shape} images but "
+                          f"{tcfg.dataset} now gives {tuple(dataset.data_shape)}")
     trainer = Trainer(tcfg, mcfg, dataset, RunFolder(run.path), device, dist_util.from_env(device))
     trainer.load_state(ckpt)
     trainer.run_dir.truncate_metrics_after(trainer.step_count)

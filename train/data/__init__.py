@@ -14,8 +14,11 @@ for IDX or CIFAR files, so ``data/`` holding ``MNIST/raw/`` or ``cifar-10-batche
 works too.
 
 ``image_size`` / ``channels`` resize / convert images to the model's resolution
-(None = native; image folders default to 64; ignored by the toys). ``n`` keeps a seeded random subset of a
-file data set (or the number of digits to draw, or the nominal epoch size of a toy).
+(None = native; image folders default to 64; ignored by the toys). ``sizes`` (the trainer
+passes 28, 32, 64): without ``image_size``, user images of any other size are padded or
+resized to the nearest of these (the rule and its record in describe(): sizes.py).
+``n`` keeps a seeded random subset of a file data set (or the number of digits to draw,
+or the nominal epoch size of a toy).
 Images come back as float32 (N, C, H, W) in [-1, 1]. Every data set is deterministic
 from its seed. Every failure a user can cause raises ``DatasetError``.
 """
@@ -53,7 +56,8 @@ def list_builtin() -> list[str]:
 
 
 def load_dataset(name_or_path: str | os.PathLike, *, image_size: int | None = None,
-                 channels: int | None = None, n: int | None = None, seed: int = 0) -> Dataset:
+                 channels: int | None = None, n: int | None = None, seed: int = 0,
+                 sizes: tuple[int, ...] | None = None) -> Dataset:
     check_options(image_size, channels)
     if n is not None and (not isinstance(n, int) or isinstance(n, bool) or n <= 0):
         raise DatasetError(f"n: expected a positive number of samples, got {n!r}")
@@ -66,7 +70,7 @@ def load_dataset(name_or_path: str | os.PathLike, *, image_size: int | None = No
             f"'{key}' is neither a built-in data set ({', '.join(BUILTIN)}) nor an existing "
             f"file or folder. For your own data give a folder: {EXPECTED}. {WHERE_TO_GET}")
     fmt, where = detect_format(path)
-    kwargs = dict(image_size=image_size, channels=channels, n=n, seed=seed)
+    kwargs = dict(image_size=image_size, channels=channels, n=n, seed=seed, sizes=sizes)
     if fmt == "idx":
         from .idx import load_idx
         return load_idx(where, **kwargs)

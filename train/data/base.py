@@ -3,9 +3,10 @@ from __future__ import annotations
 
 import numpy as np
 import torch
-import torch.nn.functional as F
 
 from gan_models.errors import DatasetError
+
+from .sizes import FitLog, fit_images, how
 
 
 class ArrayDataset:
@@ -95,27 +96,25 @@ def to_grayscale(x: torch.Tensor) -> torch.Tensor:
 
 
 def conform(x: torch.Tensor, image_size: int | None, channels: int | None,
-            chunk: int = 4096) -> torch.Tensor:
-    """float (N, C, H, W) in [0, 1] -> resized (bilinear, antialiased) to image_size and
-    converted to `channels`, then mapped to [-1, 1]. Non-square images are padded with
-    background (0) to a square first so nothing is cut off. Works in chunks."""
+            chunk: int = 4096, log: FitLog | None = None) -> torch.Tensor:
+    """float (N, C, H, W) in [0, 1] -> brought to image_size x image_size (padded or resized,
+    nothing cut off: sizes.py) and converted to `channels`, then mapped to [-1, 1]. What was
+    done is counted in `log`. Works in chunks."""
     n, c, h, w = x.shape
     out_c = channels or c
-    out_hw = (image_size, image_size) if image_size else (h, w)
-    if (out_c, *out_hw) == (c, h, w):
+    mode = how(h, w, image_size) if image_size else "none"
+    if log is not None:
+        log.add(h, w, mode, n)
+    if mode == "none" and out_c == c:
         return x.mul_(2.0).sub_(1.0)
+    out_hw = (h, w) if mode == "none" else (image_size, image_size)
     out = torch.empty(n, out_c, *out_hw)
     for s in range(0, n, chunk):
         part = x[s:s + chunk]
         if out_c == 1 and c == 3:
             part = to_grayscale(part)
-        if image_size and (h, w) != out_hw:
-            if h != w:
-                side = max(h, w)
-                top, left = (side - h) // 2, (side - w) // 2
-                part = F.pad(part, (left, side - w - left, top, side - h - top))
-            part = F.interpolate(part, size=out_hw, mode="bilinear", align_corners=False,
-                                 antialias=True).clamp_(0.0, 1.0)
+        if mode != "none":
+            part, _ = fit_images(part, image_size)                      # (n, C, S, S)
         if out_c == 3 and part.shape[1] == 1:
             part = part.expand(-1, 3, -1, -1)
         out[s:s + chunk] = part

@@ -5,6 +5,9 @@ CIFAR-10 (``cifar-10-batches-py``): ``data_batch_1`` .. ``data_batch_5`` (and
 32x32) and b'labels'; ``batches.meta`` has b'label_names'. The training batches are used;
 only ``test_batch`` is used when there are none. CIFAR-100 (``cifar-100-python``):
 ``train`` / ``test`` with b'fine_labels' and ``meta`` with b'fine_label_names'.
+Batches in the same layout at another size are read too: b'data' (N, 3*S*S) holds SxS RGB
+planes, or an (N, C, H, W) / (N, H, W, C) uint8 array with C = 1 or 3; sizes.py brings
+them to the model's size.
 
 The files are pickles, and unpickling can run arbitrary code. They are read with
 ``SafeUnpickler``, which only lets through what a CIFAR batch contains (dicts, lists,
@@ -14,6 +17,7 @@ anything is called.
 from __future__ import annotations
 
 import io
+import math
 import pickle
 import re
 from pathlib import Path
@@ -24,6 +28,7 @@ import torch
 from gan_models.errors import DatasetError
 
 from .base import ArrayDataset, conform, subset_indices
+from .sizes import FitLog, check_side, target_size
 
 CIFAR10_NAMES = ["airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse",
                  "ship", "truck"]
@@ -103,6 +108,24 @@ def is_cifar_folder(folder: Path) -> bool:
     return bool(_batch_files(folder)[0])
 
 
+def _as_images(data, path: Path) -> np.ndarray:
+    """b'data' -> uint8 (N, C, H, W); DatasetError saying the layouts understood."""
+    if isinstance(data, np.ndarray) and data.dtype == np.uint8:
+        if data.ndim == 2:
+            s = math.isqrt(data.shape[1] // 3)
+            if s and 3 * s * s == data.shape[1]:
+                data = data.reshape(-1, 3, s, s)                  # (N, 3, S, S) RGB planes
+        elif data.ndim == 4 and data.shape[1] not in (1, 3) and data.shape[3] in (1, 3):
+            data = data.transpose(0, 3, 1, 2)                     # (N, H, W, C) -> (N, C, H, W)
+        if data.ndim == 4 and data.shape[1] in (1, 3):
+            check_side(data.shape[2], data.shape[3], f"{path}: field 'data'")
+            return data
+    shape = getattr(data, "shape", None)
+    raise DatasetError(f"{path}: field 'data' must be a uint8 array of shape (N, 3072) (32x32 RGB "
+                       f"planes; (N, 3*S*S) for SxS) or (N, C, H, W) / (N, H, W, C) with C = 1 or 3, "
+                       f"got {type(data).__name__} {getattr(data, 'dtype', '')} {shape}")
+
+
 def _read_batch(path: Path, label_key: str):
     d = safe_load(path)
     if not isinstance(d, dict):
@@ -110,11 +133,7 @@ def _read_batch(path: Path, label_key: str):
                            f"got {type(d).__name__}")
     data = _get(d, "data")
     labels = _get(d, label_key)
-    if not isinstance(data, np.ndarray) or data.dtype != np.uint8 or data.ndim != 2 \
-            or data.shape[1] != 3072:
-        shape = getattr(data, "shape", None)
-        raise DatasetError(f"{path}: field 'data' must be a uint8 array of shape (N, 3072) "
-                           f"(32x32 RGB planes), got {type(data).__name__} {shape}")
+    data = _as_images(data, path)
     if labels is None:
         raise DatasetError(f"{path}: field '{label_key}' is missing")
     labels = np.asarray(labels)
@@ -124,7 +143,8 @@ def _read_batch(path: Path, label_key: str):
     return data, labels.astype(np.int64)
 
 
-def load_cifar(folder: Path, *, image_size=None, channels=None, n=None, seed=0) -> ArrayDataset:
+def load_cifar(folder: Path, *, image_size=None, channels=None, n=None, seed=0,
+               sizes=None) -> ArrayDataset:
     if folder.is_file():
         files, kind = [folder], ("cifar100" if folder.name in ("train", "test") else "cifar10")
         folder = folder.parent
@@ -134,6 +154,10 @@ def load_cifar(folder: Path, *, image_size=None, channels=None, n=None, seed=0) 
         raise DatasetError(f"{folder}: no CIFAR-10 data_batch_1..5 or test_batch files")
     label_key = "fine_labels" if kind == "cifar100" else "labels"
     parts = [_read_batch(p, label_key) for p in files]
+    for p, (d, _) in zip(files[1:], parts[1:]):
+        if d.shape[1:] != parts[0][0].shape[1:]:
+            raise DatasetError(f"{p}: images are {tuple(d.shape[1:])} (C, H, W) but {files[0].name}'s "
+                               f"are {tuple(parts[0][0].shape[1:])}; expected one size in every batch")
     data = np.concatenate([p[0] for p in parts])
     labels = np.concatenate([p[1] for p in parts])
     if labels.min() < 0:
@@ -152,8 +176,11 @@ def load_cifar(folder: Path, *, image_size=None, channels=None, n=None, seed=0) 
     keep = subset_indices(len(data), n, seed)
     if keep is not None:
         data, labels = data[keep], labels[keep]
-    x = torch.from_numpy(np.ascontiguousarray(data)).view(-1, 3, 32, 32).float().div_(255.0)
-    x = conform(x, image_size, channels)
+    x = torch.from_numpy(np.ascontiguousarray(data)).float().div_(255.0)     # (N, C, H, W)
+    size = target_size(image_size, [max(x.shape[2:])], sizes)
+    log = FitLog(size) if size else None
+    x = conform(x, size, channels, log=log)
     return ArrayDataset(folder.name or kind, x, torch.from_numpy(labels), class_names=list(names),
                         source=str(folder),
-                        extra={"format": kind, "files": [p.name for p in files]})
+                        extra={"format": kind, "files": [p.name for p in files],
+                               **(log.record() if log else {})})

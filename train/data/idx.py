@@ -18,6 +18,7 @@ import torch
 from gan_models.errors import DatasetError
 
 from .base import ArrayDataset, conform, subset_indices
+from .sizes import MIN_SIDE, FitLog, target_size
 
 IMAGES_MAGIC = 0x00000803
 LABELS_MAGIC = 0x00000801
@@ -69,8 +70,9 @@ def read_idx(path: Path, expect_magic: int, what: str) -> np.ndarray:
     if have > size:
         raise DatasetError(f"{path}: header dimensions {dims} describe {size} data bytes but the "
                            f"file has {have}; not a valid IDX {what} file")
-    if what == "images" and (dims[1] == 0 or dims[2] == 0):
-        raise DatasetError(f"{path}: header rows/cols are {dims[1]}x{dims[2]}, expected > 0")
+    if what == "images" and ndim == 3 and min(dims[1], dims[2]) < MIN_SIDE:
+        raise DatasetError(f"{path}: header rows/cols are {dims[1]}x{dims[2]}; expected images of "
+                           f"at least {MIN_SIDE}x{MIN_SIDE} pixels")
     return np.frombuffer(raw, dtype=np.uint8, offset=head).reshape(dims)
 
 
@@ -105,7 +107,7 @@ def pick_images_file(folder: Path) -> Path:
     return pool[0]
 
 
-def load_idx(path: Path, *, image_size=None, channels=None, n=None, seed=0) -> ArrayDataset:
+def load_idx(path: Path, *, image_size=None, channels=None, n=None, seed=0, sizes=None) -> ArrayDataset:
     images_path = path if path.is_file() else pick_images_file(path)
     imgs = read_idx(images_path, IMAGES_MAGIC, "images")
     if imgs.ndim != 3:
@@ -130,7 +132,9 @@ def load_idx(path: Path, *, image_size=None, channels=None, n=None, seed=0) -> A
     if images_path.name.lower().startswith("emnist"):
         imgs = imgs.transpose(0, 2, 1)
     x = torch.tensor(imgs).unsqueeze(1).float().div_(255.0)       # copies (buffer is read-only)
-    x = conform(x, image_size, channels)
+    size = target_size(image_size, [max(imgs.shape[1:])], sizes)
+    log = FitLog(size) if size else None
+    x = conform(x, size, channels, log=log)
     lab_t, class_names = None, None
     if labels is not None:
         lab_t = torch.from_numpy(labels.astype(np.int64))
@@ -141,4 +145,5 @@ def load_idx(path: Path, *, image_size=None, channels=None, n=None, seed=0) -> A
     name = images_path.parent.name if path.is_dir() else images_path.name
     return ArrayDataset(name or "idx", x, lab_t, class_names=class_names, source=str(path),
                         extra={"format": "idx", "images_file": str(images_path),
-                               "labels_file": str(labels_path) if labels_path else None})
+                               "labels_file": str(labels_path) if labels_path else None,
+                               **(log.record() if log else {})})
