@@ -1,4 +1,5 @@
-"""Batches for the trainer: epochs of shuffled in-memory data, or endless toy samples.
+"""Batches for the trainer: epochs of shuffled in-memory data, or streamed samples (toys,
+and the procedural shapes, which render each batch when it is drawn).
 
 All randomness comes from the trainer's `torch.Generator`, and the epoch order and cursor
 are part of the saved state, so a resumed run sees exactly the batches it would have seen.
@@ -21,7 +22,7 @@ class DataStream:
         self.dataset, self.batch, self.gen = dataset, batch, gen
         self.device = device or torch.device("cpu")
         self.train_device = device
-        self.finite = hasattr(dataset, "x")
+        self.finite = getattr(dataset, "x", None) is not None
         if self.finite:
             n = len(dataset.x)
             if n < batch:
@@ -32,14 +33,14 @@ class DataStream:
             self.steps_per_epoch = n // batch
             self.perm = torch.randperm(n, generator=gen)
             self.cursor = 0
-        else:
-            self.steps_per_epoch = 0
+        else:   # streamed: an "epoch" is the nominal size of a finite streamed set (shapes)
+            self.steps_per_epoch = len(dataset) // batch if getattr(dataset, "streamed", False) else 0
 
     def next(self):
         """(x, y) on the training device; y is None for unlabelled data."""
         if not self.finite:
             x, y = self.dataset.sample_batch(self.batch, self.gen)
-            return to_device(x, self.device), None
+            return to_device(x, self.device), (to_device(y, self.device) if y is not None else None)
         if self.cursor + self.batch > len(self.perm):       # drop the ragged tail, reshuffle
             self.perm = torch.randperm(len(self.perm), generator=self.gen)
             self.cursor = 0

@@ -89,7 +89,7 @@ class Trainer:
         self._acc_n = 0
         self._last_save = time.monotonic()
         self.layout = self.G.code_layout
-        steps_per_epoch = max(1, self.data.steps_per_epoch // tcfg.d_steps) if self.data.finite else 0
+        steps_per_epoch = max(1, self.data.steps_per_epoch // tcfg.d_steps) if self.data.steps_per_epoch else 0
         self.total_steps = tcfg.steps or int(math.ceil(tcfg.epochs * max(steps_per_epoch, 1)))
         self.steps_per_epoch = steps_per_epoch
         amp = tcfg.amp == "bf16" and device.type == "cuda"

@@ -3,6 +3,9 @@
 Built-in names (no files, no downloads):
   ``digits``  procedurally drawn handwritten digits, 28x28 gray, labels 0-9 and the
               ground-truth factors slant/width/thickness/rotation (default n=60,000)
+  ``shapes``  procedural colour sprites, 64x64 RGB, labels = shape (square, circle,
+              triangle, cross) and the factors hue/x/y/scale/rotation; streamed: each
+              batch is drawn when needed (default n=60,000; shapes.py)
   ``ring8``, ``grid25``, ``gauss1d``  Gaussian mixtures with an exact density (toys.py)
 
 Paths (the format is detected; GAN Explorer never downloads anything):
@@ -35,7 +38,7 @@ from .toys import TOYS, ToyDataset, make_toy
 
 Dataset = Union[ArrayDataset, ToyDataset]
 
-BUILTIN = ("digits",) + TOYS
+BUILTIN = ("digits", "shapes") + TOYS
 DIGITS_DEFAULT_N = 60000
 
 WHERE_TO_GET = (
@@ -129,6 +132,12 @@ def _search_below(path: Path, depth: int) -> list[tuple[str, Path]]:
 
 
 def _builtin(name: str, *, image_size, channels, n, seed) -> Dataset:
+    if name == "shapes":
+        from .shapes import DEFAULT_N, SIZE, ShapesDataset
+        if image_size not in (None, SIZE) or channels not in (None, 3):
+            raise DatasetError(f"shapes: drawn at {SIZE}x{SIZE} RGB only (got image_size {image_size}, "
+                               f"channels {channels}); use digits for 28x28 grey")
+        return ShapesDataset(n or DEFAULT_N, seed=seed)
     if name == "digits":
         from .digits import FACTOR_DOC, make_digits
         count = n or DIGITS_DEFAULT_N
