@@ -12,6 +12,7 @@ from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (QDockWidget, QFileDialog, QLabel, QMainWindow, QMessageBox, QTabWidget)
 
 from .model_list import ModelList, default_bundled_dir
+from .onnx_export import OnnxExporter
 from .panels.arithmetic import ArithmeticPanel
 from .panels.base import PanelHost
 from .panels.codes import CodesPanel
@@ -94,6 +95,8 @@ class MainWindow(QMainWindow):
         self.recent_menu = file_menu.addMenu("Open &recent")
         self.export_action = QAction("&Export image…", self)
         self.export_action.setShortcut(QKeySequence.StandardKey.Save)
+        self.export_onnx_action = QAction("Export generator as &ONNX…", self)
+        self.export_onnx_action.setEnabled(False)          # until a model has loaded
         self.quit_action = QAction("&Quit", self)
         self.quit_action.setShortcut(QKeySequence.StandardKey.Quit)
         file_menu.insertAction(self.recent_menu.menuAction(), self.open_action)
@@ -102,6 +105,7 @@ class MainWindow(QMainWindow):
         file_menu.insertAction(self.recent_menu.menuAction(), self.monitor_action)
         file_menu.addSeparator()
         file_menu.addAction(self.export_action)
+        file_menu.addAction(self.export_onnx_action)
         file_menu.addSeparator()
         file_menu.addAction(self.quit_action)
         view_menu = self.menuBar().addMenu("&View")
@@ -122,6 +126,9 @@ class MainWindow(QMainWindow):
         self.open_action.triggered.connect(self._on_open_triggered)
         self.open_folder_action.triggered.connect(self._on_open_folder_triggered)
         self.export_action.triggered.connect(self._on_export_triggered)
+        self.onnx_exporter = OnnxExporter(self)
+        self.onnx_exporter.status_message.connect(lambda m: self.statusBar().showMessage(m, 10000))
+        self.export_onnx_action.triggered.connect(self._on_export_onnx_triggered)
         self.quit_action.triggered.connect(self.close)
         self.new_seed_action.triggered.connect(self._on_new_seed_triggered)
         self.about_action.triggered.connect(self._on_about_triggered)
@@ -194,6 +201,7 @@ class MainWindow(QMainWindow):
             self.select_panel("sampling")
         self.setWindowTitle(f"{info.title} — {APP_TITLE}")
         self.model_label.setText(info.describe())
+        self.export_onnx_action.setEnabled(True)
         self.device_label.setText(f"Device: {info.device}")
         self.statusBar().showMessage(f"Loaded {info.path}", 5000)
         self.settings.add_recent(path)
@@ -223,6 +231,10 @@ class MainWindow(QMainWindow):
             self.statusBar().showMessage("Nothing to export in this panel yet", 5000)
             return
         self.current_panel().save_image_dialog(*exported)
+
+    def _on_export_onnx_triggered(self) -> None:
+        if self.info is not None:      # the export thread loads its own copy from the file
+            self.onnx_exporter.choose_and_export(self, self.info.path, self.info.title)
 
     def _on_new_seed_triggered(self) -> None:
         if self.tabs.currentWidget().available:
