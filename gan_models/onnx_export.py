@@ -19,6 +19,7 @@ the TorchScript one is deprecated), which needs the `onnx` and `onnxscript` pack
 """
 from __future__ import annotations
 
+import contextlib
 import copy
 import json
 import logging
@@ -182,8 +183,7 @@ def export_generator_onnx(ck: Checkpoint, out_path, opset: int | None = None) ->
     inputs, outputs = describe_io(ck)
     args = tuple(torch.zeros(_EXAMPLE_BATCH, t.shape[1]) for t in inputs)
     batch = torch.export.Dim(BATCH, min=1)
-    with warnings.catch_warnings(), _quiet_exporter_logs():
-        warnings.simplefilter("ignore")
+    with _quiet_exporter():
         try:
             program = torch.onnx.export(
                 _NamedInputs(g).eval(), args, dynamo=True, opset_version=opset, verbose=False,
@@ -216,15 +216,17 @@ def export_onnx(checkpoint, out_path, opset: int | None = None) -> OnnxSummary:
     return export_generator_onnx(load_checkpoint(checkpoint, device="cpu"), out_path, opset)
 
 
-class _quiet_exporter_logs:
-    """The exporter logs progress and optional-dependency notes; a CLI user wants one summary."""
-
-    def __enter__(self):
-        self.loggers = [logging.getLogger(n) for n in ("torch.onnx", "torch.export", "onnxscript")]
-        self.levels = [lg.level for lg in self.loggers]
-        for lg in self.loggers:
-            lg.setLevel(logging.ERROR)
-
-    def __exit__(self, *exc):
-        for lg, level in zip(self.loggers, self.levels):
+@contextlib.contextmanager
+def _quiet_exporter():
+    """The exporter logs progress, warns and notes optional dependencies; a user wants one summary."""
+    loggers = [logging.getLogger(n) for n in ("torch.onnx", "torch.export", "onnxscript")]
+    levels = [lg.level for lg in loggers]
+    for lg in loggers:
+        lg.setLevel(logging.ERROR)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            yield
+    finally:
+        for lg, level in zip(loggers, levels):
             lg.setLevel(level)
