@@ -1,6 +1,6 @@
 """Retrain every bundled model from its recipe and export it to resources/models/.
 
-    .venv/bin/python bench/make_models.py            # all five (what `make models` runs)
+    .venv/bin/python bench/make_models.py            # all seven (what `make models` runs)
     .venv/bin/python bench/make_models.py gan-ring8  # just one
     .venv/bin/python bench/make_models.py --runs /tmp/runs --export-only   # re-export finished runs
 
@@ -33,7 +33,18 @@ MODELS = {
     "cgan-digits": ("CGAN (Mirza & Osindero) on the embedded digits: ask for a digit 0-9", 2),
     "infogan-digits": ("InfoGAN (Chen et al.) on the embedded digits: one 10-way categorical code "
                        "and two continuous codes (width and slant), learned without labels", 1),
+    "dcgan-shapes": ("DCGAN-64 (the paper's 64x64 layout, widths 16) on the embedded colour shapes", 1),
+    "infogan-shapes": ("InfoGAN-64 on the embedded colour shapes: a 4-way categorical code (the shape) "
+                       "and two continuous codes, learned without labels", 1),
 }
+
+
+def _child_cpu() -> float:
+    """CPU seconds (user + system) of finished child processes: the honest training cost on a
+    shared machine, where wall time depends on the load."""
+    import resource
+    r = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return r.ru_utime + r.ru_stime
 
 
 def train_one(name: str, runs: Path, threads: int | None = None) -> dict:
@@ -44,10 +55,11 @@ def train_one(name: str, runs: Path, threads: int | None = None) -> dict:
     cmd = [sys.executable, "-m", "train", "--recipe", str(recipe), "--out", str(out), "--quiet",
            "--num-threads", str(threads or MODELS[name][1])]
     load0 = os.getloadavg()
-    t0 = time.monotonic()
+    t0, cpu0 = time.monotonic(), _child_cpu()
     subprocess.run(cmd, cwd=ROOT, check=True)
-    wall = time.monotonic() - t0
-    rec = {"name": name, "seconds": round(wall, 1), "load_before": [round(v, 2) for v in load0],
+    wall, cpu = time.monotonic() - t0, _child_cpu() - cpu0
+    rec = {"name": name, "seconds": round(wall, 1), "cpu_seconds": round(cpu, 1),
+           "load_before": [round(v, 2) for v in load0],
            "load_after": [round(v, 2) for v in os.getloadavg()], "command": " ".join(cmd[1:])}
     with open(runs / "times.jsonl", "a") as f:
         f.write(json.dumps(rec) + "\n")
@@ -57,7 +69,8 @@ def train_one(name: str, runs: Path, threads: int | None = None) -> dict:
 def export_one(name: str, runs: Path, models: Path, timing: dict | None = None) -> dict:
     from train.export import export_bundled
     if timing:
-        extra = {"training_seconds": timing["seconds"], "training_load": timing["load_before"]}
+        extra = {"training_seconds": timing["seconds"], "training_cpu_seconds": timing["cpu_seconds"],
+                 "training_load": timing["load_before"]}
     else:                      # --export-only: the trainer's own elapsed time from the run folder
         from train.run_folder import read_jsonl
         rows = read_jsonl(runs / name / "metrics.jsonl")
@@ -84,7 +97,7 @@ def main(argv=None) -> int:
         timing = None
         if not args.export_only:
             timing = train_one(n, runs)
-            print(f"{n}: trained in {timing['seconds']:.0f} s (load {timing['load_before']})", flush=True)
+            print(f"{n}: trained in {timing['seconds']:.0f} s wall, {timing['cpu_seconds']:.0f} s CPU (load {timing['load_before']})", flush=True)
         meta = export_one(n, runs, models, timing)
         print(f"{n}: {json.dumps(meta['metrics'])}", flush=True)
     return 0

@@ -4,7 +4,9 @@ Like dSprites / 3D-shapes, but drawn by our own code. Every image is one filled 
 dark background, with six independent factors drawn uniformly:
 
 * ``shape``: square, circle, triangle, cross (the label, class names as listed),
-* ``hue``: colour hue in [0, 1) (HSV with saturation 0.85 and value 0.95),
+* ``hue``: colour hue in [0, 0.8] (HSV with saturation 0.85 and value 0.95): red, yellow,
+  green, cyan, blue to violet; the range stops short of the wrap back to red so hue is a
+  linear factor (a code or a regression can follow it without a discontinuity),
 * ``x``, ``y``: the shape's centre, in [-0.4, 0.4] of the half-frame (frame = [-1, 1];
   x to the right, y downwards, as on screen),
 * ``scale``: the shape's radius, 0.25 .. 0.5 of the half-frame (8 .. 16 px),
@@ -32,11 +34,11 @@ SIZE = 64
 SHAPES = ("square", "circle", "triangle", "cross")
 SYMMETRY = {"square": 4, "circle": 1, "triangle": 3, "cross": 4}   # rotation period = 2 pi / k
 FACTORS = ("hue", "x", "y", "scale", "rotation")
-RANGES = {"hue": (0.0, 1.0), "x": (-0.4, 0.4), "y": (-0.4, 0.4), "scale": (0.25, 0.5),
+RANGES = {"hue": (0.0, 0.8), "x": (-0.4, 0.4), "y": (-0.4, 0.4), "scale": (0.25, 0.5),
           "rotation": (0.0, 1.0)}
 FACTOR_DOC = {
     "shape": "0 square, 1 circle, 2 triangle, 3 cross (the label)",
-    "hue": "colour hue in [0, 1) (HSV, saturation 0.85, value 0.95)",
+    "hue": "colour hue 0 (red) .. 0.8 (violet) (HSV, saturation 0.85, value 0.95)",
     "x": "centre, left -0.4 .. right 0.4 of the half-frame",
     "y": "centre, top -0.4 .. bottom 0.4 of the half-frame",
     "scale": "radius, 0.25 .. 0.5 of the half-frame",
