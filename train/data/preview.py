@@ -56,6 +56,8 @@ def main(argv=None) -> int:
     try:
         n = a.n if a.n is not None else (1000 if a.data == "digits" else None)
         ds = load_dataset(a.data, n=n, seed=a.seed)
+        if getattr(ds, "streamed", False) and hasattr(ds, "take"):    # shapes: draw a subset
+            ds = ds.take(max(40 * a.cols, a.rows * a.cols))
         g = grid_array(ds, a.rows, a.cols)
     except GanExplorerError as e:
         print(f"error: {e}", file=sys.stderr)
