@@ -1,7 +1,7 @@
 """`gan-explorer`: the one console script.
 
 No arguments (or a path) opens the desktop window; subcommands run headless and never
-import Qt: `sample`, `train`, `eval`, `probe`, `screenshot` (the last one renders the app offscreen).
+import Qt: `sample`, `project`, `train`, `eval`, `probe`, `screenshot` (the last one renders the app offscreen).
 `export CKPT --onnx G.onnx` writes the generator as an ONNX model.
 """
 from __future__ import annotations
@@ -10,7 +10,7 @@ import argparse
 import sys
 from pathlib import Path
 
-HEADLESS = ("sample", "train", "eval")
+HEADLESS = ("sample", "project", "train", "eval")
 
 
 def _sample_parser() -> argparse.ArgumentParser:
@@ -79,6 +79,9 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if cmd == "sample":
             return cmd_sample(argv[1:])
+        if cmd == "project":
+            from train.project_cli import cmd_project
+            return cmd_project(argv[1:])
         if cmd == "export":
             from explorer.export_cli import cmd_export
             return cmd_export(argv[1:])
@@ -90,7 +93,7 @@ def main(argv: list[str] | None = None) -> int:
             return shot_main(argv[1:])
         if cmd in ("-h", "--help"):
             print(__doc__.strip())
-            print("\nusage: gan-explorer [PATH] | sample | train | eval | export | screenshot  (--help on each)")
+            print("\nusage: gan-explorer [PATH] | sample | project | train | eval | export | screenshot  (--help on each)")
             return 0
         if cmd == "--version":
             from explorer.version import version
