@@ -20,6 +20,7 @@ from .panels.directions import DirectionsPanel
 from .panels.conditional import ConditionalPanel
 from .panels.interpolation import InterpolationPanel
 from .panels.probe import ProbePanel
+from .panels.projector import ProjectorPanel
 from .panels.sampling import SamplingPanel
 from .render import Renderer
 from .settings import AppSettings
@@ -29,7 +30,7 @@ from .training.panel import TrainPanel
 from .version import version
 
 PANELS = (SamplingPanel, ArithmeticPanel, InterpolationPanel, ConditionalPanel, CodesPanel, DirectionsPanel,
-          ProbePanel)
+          ProbePanel, ProjectorPanel)
 APP_TITLE = f"GAN Explorer {version()}"
 
 
@@ -288,6 +289,7 @@ class MainWindow(QMainWindow):
             return
         self.monitor.stop()
         self.playground.shutdown()
+        self.panels["projector"].shutdown()
         self.settings.set_geometry(self.saveGeometry())
         self.settings.sync()
         self.renderer.close()

@@ -14,7 +14,7 @@ import tempfile
 import time
 from pathlib import Path
 
-PANEL_NAMES = ("sampling", "arithmetic", "interpolation", "conditional", "codes", "directions")
+PANEL_NAMES = ("sampling", "arithmetic", "interpolation", "conditional", "codes", "directions", "projector")
 TOOL_NAMES = ("monitor", "playground")      # tabs that take a run folder / toy checkpoint, not a model
 
 
@@ -107,6 +107,10 @@ def main(argv: list[str]) -> int:
         window.select_panel(args.panel)
         _wait(app, lambda: False, 0.3)            # let layouts settle, then let any re-render land
         ok = ok and _wait(app, window.renderer.is_idle)
+        prepare = getattr(window.panels[args.panel], "prepare_screenshot", None)   # a long job (projector)
+        if prepare is not None:
+            ok = _wait(app, prepare(), 300) and ok
+            _wait(app, lambda: False, 0.3)
         if not _save(window, out):
             return 2
     print(f"wrote {out} ({width}x{height}, {args.panel}, {Path(model).name})")

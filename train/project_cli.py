@@ -12,6 +12,7 @@ with HELD_OUT_SEED (images no bundled model was trained on), e.g. `digits:7`.
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 from pathlib import Path
 
@@ -39,21 +40,29 @@ def project_parser() -> argparse.ArgumentParser:
     return p
 
 
+@functools.lru_cache(maxsize=2)
+def held_out(name: str, channels: int, size: int):
+    """The HELD_OUT_N images of a built-in data set drawn with HELD_OUT_SEED (cached: the
+    explorer asks for one sample after another)."""
+    from .data import load_dataset
+    return load_dataset(name, image_size=size, channels=channels, n=HELD_OUT_N, seed=HELD_OUT_SEED)
+
+
 def dataset_target(spec: str, data_shape):
-    """"digits:7" -> ((C, H, W) in [-1, 1] at the model's shape, its label or None)."""
-    from .data import BUILTIN, load_dataset
+    """"digits:7" -> ((C, H, W) in [-1, 1] at the model's shape, its label or None);
+    None when spec does not name a built-in data set."""
+    from .data import BUILTIN
     name, _, index = spec.partition(":")
     if name.lower() not in BUILTIN or not index.isdigit():
         return None
     i = int(index)
     if i >= HELD_OUT_N:
         raise GanExplorerError(f"{spec}: the index must be below {HELD_OUT_N}")
-    c, h, _ = data_shape
-    ds = load_dataset(name.lower(), image_size=h, channels=c, n=HELD_OUT_N, seed=HELD_OUT_SEED)
+    ds = held_out(name.lower(), int(data_shape[0]), int(data_shape[1]))
     if not getattr(ds, "is_image", False):
         raise GanExplorerError(f"{spec}: {name} is not an image data set")
     label = int(ds.labels[i]) if ds.labels is not None else None
-    return ds.x[i], label
+    return ds.x[i].clone(), label
 
 
 def read_target(spec: str, data_shape, invert: bool = False):
