@@ -332,9 +332,36 @@ def render_markdown(res: dict) -> str:
                      f"{'' if t is None else f'{t / 60:.1f} min'} | "
                      f"{'' if not load else f'{load[0]:.1f}'} | {metrics} |")
         L.append("")
+    if res.get("projector"):
+        L += projector_section(res["projector"])
     for note in res.get("notes", []):
         L.append(note)
     return "\n".join(L).rstrip() + "\n"
+
+
+def projector_section(pj: dict) -> list[str]:
+    """The "Projector" section from a bench/projector_quality.py --json result."""
+    c = pj["config"]
+    L = ["## Projector: held-out digits back into the bundled models", "",
+         f"`{pj['command']}` ({pj['date']}; {pj['machine']}; {pj['seconds']:.0f} s). Targets: {pj['data']} "
+         "(no bundled model was trained on that seed). Per image, `train.projector.project` with its "
+         f"defaults: {c['steps']} Adam steps, lr {c['lr']}, {c['restarts']} restarts per candidate, every CGAN "
+         f"class / InfoGAN category searched for the first {round(100 * c['search_fraction'])}% of the steps, "
+         "then the best one refined. MSE is in [-1, 1] pixel units (mean ± standard error), PSNR with "
+         "peak-to-peak 2. *Digit agreement*: the probe CNN (`train/probe.py`) reads the reconstruction as the "
+         f"target's digit; the same probe reads {100 * pj['probe_on_targets']:.1f}% of the targets themselves "
+         "right. *Random z*: one sample of the model's prior per target, scored the same way.", "",
+         "| model | losses | MSE | PSNR dB | digit agreement | label / code found | MSE, random z "
+         "| agreement, random z | s / image |", "|---|---|---|---|---|---|---|---|---|"]
+    for r in pj["rows"]:
+        found = (f"{100 * r['label_found']:.1f}% (label)" if "label_found" in r else
+                 f"{100 * r['code_found_matched']:.1f}% (cat1, matched)" if "code_found_matched" in r else "—")
+        L.append(f"| {r['model']} | {' + '.join(r['losses'])} | {_pm(r['mse'], 4)} | {_pm(r['psnr'])} | "
+                 f"{100 * r['agreement']:.1f}% | {found} | {_pm(r['random_mse'], 3)} | "
+                 f"{100 * r['random_agreement']:.1f}% | {r['seconds_per_image']} |")
+    return L + ["", "*s / image*: wall time of one projection on one torch thread (it rises with the machine's load). "
+                "The bundled files are generator-only, so these rows use the pixel loss alone; a "
+                "training checkpoint with D adds the D-feature loss.", ""]
 
 
 def _first(img: dict, key: str) -> str:
@@ -380,6 +407,7 @@ def main(argv=None) -> int:
     p.add_argument("--probe-checkpoint", help="a training checkpoint (with D) for the feature-probe rows")
     p.add_argument("--probe-labels", default="100,1000")
     p.add_argument("--probe-from", help="reuse a `gan-explorer probe --json` result instead of running it")
+    p.add_argument("--projector-from", help="a bench/projector_quality.py --json result: the Projector section")
     p.add_argument("--skip-toys", action="store_true")
     p.add_argument("--toys", default="ring8,grid25", help="which toy data sets (default ring8,grid25)")
     p.add_argument("--variants", default=",".join(DEFAULT_VARIANTS),
@@ -447,6 +475,8 @@ def main(argv=None) -> int:
         from train.feature_probe import run_probe
         print("feature probe:", flush=True)
         res["feature_probe"] = run_probe(a.probe_checkpoint, labels=[int(v) for v in a.probe_labels.split(",")])
+    if a.projector_from:
+        res["projector"] = json.loads(Path(a.projector_from).read_text())
     res["seconds"] = round(time.monotonic() - t0, 1)
     res["notes"] = list(res["notes"]) + [f"Total time of this bench command: {res['seconds']:.0f} s"
                                          + (" (the toy rows were read from the saved --json results of the commands above, "

@@ -162,8 +162,9 @@ class ProjectorPanel(Panel):
         self.shutdown()                 # cancelled between two steps: a short wait
         self._run += 1                  # whatever it still reports is dropped
         super().set_model(info)
-        self.result = None
+        self.result, self.target = None, None          # a target of the old model's shape is no use
         self.recon_view.set_image(None)
+        self.target_view.set_image(None)
         self._clear_curve()
         from train.data import BUILTIN
         has_data = str(info.meta.get("dataset") or "").lower() in BUILTIN
@@ -229,6 +230,7 @@ class ProjectorPanel(Panel):
             return
         if self.worker is not None:
             self.worker.wait()                       # the last run's thread, already past its end
+            self.worker.deleteLater()
         from dataclasses import replace
         cfg = replace(self.defaults, steps=self.steps.value(), restarts=self.restarts.value(),
                       seed=self.seed.value())
