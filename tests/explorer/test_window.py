@@ -12,9 +12,9 @@ from PySide6.QtGui import QDropEvent
 
 
 EXPECTED = {   # kind -> panels that apply
-    "dcgan": {"sampling", "arithmetic", "interpolation", "directions", "probe"},
-    "cgan": {"sampling", "arithmetic", "interpolation", "conditional", "directions", "probe"},
-    "infogan": {"sampling", "arithmetic", "interpolation", "codes", "directions", "probe"},
+    "dcgan": {"sampling", "arithmetic", "interpolation", "directions", "probe", "projector"},
+    "cgan": {"sampling", "arithmetic", "interpolation", "conditional", "directions", "probe", "projector"},
+    "infogan": {"sampling", "arithmetic", "interpolation", "codes", "directions", "probe", "projector"},
     "points2d": {"sampling"},
     "points1d": {"sampling"},
 }
