@@ -1,4 +1,5 @@
-"""Export a training run (or checkpoint) as a bundled model: generator only, fp16, with the
+"""Export a training run (or checkpoint) as a bundled model: the generator (and, with
+keep_discriminator, D for the feature probe and the projector's D-feature loss), fp16, with the
 config, class names, the recipe it came from and its `train.metrics.evaluate` numbers in the
 metadata. Bundled models live in resources/models/ and open offline on first launch.
 
@@ -28,8 +29,10 @@ def _run_config(ckpt_path: Path) -> dict:
 
 
 def export_bundled(run_dir_or_ckpt, out_path, name: str, description: str, evaluate: bool = True,
-                   recipe: str | None = None, extra_meta: dict | None = None, seed: int = 0) -> dict:
-    """Write a generator-only fp16 checkpoint to `out_path`; returns its meta.
+                   recipe: str | None = None, extra_meta: dict | None = None, seed: int = 0,
+                   keep_discriminator: bool = False) -> dict:
+    """Write an fp16 checkpoint to `out_path`: the generator, plus D when keep_discriminator
+    (never the optimizer state); returns its meta.
 
     meta: everything the training checkpoint had (class names, dataset, value range, step)
     plus "name", "description", "recipe" (file name of the recipe, when known), "train"
@@ -46,9 +49,12 @@ def export_bundled(run_dir_or_ckpt, out_path, name: str, description: str, evalu
                  "recipe": recipe or run_cfg.get("recipe") or "", "train": run_cfg.get("train", {}),
                  "metrics": {}})
     meta.update(extra_meta or {})
+    if keep_discriminator and ck.discriminator is None:
+        raise ValueError(f"{src}: keep_discriminator, but the checkpoint holds no discriminator")
+    disc = ck.discriminator if keep_discriminator else None
     out = Path(out_path)
     out.parent.mkdir(parents=True, exist_ok=True)
-    save_checkpoint(out, ck.config, ck.generator, discriminator=None, meta=meta, half=True)
+    save_checkpoint(out, ck.config, ck.generator, discriminator=disc, meta=meta, half=True)
     if evaluate:
         from .data import load_dataset
         from .metrics import evaluate as _evaluate
@@ -59,7 +65,7 @@ def export_bundled(run_dir_or_ckpt, out_path, name: str, description: str, evalu
                           channels=shape[0] if len(shape) == 3 else None)
         vr = tuple(shipped.value_range) if shipped.value_range else (-1.0, 1.0)
         meta["metrics"] = _evaluate(shipped.generator, ds, seed=seed, value_range=vr)
-        save_checkpoint(out, ck.config, ck.generator, discriminator=None, meta=meta, half=True)
+        save_checkpoint(out, ck.config, ck.generator, discriminator=disc, meta=meta, half=True)
     out.chmod(0o644)                               # shipped with the app: readable by everyone
     size = out.stat().st_size
     if size > MAX_BYTES:

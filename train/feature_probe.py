@@ -12,8 +12,14 @@ results (28,672 features on CIFAR-10) and fit a linear L2-SVM on a few labelled 
                      randomly initialised D of the same architecture
     feature_pca(...) 2-D PCA coordinates of D's features (for an app panel)
 
-Needs a checkpoint that holds a discriminator (a run's checkpoints/latest.safetensors);
-bundled models are generator-only and are refused with one clear message.
+Data sets with ground-truth factors x, y, scale, hue (the colour shapes) also get one row per
+factor (`factor_probe`): the same classifier, at the largest label budget, predicting the shape
+and each factor binned into classes (x, y, scale: 4 quantile bins; hue: 6 equal bins of the
+colour circle), with the gain of D's features over raw pixels.
+
+Needs a checkpoint that holds a discriminator (a run's checkpoints/latest.safetensors, or a
+bundled model exported with keep_discriminator); generator-only files are refused with one
+clear message.
 Pure torch; no scikit-learn.
 """
 from __future__ import annotations
@@ -28,6 +34,8 @@ from gan_models.errors import GanExplorerError
 
 POOL = 4
 L2_GRID = (1e-4, 1e-3, 1e-2, 1e-1)
+STREAMED_N = 5000          # images rendered from a streamed data set (shapes) unless --n-data
+FACTOR_BINS = {"x": 4, "y": 4, "scale": 4, "hue": 6}      # hue: equal bins of the circle, else quantiles
 
 
 # ---------------------------------------------------------------- features
@@ -154,6 +162,8 @@ def probe_data(ck, data=None, n_data: int | None = None, seed: int = 0):
     shape = ck.config.data_shape
     ds = load_dataset(name, image_size=shape[1] if len(shape) == 3 else None,
                       channels=shape[0] if len(shape) == 3 else None, n=n_data, seed=seed)
+    if getattr(ds, "x", None) is None and hasattr(ds, "take"):      # streamed: render a fixed subset
+        ds = ds.take(n_data or STREAMED_N)
     if getattr(ds, "labels", None) is None or not getattr(ds, "num_classes", 0):
         raise GanExplorerError(f"--data {name}: has no labels; the feature probe needs a labelled data set")
     if tuple(ds.data_shape) != tuple(shape):
@@ -162,13 +172,48 @@ def probe_data(ck, data=None, n_data: int | None = None, seed: int = 0):
     return ds
 
 
+def factor_classes(ds) -> dict:
+    """The probe's targets: {"shape" (the label), factor: (N,) int64 bin}, each with its class
+    count, as (labels, k), for the factors in FACTOR_BINS that the data set has (none for digits)."""
+    out = {"shape": (ds.labels.numpy(), ds.num_classes)}
+    for name, k in FACTOR_BINS.items():
+        v = np.asarray(getattr(ds, "factors", {}).get(name, []), np.float64)
+        if len(v) != len(ds.labels):
+            continue
+        if name == "hue":
+            out[name] = (np.minimum((v % 1.0 * k).astype(np.int64), k - 1), k)
+        else:
+            edges = np.quantile(v, np.arange(1, k) / k)
+            out[name] = (np.searchsorted(edges, v, side="right").astype(np.int64), k)
+    return out if len(out) > 1 else {}
+
+
+def factor_probe(feats: dict, targets: dict, train_idx, test_idx, l2_grid, seed: int) -> list[dict]:
+    """One row per target: accuracy of each feature set, chance (the largest test class share)
+    and gain = discriminator - raw pixels. feats: name -> (N, F) features of all images;
+    targets: name -> ((N,) classes, class count)."""
+    rows = []
+    for target, (y, k) in targets.items():
+        row = {"factor": target, "classes": k,
+               "chance": float(np.bincount(y[test_idx], minlength=k).max() / len(test_idx))}
+        for name, f in feats.items():
+            res = fit_linear(f[train_idx], torch.as_tensor(y[train_idx]), f[test_idx],
+                             torch.as_tensor(y[test_idx]), k, l2_grid, seed)
+            row[name] = res["accuracy"]
+        row["gain"] = row["discriminator"] - row["raw pixels"]
+        rows.append(row)
+    return rows
+
+
 def run_probe(checkpoint, data=None, labels=(100, 1000), n_test: int = 2000, n_data: int | None = None,
               seed: int = 0, l2_grid=None) -> dict:
     """The three-row table: test accuracy of a linear classifier on (trained D features,
     raw pixels, random-init D features) for each label budget.
 
     Returns {"checkpoint", "dataset", "n_test", "labels": [...], "feature_dims": {...},
-    "rows": [{"features": name, "dim": F, "accuracy": {str(n): acc}, "l2": {...}}], "seconds"}.
+    "rows": [{"features": name, "dim": F, "accuracy": {str(n): acc}, "l2": {...}}], "seconds"},
+    plus "factors": {"labels": the budget, "bins": FACTOR_BINS, "rows": factor_probe rows}
+    for a data set with factors (the shapes).
     """
     from gan_models.registry import build_discriminator
     t0 = time.monotonic()
@@ -193,10 +238,11 @@ def run_probe(checkpoint, data=None, labels=(100, 1000), n_test: int = 2000, n_d
     extractors = [("discriminator", lambda v: features(ck.discriminator, v)),
                   ("raw pixels", lambda v: torch.as_tensor(v).flatten(1).float()),
                   ("random D", lambda v: features(random_d, v))]
-    rows = []
+    rows, all_feats = [], {}
+    pos = {int(i): j for j, i in enumerate(used)}
     for name, fn in extractors:
         feats = fn(x[used])                                  # only the images we use
-        pos = {int(i): j for j, i in enumerate(used)}
+        all_feats[name] = feats
         f_test = feats[[pos[int(i)] for i in test_idx]]
         row = {"features": name, "dim": int(feats.shape[1]), "accuracy": {}, "l2": {}}
         for m, idx in subsets.items():
@@ -204,9 +250,17 @@ def run_probe(checkpoint, data=None, labels=(100, 1000), n_test: int = 2000, n_d
                              f_test, torch.as_tensor(y_all[test_idx]), k, l2_grid, seed)
             row["accuracy"][str(m)], row["l2"][str(m)] = res["accuracy"], res["l2"]
         rows.append(row)
-    return {"checkpoint": str(ck.path), "dataset": ds.name, "kind": ck.config.kind,
-            "n_data": int(n), "n_test": int(n_test), "labels": [int(m) for m in labels], "rows": rows,
-            "seconds": round(time.monotonic() - t0, 1)}
+    out = {"checkpoint": str(ck.path), "dataset": ds.name, "kind": ck.config.kind,
+           "n_data": int(n), "n_test": int(n_test), "labels": [int(m) for m in labels], "rows": rows}
+    targets = factor_classes(ds)
+    if targets:
+        m = max(subsets)
+        local = {t: (y[used], k) for t, (y, k) in targets.items()}     # indexed like the features
+        out["factors"] = {"labels": m, "bins": dict(FACTOR_BINS),
+                          "rows": factor_probe(all_feats, local, [pos[int(i)] for i in subsets[m]],
+                                               [pos[int(i)] for i in test_idx], l2_grid, seed)}
+    out["seconds"] = round(time.monotonic() - t0, 1)
+    return out
 
 
 def feature_pca(checkpoint_or_d, x, labels=None, n: int = 1000, seed: int = 0) -> dict:
@@ -264,4 +318,11 @@ def cmd_probe(argv: list[str]) -> int:
     for r in res["rows"]:
         print(f"{r['features']:16s} {r['dim']:6d} "
               + " ".join(f"{r['accuracy'][str(m)]:11.4f}" for m in res["labels"]))
+    if res.get("factors"):
+        fa = res["factors"]
+        print(f"\nper factor ({fa['labels']} labels; x, y, scale in 4 quantile bins, hue in 6 bins):")
+        print(f"{'factor':8s} {'chance':>7s} {'D':>7s} {'pixels':>7s} {'random D':>9s} {'gain':>7s}")
+        for r in fa["rows"]:
+            print(f"{r['factor']:8s} {r['chance']:7.3f} {r['discriminator']:7.3f} {r['raw pixels']:7.3f} "
+                  f"{r['random D']:9.3f} {r['gain']:+7.3f}")
     return 0

@@ -359,7 +359,8 @@ def evaluate(generator, dataset, probe_cache=None, seed: int = 0, quick: bool = 
     Chosen from capabilities only: point outputs on a toy mixture -> modes, modes_total,
     hq_fraction, kl; images of a labelled data set -> probe_accuracy and fid (probe FID), plus
     label_accuracy when the generator takes the data set's labels, code_accuracy when it has a
-    categorical code; continuous codes on images -> slant_corr, width_corr. quick=True uses
+    categorical code; continuous codes on images -> slant_corr, width_corr; the colour shapes
+    (streamed or not) -> shapes_metrics.flat_metrics instead. quick=True uses
     fewer samples (a cheap in-training check). probe_cache: folder for probe files; probe: an
     already loaded probe for this data set (skips get_probe). value_range: the generator's
     output range (images are rescaled to [-1, 1] before they are judged).
@@ -369,6 +370,10 @@ def evaluate(generator, dataset, probe_cache=None, seed: int = 0, quick: bool = 
         if getattr(dataset, "centres", None) is not None:
             out.update(toy_metrics(generator, dataset, n=500 if quick else 2500, seed=seed))
         return out
+    from .shapes_metrics import applies, flat_metrics, shapes_report
+    if applies(dataset):        # colour shapes: their own factor metrics (train/shapes_metrics.py)
+        return flat_metrics(shapes_report(generator, dataset, probe_cache, seed, quick, value_range, probe,
+                                          with_real=False))
     layout = generator.code_layout
     x = getattr(dataset, "x", None)
     labelled = (getattr(dataset, "labels", None) is not None and x is not None

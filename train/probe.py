@@ -37,14 +37,26 @@ BATCH = 128
 LR = 2e-3
 
 
-class ProbeNet(nn.Module):
-    """(B, C, H, W) in [-1, 1] -> (B, K) class logits; `features` gives the (B, 64) layer."""
+DEEP_FROM = 48             # images this wide or wider get two more conv layers (see ProbeNet)
 
-    def __init__(self, channels: int, num_classes: int, feature_dim: int = FEATURE_DIM):
+
+class ProbeNet(nn.Module):
+    """(B, C, H, W) in [-1, 1] -> (B, K) class logits; `features` gives the (B, 64) layer.
+
+    From DEEP_FROM pixels wide (the 64x64 colour shapes) two more conv layers widen the
+    receptive field to the size of a shape: with only the first two, 1,500 steps reached 77%
+    held-out on the shapes, with them 99.4% (28/32-pixel inputs keep the original net).
+    """
+
+    def __init__(self, channels: int, num_classes: int, feature_dim: int = FEATURE_DIM, image_size: int = 28):
         super().__init__()
+        layers = [nn.Conv2d(channels, 16, 5, stride=2, padding=2), nn.ReLU(),       # (B, 16, H/2, W/2)
+                  nn.Conv2d(16, 32, 3, stride=2, padding=1), nn.ReLU()]             # (B, 32, H/4, W/4)
+        if image_size >= DEEP_FROM:
+            layers += [nn.Conv2d(32, 32, 3, stride=2, padding=1), nn.ReLU(),        # (B, 32, H/8, W/8)
+                       nn.Conv2d(32, 32, 3, padding=1), nn.ReLU()]
         self.trunk = nn.Sequential(
-            nn.Conv2d(channels, 16, 5, stride=2, padding=2), nn.ReLU(),        # (B, 16, H/2, W/2)
-            nn.Conv2d(16, 32, 3, stride=2, padding=1), nn.ReLU(),              # (B, 32, H/4, W/4)
+            *layers,
             nn.AdaptiveAvgPool2d(7),                                            # (B, 32, 7, 7) any size in
             nn.Flatten(),                                                       # (B, 1568)
             nn.Linear(32 * 7 * 7, feature_dim), nn.ReLU(),                      # (B, 64)
@@ -93,6 +105,10 @@ class Probe:
     def features(self, x) -> np.ndarray:
         """(N, C, H, W) images in [-1, 1] -> (N, 64) float32 penultimate features."""
         return self._batches(x, self.net.features).reshape(-1, FEATURE_DIM)
+
+    def probabilities(self, x) -> np.ndarray:
+        """(N, C, H, W) images in [-1, 1] -> (N, K) float32 softmax class probabilities."""
+        return self._batches(x, lambda b: torch.softmax(self.net(b), 1)).reshape(-1, self.num_classes)
 
 
 def default_cache_dir() -> Path:
@@ -153,7 +169,7 @@ def train_probe(x: np.ndarray, labels: np.ndarray, num_classes: int, train_steps
     rng = np.random.default_rng(seed + 1)
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(seed)
-        net = ProbeNet(x.shape[1], num_classes)
+        net = ProbeNet(x.shape[1], num_classes, image_size=x.shape[-1])
     opt = torch.optim.Adam(net.parameters(), lr=LR)
     # cosine decay to 0: a short schedule that still ends on a settled model
     sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda s: 0.5 * (1 + np.cos(np.pi * s / max(1, train_steps))))
@@ -181,7 +197,7 @@ def _load(path: Path, key: str) -> Probe | None:
         if meta.get("key") != key:
             return None
         shape = tuple(json.loads(meta["input_shape"]))
-        net = ProbeNet(shape[0], int(meta["num_classes"]))
+        net = ProbeNet(shape[0], int(meta["num_classes"]), image_size=shape[-1])
         net.load_state_dict(state)
         return Probe(net, float(meta["accuracy"]), shape, int(meta["num_classes"]), key)
     except Exception:    # a broken or foreign cache file is not an error: it is retrained over
