@@ -3,6 +3,12 @@
 Pure torch + numpy, no Qt. One `Engine` lives on the render thread and owns the only copy of
 the networks (the UI thread never touches an `nn.Module`). A failed load leaves the previous
 model in place.
+
+A progressive request whose forward is estimated to take long (a 64x64 grid: ~100 ms on a
+laptop-class CPU core) is rendered in chunks: the first sample alone, then the rest of the
+first row, then rows of about `chunk_s` each; every chunk but the last is handed out as a
+partial result as soon as it is tiled, and the caller may abandon the rest between chunks.
+Batch norm is in eval mode, so the chunks give the pixels one batched forward gives.
 """
 from __future__ import annotations
 
@@ -16,11 +22,12 @@ from collections import OrderedDict
 import numpy as np
 import torch
 
-from gan_models.images import Uint8Images, make_grid, to_uint8
+from gan_models.images import Uint8Images, to_uint8
 
 from .model_session import ModelInfo, info_from_checkpoint
-from .pixels import display_rgb32
-from .requests import DirectionsRequest, DirectionsResult, GridSpec, LoadRequest, RenderRequest, RenderResult
+from .pixels import Mosaic
+from .requests import (DirectionsRequest, DirectionsResult, GridSpec, LoadRequest, Patch, RenderRequest,
+                       RenderResult)
 
 log = logging.getLogger(__name__)
 
@@ -91,7 +98,30 @@ class FastForward:
         return fn(g_input)
 
 
+def chunk_plan(n: int, ncol: int, sample_s: float, chunk_s: float) -> list[tuple[int, int]]:
+    """[start, stop) sample ranges of a progressive grid: the first sample alone (the first
+    update costs one batch-1 forward), the rest of the first row, then whole rows, as many per
+    chunk as fit in `chunk_s` of forward at `sample_s` a sample (at least one row). Each range is
+    part of one row or whole rows, so its cells are one rectangle of the mosaic."""
+    chunks = [(0, 1)]
+    if ncol > 1 and n > 1:
+        chunks.append((1, min(ncol, n)))
+    step = max(1, int(chunk_s / (sample_s * ncol))) * ncol if sample_s > 0 else ncol
+    for a in range(ncol, n, step):
+        chunks.append((a, min(n, a + step)))
+    return chunks
+
+
 class Engine:
+    # A progressive request is chunked when its forward is estimated above `progressive_above_s`:
+    # below it the whole grid is painted about as soon as a first chunk would be, and each chunk
+    # costs ~0.5 ms of tiling, hand-over and paint (the 8x8 grid of a 28x28 model, 9-12 ms, stays
+    # one forward; 64x64, 60-250 ms, is chunked). `chunk_s`: a newer request waits for the chunk
+    # in flight, so a chunk is kept to about one display frame.
+    progressive_above_s = 0.030
+    chunk_s = 0.012
+    frame_s = 1 / 60          # partial results are handed out at most this often (one display frame)
+
     def __init__(self, device: str | torch.device | None = None, loader=None):
         if device is None:
             self.device, self.device_name = pick_device()
@@ -104,6 +134,7 @@ class Engine:
         self.forward_u8 = None           # ... and of generator + Uint8Images (image models)
         self.discriminator = None
         self.info: ModelInfo | None = None
+        self.sample_s: float | None = None   # forward seconds per sample, measured (for chunk_plan)
 
     # ------------------------------------------------------------------ loading
     def load(self, req: LoadRequest) -> ModelInfo:
@@ -121,7 +152,40 @@ class Engine:
         self.forward_u8 = FastForward(self.generator, post=Uint8Images(info.value_range)) if info.is_image else None
         self.discriminator = ckpt.discriminator.eval() if ckpt.discriminator is not None else None
         self.info = info
+        self.sample_s = self._probe() if info.is_image else None
         return info
+
+    @torch.inference_mode()
+    def _probe(self, n: int = 4) -> float | None:
+        """Seconds per sample of a batch-n forward (the second of two): the first render's
+        estimate, before any render has measured one."""
+        try:
+            g_input = self.generator.build_input(torch.zeros(n, self.info.z_dim, device=self.device))
+            for _ in range(2):
+                t0 = time.perf_counter()
+                self.generator(g_input)
+                if self.device.type == "cuda":
+                    torch.cuda.synchronize()
+            return (time.perf_counter() - t0) / n
+        except Exception:                      # the first render will say what is wrong
+            log.exception("timing the generator failed")
+            return None
+
+    def _measured(self, seconds: float, n: int) -> None:
+        """Learn the forward's cost per sample from a chunk of n (small batches say little)."""
+        if n >= 4:
+            s = seconds / n
+            self.sample_s = s if self.sample_s is None else 0.7 * self.sample_s + 0.3 * s
+
+    def plan(self, req: RenderRequest, specs: tuple, n: int) -> list[tuple[int, int]]:
+        """The chunks a request is rendered in: one unless it is progressive, has one mosaic and
+        its forward is estimated above `progressive_above_s`."""
+        if not req.progressive or len(specs) != 1 or n < 2:
+            return [(0, n)]
+        est = self.sample_s
+        if est is None or est * n <= self.progressive_above_s:
+            return [(0, n)]
+        return chunk_plan(n, specs[0].ncol, est, self.chunk_s)
 
     # ------------------------------------------------------------------ rendering
     def _inputs(self, req: RenderRequest):
@@ -132,7 +196,10 @@ class Engine:
         return z, label, codes
 
     @torch.inference_mode()
-    def run(self, req: RenderRequest) -> RenderResult:
+    def run(self, req: RenderRequest, on_partial=None, should_stop=None) -> RenderResult | None:
+        """Render a request. For a chunked one (`plan`), `on_partial(result)` gets a partial result
+        after each chunk but the last, and `should_stop()` is asked before each chunk after the
+        first: True abandons the request (returns None)."""
         t0 = time.perf_counter()
         info = self.info
         if info is None or self.generator is None:
@@ -141,32 +208,73 @@ class Engine:
         if info.num_classes and label is None:
             label = torch.zeros(z.shape[0], info.num_classes, device=self.device)
             label[:, 0] = 1
-        g_input = self.generator.build_input(z, label, codes)
+        g_input = self.generator.build_input(z, label, codes)                     # (B, input_dim)
+        n = g_input.shape[0]
+        if not info.is_image:
+            x = self.forward(g_input)                                             # (B, D)
+            if self.device.type == "cuda":
+                torch.cuda.synchronize()
+            out = RenderResult(req.channel, req.stamp, req.model_id, req.batch, done=n,
+                               forward_s=time.perf_counter() - t0)
+            if req.scores and self.discriminator is not None:
+                out.scores = self._scores(x, label)
+            out.points = np.ascontiguousarray(x.float().cpu().numpy())            # (B, D) float32
+            out.first_s = out.total_s = time.perf_counter() - t0
+            return out
         scores = req.scores and self.discriminator is not None
-        if info.is_image and not scores:
-            x, images = None, self.forward_u8(g_input)                          # (B, H, W, C) uint8
-        else:
-            x, images = self.forward(g_input), None                             # (B, *output_shape)
-        if self.device.type == "cuda":
-            torch.cuda.synchronize()
-        t1 = time.perf_counter()
-        out = RenderResult(req.channel, req.stamp, req.model_id, req.batch, forward_s=t1 - t0)
-        if scores:
-            out.scores = self._scores(x, label)
-        if info.is_image:
-            images = to_uint8(x, info.value_range) if images is None else np.ascontiguousarray(images.cpu().numpy())
-            out.images = images
-            specs = req.grids or (GridSpec(len(images), int(math.ceil(math.sqrt(len(images))))),)
-            out.specs = tuple(specs)
-            start = 0
-            for spec in specs:
-                part = images[start:start + spec.count]
-                grid = part[0] if spec.count == 1 and spec.pad == 0 else make_grid(part, spec.ncol, spec.pad)
-                out.grids.append(grid)                                        # (H, W, C) uint8
-                out.display.append(display_rgb32(grid, spec.zoom, spec.size))  # (zH, zW, 4) uint8
-                start += spec.count
-        else:
-            out.points = np.ascontiguousarray(x.float().cpu().numpy())          # (B, D) float32
+        specs = tuple(req.grids) or (GridSpec(n, int(math.ceil(math.sqrt(n)))),)
+        c, h, w = info.output_shape
+        mosaics, starts, s = [], [], 0
+        for spec in specs:
+            mosaics.append(Mosaic(spec.count, spec.ncol, spec.pad, (h, w, c), spec.zoom, spec.size))
+            starts.append(s)
+            s += spec.count
+        chunks = self.plan(req, specs, n)
+        images = None if len(chunks) == 1 else np.empty((n, h, w, c), np.uint8)   # (B, H, W, C)
+        score_parts, forward_s, first_s, patches, since, shown_at = [], 0.0, 0.0, [], 0, 0.0
+        for k, (a, b) in enumerate(chunks):
+            if k and should_stop is not None and should_stop():
+                return None
+            t1 = time.perf_counter()
+            part = g_input if len(chunks) == 1 else g_input[a:b]
+            if scores:
+                x, images_t = self.forward(part), None                            # (b-a, C, H, W)
+            else:
+                x, images_t = None, self.forward_u8(part)                         # (b-a, H, W, C) uint8
+            if self.device.type == "cuda":
+                torch.cuda.synchronize()
+            dt = time.perf_counter() - t1
+            forward_s += dt
+            self._measured(dt, b - a)
+            if scores:
+                score_parts.append(self._scores(x, None if label is None else label[a:b]))
+            chunk = to_uint8(x, info.value_range) if images_t is None else np.ascontiguousarray(images_t.cpu().numpy())
+            if images is None:
+                images = chunk
+            else:
+                images[a:b] = chunk
+            for i, (m, s) in enumerate(zip(mosaics, starts)):
+                lo, hi = max(a, s), min(b, s + m.count)
+                if lo < hi:
+                    region = m.add(images[lo:hi], lo - s, hi - s)
+                    if len(chunks) > 1:
+                        patches.append(_patch(i, m, region))
+            if k == 0:
+                first_s = time.perf_counter() - t0
+            now = time.perf_counter()
+            if b < n and on_partial is not None and (k == 0 or now - shown_at >= self.frame_s):
+                # at most one partial result a display frame: more would cost the UI thread paints
+                # nobody sees; the patches of the chunks in between go with the next one
+                on_partial(RenderResult(req.channel, req.stamp, req.model_id, req.batch, images=images[:b],
+                                        specs=specs, scores=_joined(score_parts), forward_s=forward_s,
+                                        total_s=now - t0, partial=True, start=since, done=b,
+                                        patches=patches, first_s=first_s))
+                patches, since, shown_at = [], b, now
+        out = RenderResult(req.channel, req.stamp, req.model_id, req.batch, images=images, specs=specs,
+                           scores=_joined(score_parts) if scores else None, forward_s=forward_s,
+                           start=since, done=n, patches=patches, first_s=first_s)
+        out.grids = [m.pixels for m in mosaics]                                   # (H, W, C) uint8 each
+        out.display = [m.display for m in mosaics]                                # (zH, zW, 4) uint8 each
         out.total_s = time.perf_counter() - t0
         return out
 
@@ -189,3 +297,15 @@ class Engine:
             log.exception("discriminator scoring failed")
             return None
         return torch.sigmoid(logit.float()).cpu().numpy()                        # (B,)
+
+
+def _joined(parts: list) -> np.ndarray | None:
+    """The per-chunk D scores as one array, or None if there are none (or a chunk had none)."""
+    if not parts or any(p is None for p in parts):
+        return None
+    return parts[0] if len(parts) == 1 else np.concatenate(parts)
+
+
+def _patch(i: int, m: Mosaic, region: tuple) -> Patch:
+    """Mosaic i's region (y0, y1, x0, x1), now final, as a Patch over the mosaic's own buffers."""
+    return Patch(i, region, m.map.region(*region), m.pixels, m.display)

@@ -7,6 +7,11 @@ own `Engine` (the only copy of the networks) and sends the result back through a
 signal; results that are no longer the newest for their channel are dropped on arrival.
 Errors come back as signals carrying a message, never as a traceback dialog.
 
+A progressive request (a 64x64 grid) comes back in pieces: each partial result goes to the
+channel's listeners as soon as its chunk is rendered (never to `result_ready`, which carries
+complete results only), and a newer request for the channel, or a model load, makes the render
+thread abandon the older request's remaining chunks (engine.Engine.run).
+
 `sync=True` runs everything inline on the caller's thread: for tests only.
 """
 from __future__ import annotations
@@ -16,7 +21,7 @@ import os
 import threading
 from dataclasses import dataclass, replace
 
-from PySide6.QtCore import QObject, Qt, Signal
+from PySide6.QtCore import QObject, Qt, QTimer, Signal
 
 from gan_models.errors import GanExplorerError
 
@@ -36,7 +41,7 @@ def default_threads() -> int:
 class _Outcome:
     channel: str
     stamp: int
-    kind: str                 # "result" | "error" | "loaded" | "load_failed"
+    kind: str                 # "result" | "partial" | "error" | "loaded" | "load_failed" | "stale" | "abandoned"
     payload: object
 
 
@@ -62,8 +67,12 @@ class Renderer(QObject):
         self._cv = threading.Condition()
         self._stop = False
         self._thread = None
-        self.stats = {"rendered": 0, "dropped_before_run": 0, "dropped_on_arrival": 0}
+        self.stats = {"rendered": 0, "dropped_before_run": 0, "dropped_on_arrival": 0,
+                      "partials": 0, "abandoned": 0}
         self._listeners: dict[str, list] = {}   # channel prefix -> callbacks for its results
+        self._partials: list = []                # partial outcomes arrived, not yet handed out
+        self._partial_timer = QTimer(self, singleShot=True, interval=0)
+        self._partial_timer.timeout.connect(self._deliver_partials)
         self._finished.connect(self._on_finished, Qt.ConnectionType.QueuedConnection)
 
     # ------------------------------------------------------------------ UI-thread API
@@ -83,7 +92,8 @@ class Renderer(QObject):
 
     def listen(self, prefix: str, callback, owner: QObject | None = None) -> None:
         """Call `callback(result)` for each fresh result of a channel named "prefix.*", before
-        `result_ready` is emitted, until `owner` (if given) is destroyed. A plain call: a signal
+        `result_ready` is emitted, until `owner` (if given) is destroyed; also for each fresh
+        partial result (`result.partial`) of a progressive request. A plain call: a signal
         connected to every panel cost each frame one Python slot per panel (~0.1 ms on the path
         from slider to image)."""
         callbacks = self._listeners.setdefault(prefix, [])
@@ -158,16 +168,60 @@ class Renderer(QObject):
         if engine_info is None or engine_info.model_id != job.model_id:
             return _Outcome(job.channel, job.stamp, "stale", None)
         try:
-            run = self.engine.directions if isinstance(job, DirectionsRequest) else self.engine.run
-            return _Outcome(job.channel, job.stamp, "result", run(job))
+            if isinstance(job, DirectionsRequest):
+                return _Outcome(job.channel, job.stamp, "result", self.engine.directions(job))
+            result = self.engine.run(job, on_partial=lambda part: self._partial(job, part),
+                                     should_stop=lambda: self._superseded(job))
+            if result is None:
+                return _Outcome(job.channel, job.stamp, "abandoned", None)
+            return _Outcome(job.channel, job.stamp, "result", result)
         except Exception as e:
             log.exception("render on %s failed", job.channel)
             return _Outcome(job.channel, job.stamp, "error", f"Rendering failed: {type(e).__name__}: {e}")
 
+    def _deliver_partials(self) -> None:
+        self._partial_timer.stop()
+        outs, self._partials = self._partials, []
+        for out in outs:
+            if out.stamp != self._latest.get(out.channel):
+                continue                     # its request was replaced: the rest is abandoned
+            self.stats["partials"] += 1
+            for callback in self._listeners.get(out.channel.partition(".")[0], ()):
+                callback(out.payload)
+
+    def _partial(self, job, part) -> None:
+        """Render thread: hand a partial result to the UI thread (inline in sync mode)."""
+        out = _Outcome(job.channel, job.stamp, "partial", part)
+        if self.sync:
+            self._on_finished(out)
+        else:
+            self._finished.emit(out)
+
+    def _superseded(self, job) -> bool:
+        """Render thread, between chunks: has a newer request for the job's channel (or a model
+        load) been submitted since? (Reads of dict entries the UI thread writes: atomic.)"""
+        return (self._stop or self._latest.get(job.channel) != job.stamp
+                or self._latest.get(MODEL_CHANNEL, 0) > job.stamp)
+
     def _on_finished(self, out: _Outcome) -> None:
+        if out.kind == "partial":
+            # Handed out one event-loop turn later: the render thread's emit waits for the GIL
+            # this slot holds, so a slot that painted here held the next chunk back by the
+            # panel's whole handling (0.8 ms a partial in bench/ui_latency.py); now it waits
+            # only for this append, and the handling runs beside the next chunk's forward.
+            self._partials.append(out)
+            if self.sync:
+                self._deliver_partials()
+            elif not self._partial_timer.isActive():
+                self._partial_timer.start()
+            return
+        self._deliver_partials()             # what came before this outcome goes first
         if not self.sync:
             with self._cv:
                 self._in_flight -= 1
+        if out.kind == "abandoned":
+            self.stats["abandoned"] += 1
+            return
         if out.kind == "loaded":
             self.info = out.payload
             self.model_loaded.emit(out.payload)

@@ -2,7 +2,9 @@
 
 A panel fills a `RenderRequest` (what to generate and how to tile it); the renderer stamps
 it; the render thread answers with a `RenderResult` holding C-contiguous uint8 images that
-the UI shows without copying.
+the UI shows without copying. A progressive request is answered in pieces: partial results
+(`partial=True`) each carry the mosaic `Patch`es of the samples just rendered, then one complete
+result as for any request.
 """
 from __future__ import annotations
 
@@ -32,7 +34,21 @@ class RenderRequest:
     batch: LatentBatch        # generator inputs
     grids: tuple = ()         # GridSpecs over consecutive samples; () -> one square-ish grid of all
     scores: bool = False      # also run D (when the checkpoint has one)
+    progressive: bool = False  # the view shows partial results: the engine may render in chunks
     stamp: int = 0            # set by Renderer.submit; larger = newer
+
+
+@dataclass(frozen=True)
+class Patch:
+    """A rectangle of one mosaic that is final: the samples just rendered and the pad around them.
+    The patches of one request tile its mosaics exactly (no overlap). `mosaic` and `canvas` are
+    the whole buffers the render thread is filling: only the rectangles of the patches handed out
+    so far are final (the render thread never writes them again), so a view reads those alone."""
+    grid: int                 # which mosaic (index into the request's GridSpecs)
+    region: tuple             # (y0, y1, x0, x1) in the mosaic
+    display_region: tuple     # (y0, y1, x0, x1) in the mosaic's display copy
+    mosaic: np.ndarray        # (H, W, C) uint8, C-contiguous: the whole mosaic being filled
+    canvas: np.ndarray        # (H', W', 4) uint8 RGB32, C-contiguous: its display copy being filled
 
 
 @dataclass
@@ -49,6 +65,12 @@ class RenderResult:
     scores: np.ndarray | None = None      # (B,) P(real) from D, when asked and available
     forward_s: float = 0.0                # generator forward time (with the uint8 conversion when fused)
     total_s: float = 0.0                  # whole job in the render thread
+    partial: bool = False                 # more of this request is coming (only `patches` and
+                                          # images[:done] are filled; grids and display are empty)
+    start: int = 0                        # the newest chunk is samples [start, done)
+    done: int = 0                         # samples rendered so far (all of them when complete)
+    patches: list = field(default_factory=list)  # the newest chunk's Patches (progressive requests)
+    first_s: float = 0.0                  # render thread: job start -> first chunk ready
 
 
 @dataclass(frozen=True)

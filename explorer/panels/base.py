@@ -49,6 +49,10 @@ class Panel(QWidget):
     def on_result(self, result) -> None:
         """A fresh result for one of this panel's channels."""
 
+    def on_partial(self, result) -> None:
+        """A partial result of a progressive request (render(..., progressive=True)): paste it
+        into the view, e.g. `view.show_grid(result)`; the complete result follows."""
+
     def new_seed(self) -> None:
         """N / Ctrl+R: draw new random samples, where that means something."""
 
@@ -57,10 +61,11 @@ class Panel(QWidget):
         return None
 
     # ------------------------------------------------------------------ helpers
-    def render(self, channel: str, batch: LatentBatch, grids: tuple = (), scores: bool = False) -> int:
+    def render(self, channel: str, batch: LatentBatch, grids: tuple = (), scores: bool = False,
+               progressive: bool = False) -> int:
         if self.info is None:
             return 0
-        req = RenderRequest(f"{self.name}.{channel}", self.info.model_id, batch, tuple(grids), scores)
+        req = RenderRequest(f"{self.name}.{channel}", self.info.model_id, batch, tuple(grids), scores, progressive)
         return self.renderer.submit(req)
 
     def base_metadata(self) -> dict:
@@ -85,7 +90,7 @@ class Panel(QWidget):
 
     def _on_renderer_result_ready(self, result) -> None:
         if self.info is not None and result.model_id == self.info.model_id:
-            self.on_result(result)
+            self.on_partial(result) if getattr(result, "partial", False) else self.on_result(result)
 
     def _on_renderer_render_failed(self, channel: str, message: str) -> None:
         if channel.startswith(self.name + "."):

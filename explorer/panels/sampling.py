@@ -46,6 +46,7 @@ class SamplingPanel(Panel):
     def __init__(self, renderer, parent=None):
         super().__init__(renderer, parent)
         self.result = None
+        self._inspected = None              # (stamp, index) the inspector shows from a partial result
         self._toy = self._real = None       # the toy data set of a points model, its real points
         self.rows = _spin(1, 16, 8, "Rows of the grid")
         self.cols = _spin(1, 16, 8, "Columns of the grid")
@@ -166,7 +167,8 @@ class SamplingPanel(Panel):
         if info.is_image:
             n, ncol = self.rows.value() * self.cols.value(), self.cols.value()
             batch = sample_batch(info, n, self.seed.value(), psi, label)
-            return self.render("grid", batch, (view_grid(self.grid, n, ncol),), self.scores.isChecked())
+            return self.render("grid", batch, (view_grid(self.grid, n, ncol),), self.scores.isChecked(),
+                               progressive=True)
         batch = sample_batch(info, self.npoints.value(), self.seed.value(), psi, label)
         return self.render("points", batch)
 
@@ -182,7 +184,22 @@ class SamplingPanel(Panel):
         self.grid.captions = [f"{s:.2f}" for s in result.scores] if result.scores is not None else []
         self.grid.show_grid(result)
         sel = self.grid.selected if 0 <= self.grid.selected < spec.count else 0
-        self._inspect(sel)
+        if self._inspected == (result.stamp, sel):
+            self.grid.select(sel)                  # shown with the partial result that had it
+        else:
+            self._inspect(sel)
+
+    def on_partial(self, result) -> None:
+        """The first rows of a grid that takes long (64x64): shown as they come; the enlarged
+        sample follows as soon as its own row is there."""
+        if result.scores is not None and len(self.grid.captions) == result.specs[0].count:
+            self.grid.captions[result.start:result.done] = [f"{s:.2f}" for s in result.scores[result.start:]]
+        self.grid.show_grid(result)
+        sel = self.grid.selected if 0 <= self.grid.selected < result.specs[0].count else 0
+        if result.start <= sel < result.done:
+            score = float(result.scores[sel]) if result.scores is not None else None
+            self.inspector.show_sample(result.images[sel], result.batch.latent(sel), self.info, score)
+            self._inspected = (result.stamp, sel)
 
     def _inspect(self, i: int) -> None:
         r = self.result

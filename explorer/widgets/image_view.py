@@ -6,6 +6,13 @@ is drawn at the largest whole-number zoom that fits, in device pixels, with near
 sampling, so 28x28 samples stay sharp on high-DPI screens (or at the exact fit, when a whole
 zoom would waste over 15% of the room). Panels ask the render thread for the display copy
 already at that whole zoom (`zoom_hint()`), so painting is a 1:1 blit.
+A progressive render arrives as patches (`show_grid` of a partial result): the view draws each
+finished rectangle straight from the display copy the render thread is filling (it reads only
+those rectangles, which the render thread never writes again: no copy on the UI thread) over
+the previous frame, and repaints just that rectangle. Cells not rendered yet keep the previous
+frame's image (dimming them would make a slider drag flicker at every change), or stay black
+when the layout is new. When a newer request replaces one that was half drawn, its rectangles
+are copied into the view's own frame first, so nothing shown reverts to an older frame.
 All colours come from the widget's palette (light and dark themes alike).
 """
 from __future__ import annotations
@@ -35,6 +42,28 @@ def _around(outer: QRect, hole: QRect) -> list[QRect]:
     return [r for r in parts if r.width() > 0 and r.height() > 0]
 
 
+class _Layer:
+    """The display copy a progressive render is filling, and its rectangles that are final."""
+
+    def __init__(self, stamp: int, canvas: np.ndarray, image: QImage):
+        self.stamp, self.canvas, self.image = stamp, canvas, image   # canvas: keeps image's buffer alive
+        self.done = 0                       # samples drawn so far
+        self.regions: list[tuple] = []      # (y0, y1, x0, x1) of the canvas, final
+
+    def target(self, region: tuple, rect: QRectF) -> QRectF:
+        """Where a canvas region is drawn when the whole canvas fills `rect` (logical pixels)."""
+        y0, y1, x0, x1 = region
+        sx, sy = rect.width() / self.canvas.shape[1], rect.height() / self.canvas.shape[0]
+        return QRectF(rect.x() + x0 * sx, rect.y() + y0 * sy, (x1 - x0) * sx, (y1 - y0) * sy)
+
+    def paint(self, p: QPainter, rect: QRectF) -> None:
+        # nearest neighbour; 1:1 in device pixels when the canvas was made at the drawn size
+        p.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, False)
+        for region in self.regions:
+            y0, y1, x0, x1 = region
+            p.drawImage(self.target(region, rect), self.image, QRectF(x0, y0, x1 - x0, y1 - y0))
+
+
 class ImageGridView(QWidget):
     cell_clicked = Signal(int)        # index of the sample clicked
     painted = Signal(int)             # frame number just drawn (for latency measurement)
@@ -51,7 +80,9 @@ class ImageGridView(QWidget):
         self._ncol = 1
         self._count = 0
         self._pad = 0
-        self.frame = 0                 # increments per set_image
+        self.frame = 0                 # increments per set_image and per partial result drawn
+        self._owned = False            # _display is this view's own copy (may be written)
+        self._layer = None             # _Layer: the progressive render being drawn over the frame
         self._painted_chrome = None    # _chrome() at the last paint of the whole widget
         self._geometry_key = self._geometry_value = None   # _geometry()'s cache
         self.selected = -1
@@ -82,23 +113,15 @@ class ImageGridView(QWidget):
         Otherwise the image is converted once, on first paint, and drawn scaled from RGB32.
         """
         old_shape = None if self._array is None else self._array.shape
-        self._qimage = self._zoomed = None
+        self._layer, self._owned = None, False
         if array is None:
-            self._array = self._display = None
+            self._array = self._display = self._qimage = self._zoomed = None
         else:
             if array.dtype != np.uint8 or array.ndim != 3 or not array.flags.c_contiguous:
                 raise ValueError("ImageGridView needs a C-contiguous (H, W, C) uint8 array")
             self._array = array
-            if display is not None and display.ndim == 3 and display.shape[2] == 4 and display.flags.c_contiguous:
-                self._display = display           # keeps the buffer under the QImage alive
-                img = QImage(display.data, display.shape[1], display.shape[0], display.strides[0],
-                             QImage.Format.Format_RGB32)
-                if display.shape[:2] == array.shape[:2]:
-                    self._qimage = img
-                else:
-                    self._zoomed = img
-            else:
-                self._display = None
+            ok = display is not None and display.ndim == 3 and display.shape[2] == 4 and display.flags.c_contiguous
+            self._wrap(display if ok else None)
         self._cell = cell or (None if array is None else array.shape[:2])
         self._ncol, self._count, self._pad = ncol, count, pad
         self.frame += 1
@@ -112,6 +135,18 @@ class ImageGridView(QWidget):
         else:
             self.update()
 
+    def _wrap(self, display: np.ndarray | None) -> None:
+        """Show `display` (RGB32 bytes of _array, maybe pre-zoomed), wrapped without a copy."""
+        self._display = display               # keeps the buffer under the QImage alive
+        self._qimage = self._zoomed = None
+        if display is not None:
+            img = QImage(display.data, display.shape[1], display.shape[0], display.strides[0],
+                         QImage.Format.Format_RGB32)
+            if display.shape[:2] == self._array.shape[:2]:
+                self._qimage = img
+            else:
+                self._zoomed = img
+
     def _chrome(self) -> tuple:
         """Everything besides the pixels that a paint depends on."""
         return (self.width(), self.height(), self.devicePixelRatioF(),
@@ -120,10 +155,54 @@ class ImageGridView(QWidget):
                 self.selected, self.placeholder, bool(self.captions))   # captions: shown or not
 
     def show_grid(self, result, i: int = 0) -> None:
-        """Show mosaic `i` of a RenderResult, with its cell layout for click mapping."""
+        """Show mosaic `i` of a RenderResult, with its cell layout for click mapping; of a partial
+        result (progressive rendering), draw what it adds to the mosaic shown."""
         spec = result.specs[i]
+        patches = [p for p in result.patches if p.grid == i]
+        if patches and result.partial:
+            self._add_patches(result, spec, patches)
+            return
         self.set_image(result.grids[i], result.images.shape[1:3], spec.ncol, spec.count, spec.pad,
                        display=result.display[i] if i < len(result.display) else None)
+
+    def _add_patches(self, result, spec, patches) -> None:
+        """A partial result: start a layer (its request's first) or grow the one being drawn."""
+        layer, p0 = self._layer, patches[0]
+        if result.start == 0:
+            if layer is not None:
+                self._flatten()                 # a newer request replaced it half drawn
+            cell = result.images.shape[1:3]
+            if not (self._array is not None and self._array.shape == p0.mosaic.shape and self._cell == cell
+                    and (self._ncol, self._count, self._pad) == (spec.ncol, spec.count, spec.pad)):
+                # a new layout: black until its cells come (the pad's colour)
+                self.set_image(np.zeros(p0.mosaic.shape, np.uint8), cell, spec.ncol, spec.count, spec.pad)
+            canvas = p0.canvas
+            img = QImage(canvas.data, canvas.shape[1], canvas.shape[0], canvas.strides[0],
+                         QImage.Format.Format_RGB32)
+            layer = self._layer = _Layer(result.stamp, canvas, img)
+        elif layer is None or (layer.stamp, layer.done) != (result.stamp, result.start):
+            return                              # a partial result missed: the whole one will come
+        rect = self.image_rect()
+        for p in patches:
+            layer.regions.append(p.display_region)
+            self.update(layer.target(p.display_region, rect).toAlignedRect().adjusted(-3, -3, 3, 3))
+        layer.done = result.done
+        self.frame += 1
+
+    def _flatten(self) -> None:
+        """Copy what the layer drew into this view's own frame, then drop the layer."""
+        layer, self._layer = self._layer, None
+        if self._display is None:               # the black frame of a new layout
+            self._wrap(np.zeros_like(layer.canvas))
+            self._owned = True
+        elif self._display.shape != layer.canvas.shape:
+            self.update()                       # (another size: its cells show the older frame again)
+            return
+        if not self._owned:
+            self._wrap(self._display.copy())    # the frame shown is a result's: write into a copy
+            self._owned = True
+        for y0, y1, x0, x1 in layer.regions:
+            self._display[y0:y1, x0:x1] = layer.canvas[y0:y1, x0:x1]
 
     def set_placeholder(self, text: str) -> None:
         self.placeholder = text
@@ -287,6 +366,8 @@ class ImageGridView(QWidget):
         else:
             p.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, rect.width() < self._array.shape[1])
             p.drawImage(rect, self.qimage())
+        if self._layer is not None:
+            self._layer.paint(p, rect)
         self._paint_labels(p, rect, pal)
         if self._cell is not None and 0 < self.separator_after < self._ncol:
             rows = math.ceil(self._count / self._ncol)

@@ -21,11 +21,11 @@ class GatedEngine(Engine):
         self.started = threading.Event()
         self.ran: list[int] = []
 
-    def run(self, req):
+    def run(self, req, **kw):
         self.started.set()
         self.gate.wait(10)
         self.ran.append(req.stamp)
-        return super().run(req)
+        return super().run(req, **kw)
 
 
 def _request(model_id: int, seed: int, channel: str = "test.grid") -> RenderRequest:
