@@ -14,7 +14,8 @@ import tempfile
 import time
 from pathlib import Path
 
-PANEL_NAMES = ("sampling", "arithmetic", "interpolation", "conditional", "codes", "directions", "projector")
+PANEL_NAMES = ("sampling", "arithmetic", "interpolation", "conditional", "codes", "directions", "projector",
+               "probe")
 TOOL_NAMES = ("monitor", "playground")      # tabs that take a run folder / toy checkpoint, not a model
 
 

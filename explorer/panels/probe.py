@@ -2,13 +2,16 @@
 
 Runs `train.feature_probe` on a worker thread: a linear classifier on D's max-pooled conv
 features, beside two baselines measured in the same run (raw pixels, a randomly initialised
-D of the same architecture), and a 2D PCA of D's features coloured by class. The worker loads
-its own copy of the checkpoint; nothing here shares a module with the render thread.
+D of the same architecture), and a 2D PCA of D's features coloured by class. On a data set with
+factors (the colour shapes) a second table gives, per factor, D's accuracy beside raw pixels'
+and the gain. The worker loads its own copy of the checkpoint; nothing here shares a module
+with the render thread.
 """
 from __future__ import annotations
 
 import numpy as np
 from PySide6.QtCore import QThread, Signal
+from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (QHBoxLayout, QLabel, QPushButton, QSpinBox, QTableWidget,
                                QTableWidgetItem, QVBoxLayout)
 
@@ -19,6 +22,11 @@ from .base import Panel
 INTRO = ("Trains a linear classifier on the discriminator's features (each conv layer max-pooled "
          "to 4x4 and concatenated, as in the DCGAN paper) using only a few labels, and compares it "
          "with raw pixels and with a randomly initialised D of the same architecture.")
+
+
+FACTOR_COLUMNS = (("factor", "factor"), ("chance", "chance"), ("D", "discriminator"),
+                  ("pixels", "raw pixels"), ("random D", "random D"), ("gain", "gain"))
+GAIN_COLOURS = {True: "#1a7f37", False: "#b42318"}       # green: D beats pixels; red: it does not
 
 
 class ProbeWorker(QThread):
@@ -70,12 +78,21 @@ class ProbePanel(Panel):
         self.table = QTableWidget(3, 3)
         self.table.setVerticalHeaderLabels(["discriminator", "raw pixels", "random D"])
         self.table.setMinimumWidth(360)
+        self.factor_title = QLabel("")
+        self.factor_title.setWordWrap(True)
+        self.factor_table = QTableWidget(0, len(FACTOR_COLUMNS))
+        self.factor_table.setHorizontalHeaderLabels([c for c, _ in FACTOR_COLUMNS])
+        self.factor_table.verticalHeader().setVisible(False)
+        for w in (self.factor_title, self.factor_table):
+            w.setVisible(False)
         import pyqtgraph as pg   # lazily: only when the panel is built
         self.plot = pg.PlotWidget(title="PCA of D's features")
         self.plot.addLegend(offset=(5, 5))
         self.plot.setMinimumSize(360, 300)
         left = QVBoxLayout()
         left.addWidget(self.table)
+        left.addWidget(self.factor_title)
+        left.addWidget(self.factor_table)
         left.addWidget(self.status)
         left.addStretch(1)
         body = QHBoxLayout()
@@ -127,9 +144,36 @@ class ProbePanel(Panel):
                 self.table.setItem(r, c, QTableWidgetItem(f"{100 * row['accuracy'][str(n)]:.1f}%"))
             self.table.setItem(r, len(table["labels"]), QTableWidgetItem(f"{row['dim']:,}"))
         self.table.resizeColumnsToContents()
+        _fit_height(self.table)
         self.status.setText(f"Test accuracy on {table['n_test']} held-out images of {table['dataset']} "
                             f"({table['seconds']} s).")
+        self._show_factors(table.get("factors"))
         self._draw_pca(res["pca"])
+
+    def _show_factors(self, fa: dict | None) -> None:
+        for w in (self.factor_title, self.factor_table):
+            w.setVisible(bool(fa))
+        if not fa:
+            return
+        self.factor_title.setText(f"Per factor, {fa['labels']} labels (quantile bins: 4 for x, y, scale, 6 "
+                                  "for hue; chance = the largest test class). Gain = D minus raw pixels, "
+                                  "in accuracy points.")
+        self.factor_table.setRowCount(len(fa["rows"]))
+        for r, row in enumerate(fa["rows"]):
+            for c, (_, key) in enumerate(FACTOR_COLUMNS):
+                v = row[key]
+                text = (v if isinstance(v, str) else f"{100 * v:+.1f}" if key == "gain" else f"{100 * v:.1f}%")
+                item = QTableWidgetItem(text)
+                if key == "gain":
+                    item.setForeground(QColor(GAIN_COLOURS[v > 0]))
+                self.factor_table.setItem(r, c, item)
+        self.factor_table.resizeColumnsToContents()
+        _fit_height(self.factor_table)
+
+    def prepare_screenshot(self):
+        """Start a run and return the 'done' test the screenshot command waits on."""
+        self._on_run_clicked()
+        return self.run_button.isEnabled          # enabled again when the worker finished or failed
 
     def _draw_pca(self, pca: dict) -> None:
         import pyqtgraph as pg
@@ -146,3 +190,9 @@ class ProbePanel(Panel):
                                                  brush=pg.mkBrush(colour),
                                                  name=names[int(k)] if int(k) < len(names) else str(k)))
         self.plot.setLabel("bottom", f"PC1/PC2 explain {100 * pca['explained']:.0f}% of the variance")
+
+
+def _fit_height(table: QTableWidget) -> None:
+    """No empty band below a short table: exactly its header and rows tall."""
+    table.setFixedHeight(table.horizontalHeader().height() + 4
+                         + sum(table.rowHeight(i) for i in range(table.rowCount())))
