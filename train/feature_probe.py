@@ -14,8 +14,8 @@ results (28,672 features on CIFAR-10) and fit a linear L2-SVM on a few labelled 
 
 Data sets with ground-truth factors x, y, scale, hue (the colour shapes) also get one row per
 factor (`factor_probe`): the same classifier, at the largest label budget, predicting the shape
-and each factor binned into classes (x, y, scale: 4 quantile bins; hue: 6 equal bins of the
-colour circle), with the gain of D's features over raw pixels.
+and each factor binned into quantile classes (x, y, scale: 4 bins; hue: 6), with the gain of
+D's features over raw pixels.
 
 Needs a checkpoint that holds a discriminator (a run's checkpoints/latest.safetensors, or a
 bundled model exported with keep_discriminator); generator-only files are refused with one
@@ -35,7 +35,7 @@ from gan_models.errors import GanExplorerError
 POOL = 4
 L2_GRID = (1e-4, 1e-3, 1e-2, 1e-1)
 STREAMED_N = 5000          # images rendered from a streamed data set (shapes) unless --n-data
-FACTOR_BINS = {"x": 4, "y": 4, "scale": 4, "hue": 6}      # hue: equal bins of the circle, else quantiles
+FACTOR_BINS = {"x": 4, "y": 4, "scale": 4, "hue": 6}      # quantile bins: balanced classes
 
 
 # ---------------------------------------------------------------- features
@@ -180,11 +180,8 @@ def factor_classes(ds) -> dict:
         v = np.asarray(getattr(ds, "factors", {}).get(name, []), np.float64)
         if len(v) != len(ds.labels):
             continue
-        if name == "hue":
-            out[name] = (np.minimum((v % 1.0 * k).astype(np.int64), k - 1), k)
-        else:
-            edges = np.quantile(v, np.arange(1, k) / k)
-            out[name] = (np.searchsorted(edges, v, side="right").astype(np.int64), k)
+        edges = np.quantile(v, np.arange(1, k) / k)
+        out[name] = (np.searchsorted(edges, v, side="right").astype(np.int64), k)
     return out if len(out) > 1 else {}
 
 
@@ -320,7 +317,7 @@ def cmd_probe(argv: list[str]) -> int:
               + " ".join(f"{r['accuracy'][str(m)]:11.4f}" for m in res["labels"]))
     if res.get("factors"):
         fa = res["factors"]
-        print(f"\nper factor ({fa['labels']} labels; x, y, scale in 4 quantile bins, hue in 6 bins):")
+        print(f"\nper factor ({fa['labels']} labels; quantile bins: 4 for x, y, scale, 6 for hue):")
         print(f"{'factor':8s} {'chance':>7s} {'D':>7s} {'pixels':>7s} {'random D':>9s} {'gain':>7s}")
         for r in fa["rows"]:
             print(f"{r['factor']:8s} {r['chance']:7.3f} {r['discriminator']:7.3f} {r['raw pixels']:7.3f} "

@@ -6,10 +6,10 @@
   true factors; hue = the HSV hue of the mean foreground colour. sqrt(area) is the radius
   times a per-shape constant (a square covers 2.56 r^2, a triangle 1.43 r^2), which does not
   matter for a rank correlation while the shape is fixed.
-- Hue is circular. Along an ordered sequence (a code sweep, or real images sorted by their true
-  hue) the estimated hues are *unwrapped* (each step taken the short way round the colour
-  circle) before the Spearman correlation, so a code that turns the hue once through red still
-  scores |rho| = 1; distributions of hue are compared by histogram (total variation).
+- Hue is an angle, but the data's hue runs red 0 .. violet 0.8 only, so it is a linear factor:
+  the colour circle is cut in the middle of the unused arc (HUE_CUT = 0.9) and hues past the
+  cut, between violet and red, read as slightly below red (h - 1). Plain Spearman correlations
+  are then honest; a generator that paints magenta-red is placed next to red, as it looks.
 - The judge of shapes is our probe classifier (train/probe.py) trained on real images.
 - `shapes_report` gathers: real-data baselines, sample quality by the classifier (confident
   share, class balance, probe FID, factor distributions vs real), and for InfoGAN the
@@ -18,24 +18,24 @@
 """
 from __future__ import annotations
 
-import math
 
 import numpy as np
 import torch
 
 from gan_models.latent import prior_inputs
 
-from .data.shapes import BACKGROUND, SHAPES, SIZE
+from .data.shapes import BACKGROUND, RANGES, SHAPES, SIZE
 from .metrics import _images, code_matching, frechet_distance, gaussian_stats, linear_sum_assignment, spearman
 from .probe import Probe, get_probe
 
 FG_DISTANCE = 0.25     # RGB distance (0..1 units) from BACKGROUND; a shape's colour is >= 0.8 away
 MIN_AREA = 4           # pixels: fewer foreground pixels than this = an empty image (no shape)
 ESTIMATED = ("hue", "x", "y", "scale")
+HUE_CUT = (RANGES["hue"][1] + 1.0) / 2       # the middle of the hue arc the data never uses
 REAL_N = 5000          # real images rendered for the probe and the baselines (the probe's cache key)
 PROBE_STEPS = 1500     # the shape classifier's schedule: 99.4% held-out (500 steps: ~91%)
 CONFIDENT = 0.9        # classifier confidence that counts a sample as a clear shape
-HUE_BINS = 12
+HUE_BINS = 10          # over [HUE_CUT - 1, HUE_CUT): 0.1 wide, the real data fills 8 of them
 TARGETS = {"code_accuracy": 0.95, "cont_corr": 0.8}     # issue 19's targets for InfoGAN-64
 
 
@@ -66,8 +66,9 @@ def rgb_hue(rgb: np.ndarray) -> np.ndarray:
 def estimate_factors(x, batch: int = 1000) -> dict:
     """(N, 3, 64, 64) images in [-1, 1] -> {"hue", "x", "y", "scale", "area"}: (N,) float64.
 
-    x, y in half-frame units (-1 .. 1, y down), scale = sqrt(area) / 32, area in pixels. An
-    image with under MIN_AREA foreground pixels gets NaN hue, x, y (and its small scale).
+    x, y in half-frame units (-1 .. 1, y down), scale = sqrt(area) / 32, area in pixels, hue in
+    [HUE_CUT - 1, HUE_CUT) (see the module docstring). An image with under MIN_AREA foreground
+    pixels gets NaN hue, x, y (and its small scale).
     """
     x = x.detach().cpu() if torch.is_tensor(x) else torch.as_tensor(np.asarray(x))
     out = {k: [] for k in ESTIMATED + ("area",)}
@@ -84,6 +85,7 @@ def estimate_factors(x, batch: int = 1000) -> dict:
         cy = (m * grid[None, :, None]).sum((1, 2)) / a / half - 1
         col = (img * m[:, None]).sum((2, 3)) / a[:, None]                      # (B, 3) mean colour
         hue = torch.from_numpy(rgb_hue(col.numpy()))
+        hue = torch.where(hue >= HUE_CUT, hue - 1.0, hue)
         empty = area < MIN_AREA
         for k, v in (("x", cx), ("y", cy), ("hue", hue)):
             out[k].append(torch.where(empty, torch.nan, v).numpy())
@@ -92,45 +94,24 @@ def estimate_factors(x, batch: int = 1000) -> dict:
     return {k: np.concatenate(v) if v else np.zeros(0) for k, v in out.items()}
 
 
-def unwrap_hue(h) -> np.ndarray:
-    """Hues in [0, 1) along a sequence -> each step taken the short way round (may leave [0, 1))."""
-    h = np.asarray(h, np.float64)
-    return np.unwrap(h * 2 * math.pi) / (2 * math.pi) if len(h) else h
-
-
-def sequence_spearman(t, est, circular: bool = False) -> float:
-    """Spearman of an estimate along a sequence ordered by t; NaN points dropped, hue unwrapped.
-    NaN when fewer than 3 points are left."""
-    t, est = np.asarray(t, np.float64), np.asarray(est, np.float64)
-    order = np.argsort(t, kind="mergesort")
-    t, est = t[order], est[order]
-    ok = np.isfinite(est)
-    if ok.sum() < 3:
-        return float("nan")
-    e = unwrap_hue(est[ok]) if circular else est[ok]
-    return spearman(t[ok], e)
-
-
-def circular_error(a, b) -> np.ndarray:
-    """|a - b| on the unit hue circle, in [0, 0.5]."""
-    d = (np.asarray(a, np.float64) - np.asarray(b, np.float64)) % 1.0
-    return np.minimum(d, 1 - d)
+def finite_spearman(a, b) -> float:
+    """Spearman over the pairs where the estimate b is finite; NaN with fewer than 3 left."""
+    a, b = np.asarray(a, np.float64), np.asarray(b, np.float64)
+    ok = np.isfinite(b)
+    return spearman(a[ok], b[ok]) if ok.sum() >= 3 else float("nan")
 
 
 def estimator_agreement(dataset) -> dict:
     """How well the estimators recover the true factors of real images (labels + factors).
 
-    x, y: Spearman over all images; scale: mean within-shape Spearman (sqrt(area) carries a
-    per-shape constant) and pooled; hue: the images sorted by true hue, the estimates unwrapped
-    along that order (sequence_spearman), and the median circular error.
+    x, y, hue: Spearman over all images (and hue's median absolute error); scale: mean
+    within-shape Spearman (sqrt(area) carries a per-shape constant) and pooled.
     """
     est = estimate_factors(dataset.x)
     f, lab = dataset.factors, dataset.labels.numpy()
-    ok = np.isfinite(est["x"])
-    out = {"x": spearman(est["x"][ok], f["x"][ok]), "y": spearman(est["y"][ok], f["y"][ok]),
-           "scale_pooled": spearman(est["scale"], f["scale"]),
-           "hue": sequence_spearman(f["hue"], est["hue"], circular=True),
-           "hue_median_error": float(np.nanmedian(circular_error(est["hue"], f["hue"])))}
+    out = {k: finite_spearman(f[k], est[k]) for k in ("x", "y", "hue")}
+    out.update(scale_pooled=spearman(est["scale"], f["scale"]),
+               hue_median_error=float(np.nanmedian(np.abs(est["hue"] - f["hue"]))))
     per = [spearman(est["scale"][lab == s], f["scale"][lab == s]) for s in range(len(SHAPES)) if (lab == s).sum() > 2]
     out["scale"] = float(np.mean(per)) if per else float("nan")
     return out
@@ -151,7 +132,7 @@ def _factor_stats(est: dict) -> dict:
         v = est[k][np.isfinite(est[k])]
         out[k] = {"mean": float(v.mean()) if len(v) else float("nan"), "std": float(v.std()) if len(v) else float("nan")}
     h = est["hue"][np.isfinite(est["hue"])]
-    out["hue"] = {"hist": (np.histogram(h % 1.0, HUE_BINS, (0, 1))[0] / max(1, len(h))).tolist()}
+    out["hue"] = {"hist": (np.histogram(h, HUE_BINS, (HUE_CUT - 1, HUE_CUT))[0] / max(1, len(h))).tolist()}
     out["empty_share"] = float(np.mean(est["area"] < MIN_AREA)) if len(est["area"]) else 0.0
     return out
 
@@ -205,8 +186,8 @@ def code_factor_sweeps(generator, n: int = 900, seed: int = 0, value_range=(-1.0
 
     For n // sweep_points draws of z and the other codes (categorical included) from their
     priors, code i alone runs over `sweep_points` values in [-1, 1]; along each sweep the
-    Spearman correlation of the code with the estimated hue (unwrapped), x, y and scale is taken
-    and the mean over sweeps kept (signed). Returns {"per_code": {name: {factor: rho}},
+    Spearman correlation of the code with the estimated hue, x, y and scale is taken and the
+    mean over sweeps kept (signed). Returns {"per_code": {name: {factor: rho}},
     "best": {name: [factor, |rho|]} (each code's own best), "matched": {name: [factor, |rho|]}
     (codes matched to distinct factors maximising the total |rho|), "matched_min": the weakest
     matched |rho| (>= 0.8 for every code is the issue's target)}.
@@ -227,7 +208,7 @@ def code_factor_sweeps(generator, n: int = 900, seed: int = 0, value_range=(-1.0
         per_code[nm] = {}
         for f in ESTIMATED:
             rows = est[f].reshape(m, k)
-            rs = [sequence_spearman(vals.numpy(), r, circular=f == "hue") for r in rows]
+            rs = [finite_spearman(vals.numpy(), r) for r in rows]
             rs = [r for r in rs if np.isfinite(r)]
             per_code[nm][f] = float(np.mean(rs)) if rs else 0.0
     out = {"per_code": per_code, "best": {}, "matched": {}, "matched_min": float("nan")}
