@@ -34,7 +34,8 @@ models: $(STAMP)
 # docs/benchmarks.md from the saved results in bench/results (nothing retrained: seconds). Each
 # row's own command, printed on the page, measures it again (hours of CPU for the toy protocol).
 BENCH_PAGE_ARGS := --toys-from bench/results/toys --probe-from bench/results/probe.json \
-	--projector-from bench/results/projector.json --notes-file bench/results/notes.md
+	--projector-from bench/results/projector.json --shapes-from bench/results/shapes.json \
+	--notes-file bench/results/notes.md
 benchmarks-page: $(STAMP)
 	$(BIN)/python bench/quality.py $(BENCH_PAGE_ARGS)
 

@@ -334,6 +334,9 @@ def render_markdown(res: dict) -> str:
         L.append("")
     if res.get("projector"):
         L += projector_section(res["projector"])
+    if res.get("shapes"):
+        from bench.shapes_quality import render_section
+        L += render_section(res["shapes"])
     for note in res.get("notes", []):
         L.append(note)
     return "\n".join(L).rstrip() + "\n"
@@ -408,6 +411,7 @@ def main(argv=None) -> int:
     p.add_argument("--probe-labels", default="100,1000")
     p.add_argument("--probe-from", help="reuse a `gan-explorer probe --json` result instead of running it")
     p.add_argument("--projector-from", help="a bench/projector_quality.py --json result: the Projector section")
+    p.add_argument("--shapes-from", help="a bench/shapes_quality.py result (bench/results/shapes.json): the Shapes section")
     p.add_argument("--skip-toys", action="store_true")
     p.add_argument("--toys", default="ring8,grid25", help="which toy data sets (default ring8,grid25)")
     p.add_argument("--variants", default=",".join(DEFAULT_VARIANTS),
@@ -477,6 +481,8 @@ def main(argv=None) -> int:
         res["feature_probe"] = run_probe(a.probe_checkpoint, labels=[int(v) for v in a.probe_labels.split(",")])
     if a.projector_from:
         res["projector"] = json.loads(Path(a.projector_from).read_text())
+    if a.shapes_from:
+        res["shapes"] = json.loads(Path(a.shapes_from).read_text())
     res["seconds"] = round(time.monotonic() - t0, 1)
     res["notes"] = list(res["notes"]) + [f"Total time of this bench command: {res['seconds']:.0f} s"
                                          + (" (the toy rows were read from the saved --json results of the commands above, "

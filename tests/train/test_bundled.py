@@ -140,7 +140,7 @@ def test_benchmarks_page_is_what_quality_py_writes_from_the_saved_results(tmp_pa
     res = ROOT / "bench" / "results"
     out = tmp_path / "benchmarks.md"
     assert q.main(["--toys-from", str(res / "toys"), "--probe-from", str(res / "probe.json"),
-                   "--projector-from", str(res / "projector.json"),
+                   "--projector-from", str(res / "projector.json"), "--shapes-from", str(res / "shapes.json"),
                    "--notes-file", str(res / "notes.md"), "--out", str(out)]) == 0
 
     def body(text):        # the page less the lines that describe this particular run of it
