@@ -253,7 +253,14 @@ def shapes_report(generator, dataset, probe_cache=None, seed: int = 0, quick: bo
 
 
 def flat_metrics(rep: dict) -> dict:
-    """shapes_report -> evaluate()'s flat dict of floats (names in bench/results/README.md)."""
+    """shapes_report -> evaluate()'s flat dict of floats.
+
+    probe_accuracy (the classifier, held-out real), fid and fid_real (probe FID of samples, and of
+    real vs real: the floor), confident_share(_real) (top class probability >= 0.9), class_kl and
+    class_min_share (of the classes read in samples), empty_share, x_w1 / y_w1 / scale_w1 and
+    hue_tv (factor distributions vs real); InfoGAN: code_accuracy (cat1, best matching),
+    <factor>_corr (the largest |Spearman| of any continuous code with it) and cont_matched_min.
+    """
     s = rep["samples"]
     out = {"probe_accuracy": rep["probe_accuracy"], "fid": s["fid"], "fid_real": s["fid_real"],
            "confident_share": s["confident_share"], "confident_share_real": s["confident_share_real"],
