@@ -20,7 +20,7 @@ from gan_models.images import make_grid, to_uint8
 from ..latents import Latent
 from ..widgets.controls import SeedBox, StaticText
 from ..widgets.image_view import ImageGridView
-from ..widgets.sample_inspector import TARGETS
+from ..widgets.sample_inspector import send_box
 from .base import Panel, side_column
 from .projector_worker import ProjectorWorker
 
@@ -100,15 +100,7 @@ class ProjectorPanel(Panel):
         form.addRow(buttons)
 
         self.status = StaticText(5)
-        send = QGroupBox("Send result to")
-        grid = QGridLayout(send)
-        self.send_buttons = {}
-        for i, (target, text, tip) in enumerate(TARGETS):
-            b = QPushButton(text)
-            b.setToolTip(tip)
-            b.clicked.connect(lambda _=False, t=target: self.send(t))
-            grid.addWidget(b, i // 3, i % 3)
-            self.send_buttons[target] = b
+        send, self.send_buttons = send_box("Send result to", self.send)
 
         self.target_view = ImageGridView(placeholder="Open, drop or pick an image", min_side=140, fit_height=True)
         self.recon_view = ImageGridView(placeholder="Press Start", min_side=140, fit_height=True)

@@ -17,6 +17,21 @@ TARGETS = (("A", "→ A", "Add to arithmetic slot A"), ("B", "→ B", "Add to ar
            ("bookmark", "★ Bookmark", "Keep this latent in the Arithmetic panel's bookmarks"))
 
 
+def send_box(title: str, on_send) -> tuple[QGroupBox, dict]:
+    """A group of one button per TARGETS entry, 3 to a row; a click calls on_send(target).
+    -> (the group, {target: button})."""
+    box = QGroupBox(title)
+    grid = QGridLayout(box)
+    buttons = {}
+    for i, (target, text, tip) in enumerate(TARGETS):
+        b = QPushButton(text)
+        b.setToolTip(tip)
+        b.clicked.connect(lambda _=False, t=target: on_send(t))
+        grid.addWidget(b, i // 3, i % 3)
+        buttons[target] = b
+    return box, buttons
+
+
 class SampleInspector(QWidget):
     send_requested = Signal(str)       # target: A, B, C, start, end, bookmark
     save_requested = Signal()
@@ -29,15 +44,8 @@ class SampleInspector(QWidget):
         self.view = ImageGridView(placeholder="Click a sample to enlarge it", min_side=160, fit_height=True)
         self.text = StaticText(5, font=QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont))
 
-        send = QGroupBox("Send to")
-        grid = QGridLayout(send)
-        self.send_buttons = {}
-        for i, (target, text, tip) in enumerate(TARGETS):
-            b = QPushButton(text)
-            b.setToolTip(tip)
-            b.clicked.connect(lambda _=False, t=target: self.send_requested.emit(t))
-            grid.addWidget(b, i // 3, i % 3)
-            self.send_buttons[target] = b
+        send, self.send_buttons = send_box("Send to", self.send_requested.emit)
+        grid = send.layout()                   # Save / Copy go on the row below the targets
         self.save_button = QPushButton("Save image…")
         self.copy_button = QPushButton("Copy")
         grid.addWidget(self.save_button, 2, 0, 1, 2)
