@@ -163,6 +163,8 @@ def main() -> int:
     ap.add_argument("--threads", type=int, help="torch threads of the render thread (default: the app's)")
     ap.add_argument("--one-shot", action="store_true",
                     help="render every grid in one forward (progressive rendering off), to compare")
+    ap.add_argument("--max-chunk-ms", type=float,
+                    help="the engine's largest chunk in ms of forward: chunks double up to it (default: the app's)")
     ap.add_argument("--chunk-ms", type=float, help="the engine's chunk size in ms of forward (default: the app's)")
     ap.add_argument("--frame-ms", type=float,
                     help="at most one partial result per this many ms (default: the app's)")
@@ -188,6 +190,8 @@ def main() -> int:
         renderer.engine.progressive_above_s = float("inf")
     if args.chunk_ms:
         renderer.engine.chunk_s = args.chunk_ms / 1e3
+    if args.max_chunk_ms is not None:
+        renderer.engine.max_chunk_s = args.max_chunk_ms / 1e3
     if args.frame_ms:
         renderer.engine.frame_s = args.frame_ms / 1e3
     if args.breakdown:                  # listening before the panels do: called first
@@ -333,6 +337,7 @@ def run_rounds(args) -> int:
             cmd += ["--one-shot"] if args.one_shot else []
             cmd += ["--chunk-ms", str(args.chunk_ms)] if args.chunk_ms else []
             cmd += ["--frame-ms", str(args.frame_ms)] if args.frame_ms else []
+            cmd += ["--max-chunk-ms", str(args.max_chunk_ms)] if args.max_chunk_ms is not None else []
             print(f"--- round {r + 1} of {args.rounds}", flush=True)
             if subprocess.run(cmd).returncode != 0 or not out.exists():
                 print(f"ui_latency: round {r + 1} failed", file=sys.stderr)

@@ -6,7 +6,8 @@ model in place.
 
 A progressive request whose forward is estimated to take long (a 64x64 grid: ~100 ms on a
 laptop-class CPU core) is rendered in chunks: the first sample alone, then the rest of the
-first row, then rows of about `chunk_s` each; every chunk but the last is handed out as a
+first row, then chunks of whole rows that grow from about `chunk_s` to `max_chunk_s` of
+forward (larger batches cost less per sample); every chunk but the last is handed out as a
 partial result as soon as it is tiled, and the caller may abandon the rest between chunks.
 Batch norm is in eval mode, so the chunks give the pixels one batched forward gives.
 """
@@ -98,17 +99,25 @@ class FastForward:
         return fn(g_input)
 
 
-def chunk_plan(n: int, ncol: int, sample_s: float, chunk_s: float) -> list[tuple[int, int]]:
+def chunk_plan(n: int, ncol: int, sample_s: float, chunk_s: float,
+               max_chunk_s: float | None = None) -> list[tuple[int, int]]:
     """[start, stop) sample ranges of a progressive grid: the first sample alone (the first
     update costs one batch-1 forward), the rest of the first row, then whole rows, as many per
-    chunk as fit in `chunk_s` of forward at `sample_s` a sample (at least one row). Each range is
-    part of one row or whole rows, so its cells are one rectangle of the mosaic."""
+    chunk as fit in its budget of forward at `sample_s` a sample (at least one row). The budget
+    starts at `chunk_s` and doubles with each chunk up to `max_chunk_s` (default `chunk_s`):
+    small batches cost more per sample (batch 8 of the DCGAN-64 ~9 % more than batch 64 on a
+    CPU core), so later chunks grow once the first rows are on screen. Each range is part of one
+    row or whole rows, so its cells are one rectangle of the mosaic."""
     chunks = [(0, 1)]
     if ncol > 1 and n > 1:
         chunks.append((1, min(ncol, n)))
-    step = max(1, int(chunk_s / (sample_s * ncol))) * ncol if sample_s > 0 else ncol
-    for a in range(ncol, n, step):
-        chunks.append((a, min(n, a + step)))
+    cap = max(chunk_s, max_chunk_s if max_chunk_s is not None else chunk_s)
+    budget, a = chunk_s, ncol
+    while a < n:
+        rows = max(1, int(budget / (sample_s * ncol))) if sample_s > 0 else 1
+        b = min(n, a + rows * ncol)
+        chunks.append((a, b))
+        a, budget = b, min(cap, 2 * budget)
     return chunks
 
 
@@ -120,6 +129,7 @@ class Engine:
     # in flight, so a chunk is kept to about one display frame.
     progressive_above_s = 0.030
     chunk_s = 0.012
+    max_chunk_s = 0.050       # later chunks grow to ~3 frames: fewer, larger batches
     frame_s = 1 / 60          # partial results are handed out at most this often (one display frame)
 
     def __init__(self, device: str | torch.device | None = None, loader=None):
@@ -185,7 +195,7 @@ class Engine:
         est = self.sample_s
         if est is None or est * n <= self.progressive_above_s:
             return [(0, n)]
-        return chunk_plan(n, specs[0].ncol, est, self.chunk_s)
+        return chunk_plan(n, specs[0].ncol, est, self.chunk_s, self.max_chunk_s)
 
     # ------------------------------------------------------------------ rendering
     def _inputs(self, req: RenderRequest):

@@ -276,6 +276,20 @@ def _rgb(img, x, y):
     return c.red(), c.green(), c.blue()
 
 
+def _pixels(img) -> np.ndarray:
+    from PySide6.QtGui import QImage
+    img = img.convertToFormat(QImage.Format.Format_RGB32)
+    a = np.frombuffer(img.constBits(), np.uint8).reshape(img.height(), img.bytesPerLine() // 4, 4)
+    return a[:, :img.width(), :3].astype(int)
+
+
+def _same_frame(a, b) -> bool:
+    """Equal up to float rounding: a batch of 8 and one of 64 take different conv kernels, so a
+    rare pixel lands one uint8 level apart (seen: 1 of 412,000 values)."""
+    d = np.abs(_pixels(a) - _pixels(b))
+    return d.shape[:2] == _pixels(a).shape[:2] and d.max() <= 1 and (d > 0).mean() < 1e-3
+
+
 def test_unrendered_cells_keep_the_previous_frame_and_the_end_is_the_one_shot_frame(window64, ckpt64, qtbot):
     window = window64
     window.open_model(ckpt64["dcgan"])
@@ -294,7 +308,7 @@ def test_unrendered_cells_keep_the_previous_frame_and_the_end_is_the_one_shot_fr
     final = p.grid.grab().toImage()
     window.renderer.engine.progressive_above_s = float("inf")
     p.request()                                   # the same grid in one forward
-    assert p.grid.grab().toImage() == final
+    assert _same_frame(p.grid.grab().toImage(), final)
     assert len(shots) == 1
     view = p.grid
     rect = view.image_rect()
@@ -344,3 +358,19 @@ def test_every_image_panel_shows_64x64_colour_upright(window64, pattern64, qtbot
     panels = {"sampling", "arithmetic", "interpolation", "directions"} | {"cgan": {"conditional"},
                                                                          "infogan": {"codes"}}.get(kind, set())
     assert set(checked) == panels and checked["sampling"] == 2 and checked["arithmetic"] == 5, checked
+
+
+def test_later_chunks_grow_to_the_cap_so_a_grid_is_few_batches():
+    """A 64x64 grid at ~3 ms a sample: 1 sample, the rest of row 1, then chunks doubling from
+    one row (12 ms budget) up to the 50 ms cap (two rows): fewer, larger batches than one row
+    each, and never a chunk over the cap (a newer request waits at most for one)."""
+    sample_s, ncol = 3e-3, 8
+    grow = chunk_plan(64, ncol, sample_s, 0.012, 0.050)
+    rows = chunk_plan(64, ncol, sample_s, 0.012)
+    assert grow[:3] == rows[:3] == [(0, 1), (1, 8), (8, 16)]
+    sizes = [b - a for a, b in grow]
+    assert len(grow) < len(rows) and max(sizes) == 16
+    assert all(s * sample_s <= 0.050 for s in sizes)
+    assert sizes[2:-1] == sorted(sizes[2:-1])                  # non-decreasing (the tail may be short)
+    # a cheap model (many rows fit one budget) still starts with one sample and one row
+    assert chunk_plan(64, 8, 1e-4, 0.012, 0.050)[:2] == [(0, 1), (1, 8)]
