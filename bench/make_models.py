@@ -6,7 +6,8 @@
 
 Each model: `python -m train --recipe resources/recipes/<name>.toml --out <runs>/<name>`
 (the same one command a user runs), then train.export.export_bundled(...) writes
-resources/models/<name>.safetensors (generator only, fp16, metrics in the metadata).
+resources/models/<name>.safetensors (generator only, or G and D for KEEP_D; fp16, metrics in the
+metadata).
 Wall time and the load average are printed per model and appended to <runs>/times.jsonl.
 """
 from __future__ import annotations
@@ -33,10 +34,14 @@ MODELS = {
     "cgan-digits": ("CGAN (Mirza & Osindero) on the embedded digits: ask for a digit 0-9", 2),
     "infogan-digits": ("InfoGAN (Chen et al.) on the embedded digits: one 10-way categorical code "
                        "and two continuous codes (width and slant), learned without labels", 1),
-    "dcgan-shapes": ("DCGAN-64 (the paper's 64x64 layout, widths 16) on the embedded colour shapes", 1),
+    "dcgan-shapes": ("DCGAN-64 (the paper's 64x64 layout, widths G 32 / D 16) on the embedded colour shapes", 1),
     "infogan-shapes": ("InfoGAN-64 on the embedded colour shapes: a 4-way categorical code (the shape) "
                        "and two continuous codes, learned without labels", 1),
 }
+
+# exported with their discriminator too (fp16, ~0.7 MB more): the D-feature probe panel and the
+# projector's D-feature loss work on them out of the box (the others ship generator-only)
+KEEP_D = {"dcgan-shapes"}
 
 
 def _child_cpu() -> float:
@@ -77,7 +82,7 @@ def export_one(name: str, runs: Path, models: Path, timing: dict | None = None) 
         extra = {"training_seconds": round(float(rows[-1]["time"]), 1)} if rows else {}
     return export_bundled(runs / name, models / f"{name}.safetensors", name=name,
                           description=MODELS[name][0], recipe=f"resources/recipes/{name}.toml",
-                          extra_meta=extra)
+                          extra_meta=extra, keep_discriminator=name in KEEP_D)
 
 
 def main(argv=None) -> int:
