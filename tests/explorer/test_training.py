@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from explorer.training.form import SHAPES
 from explorer.training.panel import TrainPanel
 from explorer.training.process import CAN_PAUSE
 from train.run_folder import read_jsonl
@@ -80,6 +81,51 @@ def test_gpu_options_become_flags_and_bf16_needs_a_cuda_gpu(panel, tmp_path, mon
     form.compile.setChecked(False)                        # ... and the user unticks it: the run obeys
     from train.cli import config_from_args, train_parser
     assert not config_from_args(train_parser().parse_args(form.args(tmp_path / "run2"))).compile
+
+
+def test_own_images_of_any_size_train_at_the_size_picked_in_the_form(panel, tmp_path):
+    """A folder of mixed-size colour PNGs, size 32x32 picked in the form: the run's command
+    carries --image-size 32 and the data it loads is 3x32x32; toys have no size to pick."""
+    import numpy as np
+    from PySide6.QtGui import QImage
+
+    from train.cli import config_from_args, train_parser
+    from train.setup import load_data
+    folder = tmp_path / "mine"
+    folder.mkdir()
+    rng = np.random.default_rng(0)
+    for i, (w, h) in enumerate([(50, 40), (90, 90), (17, 23), (64, 48)] * 3):
+        a = np.ascontiguousarray(rng.integers(0, 255, (h, w, 3), dtype=np.uint8))
+        QImage(a.data, w, h, 3 * w, QImage.Format.Format_RGB888).save(str(folder / f"img{i}.png"))
+    form = panel.form
+    _tiny(form)
+    form.dataset.setCurrentText(str(folder))
+    assert form.image_size.isEnabled() and form.image_size.currentData() == 0      # auto
+    assert "--image-size" not in form.args(tmp_path / "auto")
+    form.image_size.setCurrentIndex(form.image_size.findData(32))
+    assert form.valid
+    args = form.args(tmp_path / "run")
+    assert args[args.index("--image-size") + 1] == "32"
+    cfg = config_from_args(train_parser().parse_args(args))
+    assert cfg.image_size == 32 and load_data(cfg).x.shape[1:] == (3, 32, 32)
+    form.model.setCurrentText("gan")
+    form.dataset.setCurrentText("ring8")                   # points: no image size
+    assert not form.image_size.isEnabled() and "--image-size" not in form.args(tmp_path / "toy")
+
+
+def test_the_shapes_set_is_offered_and_its_recipes_fill_a_valid_form(panel):
+    """Every built-in data set is in the list (shapes included, labelled: CGAN may train on it),
+    and picking the dcgan-shapes recipe gives a form that can start."""
+    form = panel.form
+    offered = [form.dataset.itemText(i) for i in range(form.dataset.count())]
+    assert "shapes" in offered and set(offered) <= set(SHAPES)     # the checks know each one
+    form.recipe.setCurrentIndex(form.recipe.findText("dcgan-shapes"))
+    assert form.dataset.currentText() == "shapes" and form.valid, form.message.text()
+    assert form.channels_last.isChecked() and form.image_size.isEnabled()
+    form.model.setCurrentText("cgan")
+    assert form.valid, form.message.text()
+    form.dataset.setCurrentText("grid25")
+    assert not form.valid and "digits or shapes" in form.message.text()
 
 
 def test_cpu_threads_pass_through_and_a_recipe_fills_them(panel, tmp_path):

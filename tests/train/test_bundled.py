@@ -12,7 +12,9 @@ from gan_models.sample import render
 ROOT = Path(__file__).resolve().parents[2]
 MODELS = ROOT / "resources" / "models"
 EXPECTED = {"gan-ring8": "gan", "gan-grid25": "gan", "dcgan-digits": "dcgan",
-            "cgan-digits": "cgan", "infogan-digits": "infogan"}
+            "cgan-digits": "cgan", "infogan-digits": "infogan",
+            "dcgan-shapes": "dcgan", "infogan-shapes": "infogan"}
+WITH_D = {"dcgan-shapes"}          # bench/make_models.py KEEP_D: shipped with D for the probe panel
 MAX_BYTES = 4 * 1024 * 1024
 
 
@@ -23,7 +25,7 @@ def _path(name):
     return p
 
 
-def test_all_five_are_bundled():
+def test_all_seven_are_bundled():
     missing = [n for n in EXPECTED if not (MODELS / f"{n}.safetensors").exists()]
     assert not missing, f"missing bundled models: {missing} (make models)"
 
@@ -34,7 +36,8 @@ def test_bundled_model_metadata_and_samples(name, kind):
     p = _path(name)
     assert p.stat().st_size <= MAX_BYTES
     ck = load_checkpoint(p)
-    assert ck.discriminator is None and ck.training_state is None       # generator only
+    assert ck.training_state is None                                    # never optimizer state
+    assert (ck.discriminator is not None) == (name in WITH_D)           # G only, or G and D
     assert ck.config.kind == kind == ck.meta["kind"]
     meta = ck.meta
     assert meta["name"] == name and meta["description"] and meta["recipe"].endswith(f"{name}.toml")
@@ -51,13 +54,23 @@ def test_bundled_model_metadata_and_samples(name, kind):
     if kind == "cgan":
         assert ck.class_names == [str(i) for i in range(10)] and ck.config.num_classes == 10
         assert "label_accuracy" in m
+    shapes = meta.get("dataset") == "shapes"
+    if shapes:                                   # 64x64 colour, measured by the shape classifier
+        assert tuple(ck.config.data_shape) == (3, 64, 64)
+        assert {"confident_share", "confident_share_real", "class_kl", "hue_tv", "x_w1"} <= set(m)
+        assert 0 <= m["confident_share"] <= 1 and m["confident_share_real"] > 0.95
     if kind == "infogan":
         layout = ck.generator.code_layout
-        assert tuple(layout.categorical) == (10,) and layout.continuous == 2
-        assert {"code_accuracy", "slant_corr", "width_corr"} <= set(m)
+        if shapes:
+            assert tuple(layout.categorical) == (4,) and layout.continuous == 4
+            assert {"code_accuracy", "x_corr", "y_corr", "hue_corr", "scale_corr"} <= set(m)
+            assert 0.25 <= m["code_accuracy"] <= 1           # 4 shapes: chance is 0.25
+        else:
+            assert tuple(layout.categorical) == (10,) and layout.continuous == 2
+            assert {"code_accuracy", "slant_corr", "width_corr"} <= set(m)
     g = ck.generator
     z = sample_z(16, g.z_dim, 0, g.z_dist)
-    label = torch.arange(16) % 10 if g.num_classes else None
+    label = torch.arange(16) % g.num_classes if g.num_classes else None
     codes = g.code_layout.encode(*g.code_layout.sample(16, torch.Generator().manual_seed(0)), 16) \
         if g.code_layout else None
     x = render(g, z, label, codes)
