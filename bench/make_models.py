@@ -36,7 +36,7 @@ MODELS = {
                        "and two continuous codes (width and slant), learned without labels", 1),
     "dcgan-shapes": ("DCGAN-64 (the paper's 64x64 layout, widths G 32 / D 16) on the embedded colour shapes", 1),
     "infogan-shapes": ("InfoGAN-64 on the embedded colour shapes: a 4-way categorical code (the shape) "
-                       "and two continuous codes, learned without labels", 1),
+                       "and four continuous codes, learned without labels", 1),
 }
 
 # exported with their discriminator too (fp16, ~0.7 MB more): the D-feature probe panel and the

@@ -155,15 +155,14 @@ def load_d_checkpoint(path):
 
 
 def probe_data(ck, data=None, n_data: int | None = None, seed: int = 0):
-    from .data import load_dataset
+    from .data import in_memory, load_dataset
     name = data or ck.meta.get("dataset")
     if not name or name == "unknown":
         raise GanExplorerError(f"{ck.path}: does not say which data set it was trained on; pass --data")
     shape = ck.config.data_shape
     ds = load_dataset(name, image_size=shape[1] if len(shape) == 3 else None,
                       channels=shape[0] if len(shape) == 3 else None, n=n_data, seed=seed)
-    if getattr(ds, "x", None) is None and hasattr(ds, "take"):      # streamed: render a fixed subset
-        ds = ds.take(n_data or STREAMED_N)
+    ds = in_memory(ds, n_data or STREAMED_N)          # streamed: render a fixed subset
     if getattr(ds, "labels", None) is None or not getattr(ds, "num_classes", 0):
         raise GanExplorerError(f"--data {name}: has no labels; the feature probe needs a labelled data set")
     if tuple(ds.data_shape) != tuple(shape):

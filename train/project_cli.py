@@ -44,9 +44,9 @@ def project_parser() -> argparse.ArgumentParser:
 def held_out(name: str, channels: int, size: int):
     """The HELD_OUT_N images of a built-in data set drawn with HELD_OUT_SEED (cached: the
     explorer asks for one sample after another)."""
-    from .data import load_dataset
+    from .data import in_memory, load_dataset
     ds = load_dataset(name, image_size=size, channels=channels, n=HELD_OUT_N, seed=HELD_OUT_SEED)
-    return ds.take(HELD_OUT_N) if getattr(ds, "streamed", False) else ds   # shapes: draw them once
+    return in_memory(ds, HELD_OUT_N)                   # shapes: drawn once
 
 
 def dataset_target(spec: str, data_shape):

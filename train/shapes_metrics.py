@@ -47,9 +47,8 @@ def applies(dataset) -> bool:
 def real_subset(dataset, n: int | None = None):
     """An in-memory ArrayDataset: the first n (default REAL_N) images of a streamed data set,
     or the data set itself."""
-    if getattr(dataset, "x", None) is None and hasattr(dataset, "take"):
-        return dataset.take(min(n or REAL_N, len(dataset)))
-    return dataset
+    from .data import in_memory
+    return in_memory(dataset, n or REAL_N)
 
 
 # ---------------------------------------------------------------- pixel estimators

@@ -14,6 +14,7 @@ from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (QCheckBox, QComboBox, QDoubleSpinBox, QFileDialog, QFormLayout, QHBoxLayout, QLabel,
                                QLineEdit, QPushButton, QSpinBox, QWidget)
 
+from gan_models.config import CONV_SIZES
 from gan_models.errors import GanExplorerError
 from train.config import TrainConfig, load_recipe, recipes_dir
 from train.data import BUILTIN
@@ -21,7 +22,6 @@ from train.data import BUILTIN
 # what each built-in data set holds (the checks below need no data loaded)
 SHAPES = {"digits": (1, 28, 28), "shapes": (3, 64, 64), "ring8": (2,), "grid25": (2,), "gauss1d": (1,)}
 LABELLED = ("digits", "shapes")
-IMAGE_SIZES = (28, 32, 64)          # the conv models' sizes (train.setup.CONV_SIZES)
 ERROR_STYLE = "border: 1.5px solid #d0021b;"
 # TrainConfig field -> the widget attribute that shows it (where a validation error points)
 FIELD_WIDGET = {"model": "model", "dataset": "dataset", "steps": "steps", "batch_size": "batch",
@@ -59,7 +59,7 @@ class TrainForm(QWidget):
         self.browse = QPushButton("Folder…")
         self.image_size = QComboBox()
         self.image_size.addItem("auto", 0)
-        for v in IMAGE_SIZES:
+        for v in CONV_SIZES:
             self.image_size.addItem(f"{v}×{v}", v)
         self.image_size.setToolTip(
             "Size the images are trained at: smaller or larger images (any size, square or not, grey or "

@@ -58,6 +58,14 @@ def list_builtin() -> list[str]:
     return list(BUILTIN)
 
 
+def in_memory(dataset, n: int):
+    """The data set as one in memory: a streamed one (shapes) renders its first n images once
+    (``take``); an in-memory one is returned as it is."""
+    if getattr(dataset, "x", None) is None and hasattr(dataset, "take"):
+        return dataset.take(min(n, len(dataset)))
+    return dataset
+
+
 def load_dataset(name_or_path: str | os.PathLike, *, image_size: int | None = None,
                  channels: int | None = None, n: int | None = None, seed: int = 0,
                  sizes: tuple[int, ...] | None = None) -> Dataset:
