@@ -17,7 +17,7 @@ from .config import TrainConfig, load_recipe
 # CLI flag -> TrainConfig field (None default = "not given", so recipes are not overridden)
 _TRAIN_FLAGS = [
     ("--model", str, "gan | dcgan | cgan | infogan"),
-    ("--dataset", str, "digits, ring8, grid25, gauss1d, or a folder (IDX, images, CIFAR-10)"),
+    ("--dataset", str, "digits, shapes, ring8, grid25, gauss1d, or a folder (IDX, images, CIFAR-10)"),
     ("--steps", int, "G updates to run"),
     ("--epochs", float, "passes over the data (instead of --steps)"),
     ("--batch-size", int, "batch size (DCGAN: 128)"),
@@ -45,7 +45,9 @@ _TRAIN_FLAGS = [
 ]
 # on/off TrainConfig fields: the flag turns them on (absent: the recipe's value)
 _SWITCHES = [("--channels-last", "conv tensors in channels-last layout (faster on some GPUs)"),
-             ("--compile", "torch.compile G and D (fewer, fused kernels; compiling takes a while)")]
+             ("--compile", "torch.compile G and D (fewer, fused kernels; compiling takes a while)"),
+             ("--info-cat-augment", "InfoGAN (our addition): Q reads the categorical code from a randomly "
+                                    "moved, zoomed, turned, mirrored, recoloured copy of each fake")]
 _MODEL_FLAGS = [("--pack", int, "PacGAN: samples per D input (1 = off)"),
                 ("--d-head", str, "logit (sigmoid) or softmax (two logits)"),
                 ("--z-dim", int, "noise size"), ("--g-width", int, "G width"), ("--d-width", int, "D width")]

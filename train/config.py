@@ -44,6 +44,9 @@ class TrainConfig:
     info_real_balance: float = 0.0  # InfoGAN, our addition (0 = the paper): weight of KL(mean Q(c | x_real)
                                     # || uniform) in D's step: Q spreads real data evenly over each
                                     # categorical code's values, as the code's prior does
+    info_cat_augment: bool = False  # InfoGAN, our addition (off = the paper): Q reads the categorical
+                                    # code from a randomly moved, zoomed, turned, mirrored and recoloured
+                                    # copy of each fake (train/augment.py), so G must carry it in the shape
     seed: int = 0                   # one seed drives init, data order, z, labels and codes
     device: str = "auto"            # auto = cuda, else mps, else cpu
     amp: str = "off"                # bf16 autocast (CUDA/CPU) for speed on GPUs
@@ -109,6 +112,8 @@ class TrainConfig:
             bad("compile", "true or false")
         if not isinstance(self.info_trains_d, bool):
             bad("info_trains_d", "true or false")
+        if not isinstance(self.info_cat_augment, bool):
+            bad("info_cat_augment", "true or false")
         if self.amp not in AMP:
             bad("amp", "off or bf16")
         if self.device not in ("auto", "cpu", "mps") and not self.device.startswith("cuda"):

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import torch
 
+from gan_models.base import QOutput
 from gan_models.checkpoint import load_checkpoint, save_checkpoint
 from gan_models.config import ModelConfig
 from gan_models.errors import GanExplorerError
@@ -23,6 +24,7 @@ from gan_models.registry import build_discriminator, build_generator
 from . import distributed as dist_util
 from .config import TrainConfig
 from .data_stream import DataStream, to_device
+from .augment import shape_keeping
 from .losses import code_balance, d_loss, g_loss, info_loss
 from .run_folder import RunFolder
 from .snapshots import fixed_inputs, write_sample
@@ -131,7 +133,7 @@ class Trainer:
             else:
                 lr_ = self.D(real, y_real).float()
             if self.layout and self.tcfg.info_trains_d:
-                lf, q = self.D.forward_with_q(fake.detach())
+                lf, q = self._forward_q(fake.detach())
                 lf = lf.float()
                 loss = d_loss(lr_, lf)
                 total = loss + self.tcfg.info_lambda * self._info(q, cat, cont)
@@ -148,6 +150,15 @@ class Trainer:
         self.opt_d.step()
         return out
 
+    def _forward_q(self, fake):
+        """D's logit and Q's output on a fake batch; with info_cat_augment the categorical
+        logits come from a second pass on a shape-keeping random change of the batch."""
+        logit, q = self.D.forward_with_q(fake)
+        if self.tcfg.info_cat_augment and q.cat_logits:
+            _, qa = self.D.forward_with_q(shape_keeping(fake, self.gen))
+            q = QOutput(cat_logits=qa.cat_logits, cont_mean=q.cont_mean, cont_logstd=q.cont_logstd)
+        return logit, q
+
     def _info(self, q, cat, cont) -> torch.Tensor:
         return info_loss(q, cat, cont, fixed_std=self.tcfg.info_cont_std == "fixed",
                          cont_weight=self.tcfg.info_cont_weight)
@@ -163,7 +174,7 @@ class Trainer:
             if fake is None:
                 fake = self.G(self.G.build_input(z, y_fake, codes))
             if self.layout:
-                logit, q = self.D.forward_with_q(fake)
+                logit, q = self._forward_q(fake)
                 li = self._info(q, cat, cont)
             else:
                 logit, li = self.D(fake, y_fake), None

@@ -87,6 +87,11 @@ class TrainForm(QWidget):
             "InfoGAN, our addition (0 = the paper): weight of a term in D's step that makes Q spread real "
             "data evenly over each categorical code. Against the failure where two classes share one code "
             "value; seeds 0-2 of the digits recipe: code accuracy 0.98 / 0.81 / 0.83 at 1 vs 0.80 / 0.64 / 0.66 at 0")
+        self.info_augment = QCheckBox("shape-keeping Q")
+        self.info_augment.setToolTip(
+            "InfoGAN, our addition (off = the paper): Q reads the categorical code from a randomly moved, "
+            "zoomed, turned, mirrored and recoloured copy of each fake, so the code can only live in what "
+            "those changes keep (on the shapes data: the shape). Costs a second pass of D over the fakes")
         self.cat_codes = QLineEdit("10")
         self.cat_codes.setToolTip("InfoGAN categorical code sizes, comma-separated (e.g. 10)")
         self.cont_codes = _spin(0, 16, 2, "InfoGAN continuous codes")
@@ -133,6 +138,7 @@ class TrainForm(QWidget):
         code_row.addWidget(self.info_lambda)
         code_row.addWidget(QLabel("balance"))
         code_row.addWidget(self.info_balance)
+        code_row.addWidget(self.info_augment)
         code_row.addWidget(QLabel("cat"))
         code_row.addWidget(self.cat_codes)
         code_row.addWidget(QLabel("cont"))
@@ -178,7 +184,7 @@ class TrainForm(QWidget):
             w.valueChanged.connect(self.validate)
         for w in (self.model, self.g_loss, self.device, self.image_size):
             w.currentIndexChanged.connect(self.validate)
-        for w in (self.bf16, self.channels_last, self.compile):
+        for w in (self.bf16, self.channels_last, self.compile, self.info_augment):
             w.toggled.connect(self.validate)
         self.dataset.currentTextChanged.connect(self.validate)
         self.recipe.currentIndexChanged.connect(self._on_recipe_current_index_changed)
@@ -225,6 +231,7 @@ class TrainForm(QWidget):
                            g_loss=self.g_loss.currentData(),
                            info_lambda=self._float(self.info_lambda, "info_lambda"),
                            info_real_balance=round(self.info_balance.value(), 3) if kind == "infogan" else 0.0,
+                           info_cat_augment=kind == "infogan" and self.info_augment.isChecked(),
                            device=self.device.currentText(), amp="bf16" if self.bf16.isChecked() else "off",
                            channels_last=self.channels_last.isChecked(), compile=self.compile.isChecked(),
                            num_threads=self.threads.value(), n_data=self.n_data.value(),
@@ -237,7 +244,7 @@ class TrainForm(QWidget):
         for name in set(FIELD_WIDGET.values()) | {"cat_codes", "pack"}:
             getattr(self, name).setStyleSheet("")
         info = self.model.currentText() == "infogan"
-        for w in (self.info_lambda, self.info_balance, self.cat_codes, self.cont_codes):
+        for w in (self.info_lambda, self.info_balance, self.info_augment, self.cat_codes, self.cont_codes):
             w.setEnabled(info)                    # only InfoGAN has codes
         ds = self.dataset.currentText().strip()
         self.image_size.setEnabled(len(SHAPES.get(ds, (0, 0, 0))) == 3)    # images (a folder may be)
@@ -292,7 +299,7 @@ class TrainForm(QWidget):
                             "cont_codes": cfg.model_overrides["cont_codes"]}
         # the form's checkboxes decide these (the CLI can only switch them on, so a recipe's value
         # left in the file could not be unchecked)
-        recipe_train = {k: v for k, v in recipe_train.items() if k not in ("amp", "channels_last", "compile")}
+        recipe_train = {k: v for k, v in recipe_train.items() if k not in ("amp", "channels_last", "compile", "info_cat_augment")}
         if recipe_train or recipe_model:
             path = Path(out) / "app-recipe.toml"
             path.parent.mkdir(parents=True, exist_ok=True)
@@ -309,7 +316,8 @@ class TrainForm(QWidget):
             a += ["--amp", cfg.amp]
         if cfg.num_threads:
             a += ["--num-threads", str(cfg.num_threads)]
-        a += [flag for flag, on in (("--channels-last", cfg.channels_last), ("--compile", cfg.compile)) if on]
+        a += [flag for flag, on in (("--channels-last", cfg.channels_last), ("--compile", cfg.compile),
+                                    ("--info-cat-augment", cfg.info_cat_augment)) if on]
         if cfg.n_data:
             a += ["--n-data", str(cfg.n_data)]
         if cfg.image_size:
@@ -344,6 +352,7 @@ class TrainForm(QWidget):
         self.bf16.setChecked(train.get("amp", "off") == "bf16")
         self.channels_last.setChecked(bool(train.get("channels_last", False)))
         self.compile.setChecked(bool(train.get("compile", False)))
+        self.info_augment.setChecked(bool(train.get("info_cat_augment", False)))
         self.threads.setValue(int(train.get("num_threads", 0)))
         self.image_size.setCurrentIndex(max(0, self.image_size.findData(int(train.get("image_size", 0)))))
         if "g_loss" in train:

@@ -156,6 +156,23 @@ def test_infogan_code_balance_reaches_the_command_line(panel, tmp_path):
     assert form.config().info_real_balance == 1.5
 
 
+def test_shape_keeping_q_switch_reaches_the_command_line_and_can_be_unchecked(panel, tmp_path):
+    """info_cat_augment (our addition): InfoGAN only; checked it becomes --info-cat-augment;
+    unchecked it is off even though the chosen recipe's own file may switch it on."""
+    form = panel.form
+    _tiny(form)
+    assert not form.info_augment.isEnabled()
+    form.recipe.setCurrentIndex(form.recipe.findText("infogan-shapes"))
+    assert form.info_augment.isEnabled()
+    form.info_augment.setChecked(True)
+    assert "--info-cat-augment" in form.args(tmp_path / "a") and form.config().info_cat_augment
+    form.info_augment.setChecked(False)
+    args = form.args(tmp_path / "b")
+    assert "--info-cat-augment" not in args and "info_cat_augment" not in (tmp_path / "b" / "app-recipe.toml").read_text()
+    form.model.setCurrentText("dcgan")
+    assert not form.info_augment.isEnabled() and not form.config().info_cat_augment
+
+
 def test_recipe_fills_the_form(panel, tmp_path):
     form = panel.form
     form.recipe.setCurrentIndex(form.recipe.findText("gan-ring8"))

@@ -1,0 +1,49 @@
+"""Shape-keeping random changes of an image batch, for InfoGAN's categorical code (our addition).
+
+`info_cat_augment`: Q reads the categorical code from a copy of each fake image that has been
+moved, scaled, turned, mirrored and recoloured at random (each image its own draw). A code
+that G writes into position, size, orientation or colour cannot be read back through these
+changes, so to keep I(c; G(z, c)) high G has to carry the code in what they keep: on the
+shapes data, the shape. The continuous codes are still read from the unchanged image (they
+are meant to follow exactly the factors this removes).
+
+Everything is differentiable in the image (one `grid_sample` and a channel gather), so the
+information term's gradient reaches G through the change.
+"""
+from __future__ import annotations
+
+import math
+
+import torch
+import torch.nn.functional as F
+
+SHIFT = 0.25               # translation, fraction of the half-frame, each axis
+SCALE = (0.8, 1.25)        # zoom, log-uniform
+PERMS = torch.tensor([[0, 1, 2], [0, 2, 1], [1, 0, 2], [1, 2, 0], [2, 0, 1], [2, 1, 0]])
+
+
+def shape_keeping(x: torch.Tensor, gen: torch.Generator) -> torch.Tensor:
+    """(B, C, H, W) -> the same batch, each image randomly moved (+-SHIFT), zoomed (SCALE),
+    turned (any angle), mirrored (half of them) and, for C = 3, its colour channels permuted.
+
+    Pixels pulled in from outside the frame repeat the border (the shapes' flat background).
+    Random draws come from `gen` (a CPU generator: the trainer's, so runs repeat exactly).
+    """
+    b = x.shape[0]
+    u = torch.rand(b, 5, generator=gen)
+    angle = u[:, 0] * 2 * math.pi
+    lo, hi = math.log(SCALE[0]), math.log(SCALE[1])
+    s = torch.exp(lo + (hi - lo) * u[:, 1])
+    flip = torch.where(u[:, 2] < 0.5, -1.0, 1.0)
+    t = (u[:, 3:5] * 2 - 1) * SHIFT
+    cos, sin = torch.cos(angle) / s, torch.sin(angle) / s
+    # output pixel p samples the input at A p + t: A = R(angle) diag(flip, 1) / s
+    theta = torch.stack([torch.stack([cos * flip, -sin, t[:, 0]], 1),
+                         torch.stack([sin * flip, cos, t[:, 1]], 1)], 1)      # (B, 2, 3)
+    theta = theta.to(device=x.device, dtype=x.dtype)
+    grid = F.affine_grid(theta, list(x.shape), align_corners=False)
+    out = F.grid_sample(x, grid, mode="bilinear", padding_mode="border", align_corners=False)
+    if x.shape[1] == 3:
+        perm = PERMS[torch.randint(0, len(PERMS), (b,), generator=gen)].to(x.device)  # (B, 3)
+        out = torch.gather(out, 1, perm[:, :, None, None].expand_as(out))
+    return out
