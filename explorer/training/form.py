@@ -17,11 +17,8 @@ from PySide6.QtWidgets import (QCheckBox, QComboBox, QDoubleSpinBox, QFileDialog
 from gan_models.config import CONV_SIZES
 from gan_models.errors import GanExplorerError
 from train.config import TrainConfig, load_recipe, recipes_dir
-from train.data import BUILTIN
-
-# what each built-in data set holds (the checks below need no data loaded)
-SHAPES = {"digits": (1, 28, 28), "shapes": (3, 64, 64), "ring8": (2,), "grid25": (2,), "gauss1d": (1,)}
-LABELLED = ("digits", "shapes")
+from train.data import BUILTIN, LABELLED
+from train.data import BUILTIN_SHAPES as SHAPES
 ERROR_STYLE = "border: 1.5px solid #d0021b;"
 # TrainConfig field -> the widget attribute that shows it (where a validation error points)
 FIELD_WIDGET = {"model": "model", "dataset": "dataset", "steps": "steps", "batch_size": "batch",

@@ -53,6 +53,16 @@ def test_builtin_names():
     assert list_builtin() == ["digits", "shapes", "ring8", "grid25", "gauss1d"]
 
 
+def test_builtin_table_says_what_each_builtin_holds():
+    """The Train tab checks a choice against train.data's table without loading the data set."""
+    from train.data import BUILTIN, BUILTIN_SHAPES, LABELLED
+    assert set(BUILTIN_SHAPES) == set(BUILTIN)
+    for name in BUILTIN:
+        ds = load_dataset(name, n=64)
+        assert tuple(ds.data_shape) == BUILTIN_SHAPES[name], name
+        assert (ds.num_classes > 0) == (name in LABELLED), name
+
+
 def test_digits_shapes_range_labels(digits):
     d = digits
     assert isinstance(d, ArrayDataset)

@@ -39,6 +39,10 @@ from .toys import TOYS, ToyDataset, make_toy
 Dataset = Union[ArrayDataset, ToyDataset]
 
 BUILTIN = ("digits", "shapes") + TOYS
+# what each built-in holds, for callers that check a choice without loading it (the Train tab);
+# tests/train/test_data.py checks both against the loaded data sets
+BUILTIN_SHAPES = {"digits": (1, 28, 28), "shapes": (3, 64, 64), "ring8": (2,), "grid25": (2,), "gauss1d": (1,)}
+LABELLED = ("digits", "shapes")
 DIGITS_DEFAULT_N = 60000
 
 WHERE_TO_GET = (
