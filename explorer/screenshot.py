@@ -28,6 +28,9 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("-o", "--out", required=True, help="output .png")
     p.add_argument("--size", default="1280x800", help="window size WxH in logical pixels (default 1280x800)")
     p.add_argument("--palette", choices=("light", "dark"), default="light", help="colour theme")
+    p.add_argument("--timeout", type=float, default=300.0,
+                   help="seconds to wait for a panel's long job (probe, projector) before giving up "
+                        "(default 300; a 64x64 probe on a slow CPU needs more)")
     return p
 
 
@@ -110,7 +113,10 @@ def main(argv: list[str]) -> int:
         ok = ok and _wait(app, window.renderer.is_idle)
         prepare = getattr(window.panels[args.panel], "prepare_screenshot", None)   # a long job (projector)
         if prepare is not None:
-            ok = _wait(app, prepare(), 300) and ok
+            ok = _wait(app, prepare(), args.timeout) and ok
+            if not ok:
+                print(f"gan-explorer screenshot: the {args.panel} panel's job did not finish within "
+                      f"{args.timeout:g} s (--timeout); the PNG shows it unfinished", file=sys.stderr)
             _wait(app, lambda: False, 0.3)
         if not _save(window, out):
             return 2

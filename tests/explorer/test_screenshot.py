@@ -25,3 +25,12 @@ def test_screenshot_of_a_bad_file_fails_with_its_message(qtbot, tmp_path, capsys
     bad.write_bytes(b"junk")
     assert main(["--panel", "sampling", "--model", str(bad), "-o", str(tmp_path / "x.png")]) == 2
     assert "bad.safetensors" in capsys.readouterr().err
+
+
+def test_screenshot_of_a_job_that_outlasts_the_timeout_says_so(qtbot, checkpoints, tmp_path, capsys):
+    """A long panel job (the projector here) cut by --timeout: exit 2 and a line naming the flag,
+    never a silent PNG of an unfinished panel passed off as done."""
+    out = tmp_path / "projector.png"
+    assert main(["--panel", "projector", "--model", str(checkpoints["dcgan"]), "-o", str(out),
+                 "--size", "900x600", "--timeout", "0"]) == 2
+    assert "did not finish within 0 s (--timeout)" in capsys.readouterr().err
