@@ -7,7 +7,7 @@ changes, so to keep I(c; G(z, c)) high G has to carry the code in what they keep
 shapes data, the shape. The continuous codes are still read from the unchanged image (they
 are meant to follow exactly the factors this removes).
 
-Everything is differentiable in the image (one `grid_sample` and a channel gather), so the
+Everything is differentiable in the image (one `grid_sample` and a 3x3 colour matrix), so the
 information term's gradient reaches G through the change.
 """
 from __future__ import annotations
@@ -19,18 +19,28 @@ import torch.nn.functional as F
 
 SHIFT = 0.25               # translation, fraction of the half-frame, each axis
 SCALE = (0.8, 1.25)        # zoom, log-uniform
-PERMS = torch.tensor([[0, 1, 2], [0, 2, 1], [1, 0, 2], [1, 2, 0], [2, 0, 1], [2, 1, 0]])
+
+
+def _hue_rotations(angle: torch.Tensor) -> torch.Tensor:
+    """(B,) angles -> (B, 3, 3) rotations of RGB about the grey axis (1, 1, 1): a hue shift that
+    keeps brightness and saturation (Rodrigues' formula). A channel *permutation* would not do:
+    it keeps apart colours made of one channel (red, green, blue) and of two (yellow, cyan,
+    magenta), and on the shapes data a code learned to follow exactly that split."""
+    k = torch.full((3,), 3 ** -0.5)
+    kx = torch.tensor([[0.0, -k[2], k[1]], [k[2], 0.0, -k[0]], [-k[1], k[0], 0.0]])
+    c, s = torch.cos(angle)[:, None, None], torch.sin(angle)[:, None, None]
+    return c * torch.eye(3) + s * kx + (1 - c) * torch.outer(k, k)
 
 
 def shape_keeping(x: torch.Tensor, gen: torch.Generator) -> torch.Tensor:
     """(B, C, H, W) -> the same batch, each image randomly moved (+-SHIFT), zoomed (SCALE),
-    turned (any angle), mirrored (half of them) and, for C = 3, its colour channels permuted.
+    turned (any angle), mirrored (half of them) and, for C = 3, its hue shifted (any angle).
 
     Pixels pulled in from outside the frame repeat the border (the shapes' flat background).
     Random draws come from `gen` (a CPU generator: the trainer's, so runs repeat exactly).
     """
     b = x.shape[0]
-    u = torch.rand(b, 5, generator=gen)
+    u = torch.rand(b, 6, generator=gen)
     angle = u[:, 0] * 2 * math.pi
     lo, hi = math.log(SCALE[0]), math.log(SCALE[1])
     s = torch.exp(lo + (hi - lo) * u[:, 1])
@@ -44,6 +54,6 @@ def shape_keeping(x: torch.Tensor, gen: torch.Generator) -> torch.Tensor:
     grid = F.affine_grid(theta, list(x.shape), align_corners=False)
     out = F.grid_sample(x, grid, mode="bilinear", padding_mode="border", align_corners=False)
     if x.shape[1] == 3:
-        perm = PERMS[torch.randint(0, len(PERMS), (b,), generator=gen)].to(x.device)  # (B, 3)
-        out = torch.gather(out, 1, perm[:, :, None, None].expand_as(out))
+        rot = _hue_rotations(u[:, 5] * 2 * math.pi).to(device=x.device, dtype=x.dtype)
+        out = torch.einsum("bij,bjhw->bihw", rot, out)
     return out
