@@ -49,8 +49,14 @@ class Context:
         return box[0]
 
     def close(self) -> None:
+        """Leave the process group together: a rank that tears gloo down while rank 0 is still
+        writing its last checkpoint can abort at exit ('terminate called without an active
+        exception', exit -6, seen once in CI's torchrun test), so every rank waits for the others."""
         if self.world > 1 and dist.is_initialized():
-            dist.destroy_process_group()
+            try:
+                dist.barrier()
+            finally:
+                dist.destroy_process_group()
 
 
 def from_env(device: torch.device) -> Context:
