@@ -12,7 +12,8 @@
   are then honest; a generator that paints magenta-red is placed next to red, as it looks.
 - The judge of shapes is our probe classifier (train/probe.py) trained on real images.
 - `shapes_report` gathers: real-data baselines, sample quality by the classifier (confident
-  share, class balance, probe FID, factor distributions vs real), and for InfoGAN the
+  share, class balance, probe FID, factor distributions vs real), for a CGAN the share of
+  samples that show the shape asked for, and for InfoGAN the
   categorical code's best one-to-one matching accuracy and each continuous code's |Spearman|
   with each factor over controlled sweeps. `flat_metrics` turns it into evaluate()'s floats.
 """
@@ -25,7 +26,8 @@ import torch
 from gan_models.latent import prior_inputs
 
 from .data.shapes import BACKGROUND, RANGES, SHAPES, SIZE
-from .metrics import _images, code_matching, frechet_distance, gaussian_stats, linear_sum_assignment, spearman
+from .metrics import (_images, code_matching, frechet_distance, gaussian_stats, label_accuracy,
+                      linear_sum_assignment, spearman)
 from .probe import Probe, get_probe
 
 FG_DISTANCE = 0.25     # RGB distance (0..1 units) from BACKGROUND; a shape's colour is >= 0.8 away
@@ -242,6 +244,8 @@ def shapes_report(generator, dataset, probe_cache=None, seed: int = 0, quick: bo
         rep["estimators"] = estimator_agreement(real)
     rep["samples"] = sample_quality(generator, probe, real, n=min(n, len(real.x) // 2), seed=seed,
                                     value_range=value_range)
+    if generator.num_classes and generator.num_classes == probe.num_classes:    # a CGAN asked for a shape
+        rep["label_accuracy"] = label_accuracy(generator, probe, 20 if quick else 100, seed, value_range)
     layout = generator.code_layout
     if layout.categorical:
         rep["categorical"] = code_matching(generator, probe, 20 if quick else 100, seed, value_range)
@@ -257,7 +261,8 @@ def flat_metrics(rep: dict) -> dict:
     probe_accuracy (the classifier, held-out real), fid and fid_real (probe FID of samples, and of
     real vs real: the floor), confident_share(_real) (top class probability >= 0.9), class_kl and
     class_min_share (of the classes read in samples), empty_share, x_w1 / y_w1 / scale_w1 and
-    hue_tv (factor distributions vs real); InfoGAN: code_accuracy (cat1, best matching),
+    hue_tv (factor distributions vs real); CGAN: label_accuracy (the shape asked for is the shape
+    the classifier reads); InfoGAN: code_accuracy (cat1, best matching),
     <factor>_corr (the largest |Spearman| of any continuous code with it) and cont_matched_min.
     """
     s = rep["samples"]
@@ -268,6 +273,8 @@ def flat_metrics(rep: dict) -> dict:
     for k in ("x", "y", "scale"):
         out[f"{k}_w1"] = s["factors"][k]["w1"]
     out["hue_tv"] = s["factors"]["hue"]["tv"]
+    if "label_accuracy" in rep:
+        out["label_accuracy"] = rep["label_accuracy"]
     if "categorical" in rep:
         out["code_accuracy"] = rep["categorical"]["accuracy"]
     if "continuous" in rep:

@@ -165,3 +165,48 @@ def test_export_keeps_the_discriminator_in_fp16_when_asked(shapes_ckpt, tmp_path
     with safe_open(str(with_d), framework="pt") as f:
         d_keys = [k for k in f.keys() if k.startswith("D.")]
         assert d_keys and all(f.get_tensor(k).dtype in (torch.float16, torch.int64) for k in d_keys)
+
+
+class ShapesCGANOracle(ShapesOracle):
+    """A fake CGAN generator: draws the shape it is asked for (follow=True) or one from z."""
+
+    def __init__(self, follow=True):
+        super().__init__(use_code=False)
+        self.code_layout, self.num_classes, self.follow = CodeLayout((), 0), 4, follow
+
+    def generate(self, z, label=None, codes=None):
+        u = torch.sigmoid(z).numpy()
+        shape = label.numpy() if self.follow else np.minimum((u[:, 0] * 4).astype(np.int64), 3)
+        f = {"hue": 0.8 * u[:, 2], "x": 0.8 * u[:, 1] - 0.4, "y": 0.8 * u[:, 4] - 0.4,
+             "scale": 0.25 + 0.25 * u[:, 3], "rotation": np.zeros(len(z))}
+        img = render(shape, {k: np.asarray(v, np.float32) for k, v in f.items()})
+        for im, s in zip(img, shape):
+            self.drawn[im.numpy().tobytes()] = int(s)
+        return img
+
+
+class OracleProbe(OracleJudge):
+    """OracleJudge with the rest of a Probe's interface (real images, unknown to it, read as 0)."""
+    accuracy = 1.0
+
+    def predict(self, x):
+        return np.array([self.gen.drawn.get(im.numpy().tobytes(), 0) for im in x])
+
+    def probabilities(self, x):
+        return np.eye(4)[self.predict(x)]
+
+    def features(self, x):
+        return torch.as_tensor(x).flatten(2).mean(2).double().numpy()             # (N, 3) mean colour
+
+
+@pytest.mark.parametrize("follow", [True, False])
+def test_a_cgan_on_shapes_is_scored_by_the_shape_it_draws_for_each_label(real, follow):
+    from train.shapes_metrics import flat_metrics, shapes_report
+    g = ShapesCGANOracle(follow)
+    rep = shapes_report(g, real, quick=True, probe=OracleProbe(g), with_real=False)
+    flat = flat_metrics(rep)
+    if follow:
+        assert rep["label_accuracy"] == flat["label_accuracy"] == 1.0
+    else:
+        assert flat["label_accuracy"] < 0.45                  # chance 0.25
+    assert "code_accuracy" not in flat                         # no InfoGAN code to match
