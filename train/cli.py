@@ -151,12 +151,14 @@ def cmd_train(argv: list[str]) -> int:
     if run and not args.quiet:
         print(f"run folder: {run.path}  ({trainer.model_cfg.kind} on {trainer.tcfg.dataset}, "
               f"{trainer.total_steps} steps, device {trainer.device})", file=sys.stderr)
+    ended = False
     try:
         status = trainer.run(lambda: stop["flag"], bar)
+        ended = True
     finally:
         for s, h in zip((signal.SIGINT, signal.SIGTERM), old):
             signal.signal(s, h)
-        trainer.ddp.close()
+        trainer.ddp.close(wait=ended)
     if bar.tty and not args.quiet:
         print(file=sys.stderr)
     if run:

@@ -48,13 +48,16 @@ class Context:
         dist.broadcast_object_list(box, 0)
         return box[0]
 
-    def close(self) -> None:
-        """Leave the process group together: a rank that tears gloo down while rank 0 is still
-        writing its last checkpoint can abort at exit ('terminate called without an active
-        exception', exit -6, seen once in CI's torchrun test), so every rank waits for the others."""
+    def close(self, wait: bool = True) -> None:
+        """Leave the process group. wait (after a run that ended normally): every rank first waits
+        for the others, since a rank that tore gloo down while rank 0 still wrote its last
+        checkpoint aborted at exit ('terminate called without an active exception', exit -6; seen
+        once in the torchrun test under load). After an error no rank waits: a peer that failed
+        would never arrive."""
         if self.world > 1 and dist.is_initialized():
             try:
-                dist.barrier()
+                if wait:
+                    dist.barrier()
             finally:
                 dist.destroy_process_group()
 

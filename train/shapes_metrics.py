@@ -244,11 +244,12 @@ def shapes_report(generator, dataset, probe_cache=None, seed: int = 0, quick: bo
         rep["estimators"] = estimator_agreement(real)
     rep["samples"] = sample_quality(generator, probe, real, n=min(n, len(real.x) // 2), seed=seed,
                                     value_range=value_range)
+    per = 20 if quick else 100                      # samples per label / code value
     if generator.num_classes and generator.num_classes == probe.num_classes:    # a CGAN asked for a shape
-        rep["label_accuracy"] = label_accuracy(generator, probe, 20 if quick else 100, seed, value_range)
+        rep["label_accuracy"] = label_accuracy(generator, probe, per, seed, value_range)
     layout = generator.code_layout
     if layout.categorical:
-        rep["categorical"] = code_matching(generator, probe, 20 if quick else 100, seed, value_range)
+        rep["categorical"] = code_matching(generator, probe, per, seed, value_range)
         rep["categorical"]["mapping_names"] = [SHAPES[c] if c >= 0 else "-" for c in rep["categorical"]["mapping"]]
     if layout.continuous:
         rep["continuous"] = code_factor_sweeps(generator, n=270 if quick else 900, seed=seed, value_range=value_range)

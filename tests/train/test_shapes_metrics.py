@@ -36,14 +36,16 @@ class ShapesOracle(nn.Module):
         self.output_shape, self.is_image = (3, 64, 64), True
         self.use_code, self.drawn = use_code, {}
 
-    def generate(self, z, label=None, codes=None):
-        u = torch.sigmoid(z).numpy()                                       # (B, 5) in (0, 1)
+    def _shape_xy(self, u, label, codes):
+        """(shape (B,), x (B,), y (B,)) of each image, from the codes or from z."""
         if self.use_code:
             shape = np.array([2, 0, 3, 1])[codes[:, :4].argmax(1).numpy()]
-            x, y = 0.4 * codes[:, 4].numpy(), 0.4 * codes[:, 5].numpy()
-        else:
-            shape = np.minimum((u[:, 0] * 4).astype(np.int64), 3)
-            x, y = 0.8 * u[:, 1] - 0.4, 0.8 * u[:, 4] - 0.4
+            return shape, 0.4 * codes[:, 4].numpy(), 0.4 * codes[:, 5].numpy()
+        return np.minimum((u[:, 0] * 4).astype(np.int64), 3), 0.8 * u[:, 1] - 0.4, 0.8 * u[:, 4] - 0.4
+
+    def generate(self, z, label=None, codes=None):
+        u = torch.sigmoid(z).numpy()                                       # (B, 5) in (0, 1)
+        shape, x, y = self._shape_xy(u, label, codes)
         f = {"hue": u[:, 2], "x": x, "y": y, "scale": 0.25 + 0.25 * u[:, 3],
              "rotation": np.zeros(len(z))}
         img = render(shape, {k: np.asarray(v, np.float32) for k, v in f.items()})
@@ -174,15 +176,9 @@ class ShapesCGANOracle(ShapesOracle):
         super().__init__(use_code=False)
         self.code_layout, self.num_classes, self.follow = CodeLayout((), 0), 4, follow
 
-    def generate(self, z, label=None, codes=None):
-        u = torch.sigmoid(z).numpy()
-        shape = label.numpy() if self.follow else np.minimum((u[:, 0] * 4).astype(np.int64), 3)
-        f = {"hue": 0.8 * u[:, 2], "x": 0.8 * u[:, 1] - 0.4, "y": 0.8 * u[:, 4] - 0.4,
-             "scale": 0.25 + 0.25 * u[:, 3], "rotation": np.zeros(len(z))}
-        img = render(shape, {k: np.asarray(v, np.float32) for k, v in f.items()})
-        for im, s in zip(img, shape):
-            self.drawn[im.numpy().tobytes()] = int(s)
-        return img
+    def _shape_xy(self, u, label, codes):
+        shape, x, y = super()._shape_xy(u, label, codes)
+        return (label.numpy() if self.follow else shape), x, y
 
 
 class OracleProbe(OracleJudge):
