@@ -77,8 +77,8 @@ def export_one(name: str, runs: Path, models: Path, timing: dict | None = None) 
         extra = {"training_seconds": timing["seconds"], "training_cpu_seconds": timing["cpu_seconds"],
                  "training_load": timing["load_before"]}
     else:                      # --export-only: the trainer's own elapsed time from the run folder
-        from train.run_folder import read_jsonl
-        rows = read_jsonl(runs / name / "metrics.jsonl")
+        from train.run_folder import read_jsonl, training_rows
+        rows = training_rows(read_jsonl(runs / name / "metrics.jsonl"))
         extra = {"training_seconds": round(float(rows[-1]["time"]), 1)} if rows else {}
     return export_bundled(runs / name, models / f"{name}.safetensors", name=name,
                           description=MODELS[name][0], recipe=f"resources/recipes/{name}.toml",

@@ -48,8 +48,8 @@ def train_cmd(run: str, out: Path, steps: int) -> list[str]:
 
 
 def final_ips(out: Path) -> float:
-    from train.run_folder import read_jsonl
-    return float(read_jsonl(out / "metrics.jsonl")[-1]["images_per_s"])
+    from train.run_folder import read_jsonl, training_rows
+    return float(training_rows(read_jsonl(out / "metrics.jsonl"))[-1]["images_per_s"])
 
 
 class StallMeter:

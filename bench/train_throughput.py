@@ -3,6 +3,11 @@ same networks, batch, data and device, measured in one run. Prints images/s and 
 
     python bench/train_throughput.py [--steps 40] [--batch-size 128] [--device cpu] [--amp bf16]
                                      [--channels-last] [--compile] [--cudnn-benchmark]
+    python bench/train_throughput.py --size 64 [--amp bf16] [--channels-last] [--threads 1]
+
+--size 28 (default): DCGAN-28 on the embedded digits. --size 64: the study note's DCGAN-64 nets
+(4x4 -> 64x64, 3 channels, --width 64 by default) on the embedded colour shapes, streamed by our
+trainer and held in memory (a DataLoader over a tensor) by the textbook loop.
 
 Images/s counts real images per G update (one D + one G update per batch), for both loops.
 """
@@ -64,9 +69,10 @@ def textbook(cfg, x: torch.Tensor, steps: int, batch: int, device) -> float:
 
 
 def ours(args, device) -> float:
-    tcfg = TrainConfig(model="dcgan", dataset="digits", steps=args.steps + 3, batch_size=args.batch_size,
+    tcfg = TrainConfig(model="dcgan", dataset=args.dataset, steps=args.steps + 3, batch_size=args.batch_size,
                        n_data=args.n_data, device=str(device), log_every=10, sample_every=10**9,
-                       checkpoint_every=0, autosave_seconds=1e9, amp=args.amp,
+                       checkpoint_every=0, autosave_seconds=1e9, amp=args.amp, quality_n=0,
+                       num_threads=args.threads,
                        channels_last=args.channels_last, compile=args.compile,
                        model_overrides={"g_width": args.width, "d_width": args.width}).validate()
     tr = create_trainer(tcfg, write=False)
@@ -96,14 +102,23 @@ def main() -> None:
                     help="let cuDNN time its conv algorithms for these shapes (both loops; pytorch/examples' "
                          "DCGAN sets it)")
     ap.add_argument("--rounds", type=int, default=2, help="alternate the two loops this many times")
+    ap.add_argument("--size", type=int, choices=(28, 64), default=28,
+                    help="28: DCGAN-28 on digits; 64: DCGAN-64 (3 channels) on the colour shapes")
+    ap.add_argument("--threads", type=int, default=0, help="torch CPU threads (0: torch's default)")
     args = ap.parse_args()
+    if args.threads:
+        torch.set_num_threads(args.threads)
     device = torch.device(args.device)
     torch.backends.cudnn.benchmark = args.cudnn_benchmark
-    from train.data import load_dataset
-    ds = load_dataset("digits", n=args.n_data)
+    from train.data import in_memory, load_dataset
+    args.dataset = "digits" if args.size == 28 else "shapes"
+    ds = load_dataset(args.dataset, n=args.n_data)
+    if args.size == 64:
+        ds = in_memory(ds, args.n_data)          # the textbook loop's DataLoader needs a tensor
     cfg = default_config("dcgan", ds.data_shape, g_width=args.width, d_width=args.width)
     print(f"DCGAN {ds.data_shape}, width {args.width}, batch {args.batch_size}, {args.steps} steps, "
-          f"device {device}, torch {torch.__version__}, {torch.get_num_threads()} threads")
+          f"device {device}, torch {torch.__version__}, {torch.get_num_threads()} threads; ours: amp "
+          f"{args.amp}, channels-last {args.channels_last}, compile {args.compile} (textbook: fp32, NCHW)")
     base, mine = [], []
     for _ in range(args.rounds):              # alternate so machine noise hits both alike
         base.append(textbook(cfg, ds.x, args.steps, args.batch_size, device))

@@ -147,6 +147,8 @@ def _tool_shot(app, window, args, out: Path, width: int, height: int) -> int:
         tool.follow(args.model)
         ok = _wait(app, lambda: tool.buffer.n > 0 and tool.redraws > 0, 30)
         _wait(app, lambda: False, 0.5)
+        tool.redraw()                # every plot now (the live timer refreshes one per tick)
+        _wait(app, lambda: False, 0.2)
         error = None if ok else f"{args.model}: no metrics to show (is it a run folder?)"
     else:
         shown, failed = [], []

@@ -118,11 +118,14 @@ class Generator(nn.Module):
 
 def init_weights(module: nn.Module) -> None:
     """DCGAN initialisation: conv/linear weights N(0, 0.02), BN weights N(1, 0.02), biases 0."""
+    from torch.nn.utils import parametrize
     for m in module.modules():
         if isinstance(m, (nn.Conv2d, nn.ConvTranspose2d, nn.Linear)):
-            nn.init.normal_(m.weight, 0.0, 0.02)
+            # a spectral-normed layer's weight is computed; initialise the tensor it is computed from
+            w = m.parametrizations.weight.original if parametrize.is_parametrized(m, "weight") else m.weight
+            nn.init.normal_(w, 0.0, 0.02)
             if m.bias is not None:
                 nn.init.zeros_(m.bias)
-        elif isinstance(m, (nn.BatchNorm1d, nn.BatchNorm2d)):
+        elif isinstance(m, (nn.BatchNorm1d, nn.BatchNorm2d)) and m.affine:
             nn.init.normal_(m.weight, 1.0, 0.02)
             nn.init.zeros_(m.bias)

@@ -17,6 +17,8 @@ D_UNITS = ("maxout", "lrelu")       # hidden units of an mlp D (InfoGAN's is alw
 G_OUTPUTS = ("tanh", "sigmoid", "linear")
 G_NORMS = ("none", "batch")
 CONV_SIZES = (28, 32, 64)
+D_NORMS = ("batch", "spectral", "none")   # D's normalisation: DCGAN's BatchNorm, spectral norm, none
+CONDS = ("concat", "projection")        # cgan: one-hot at the inputs, or projection D + conditional BN G
 
 
 @dataclass
@@ -43,6 +45,12 @@ class ModelConfig:
     dropout: float = 0.5                # mlp D: dropout on hidden units
     pack: int = 1                       # PacGAN: D sees `pack` samples at once (1 = off)
     q_width: int = 128                  # infogan: hidden units of Q's own layer
+    d_norm: str = "batch"               # D's layers: "batch" (DCGAN's BatchNorm; mlp D has none),
+                                        # "spectral" (spectral norm on every D layer, no BatchNorm;
+                                        # Miyato et al. 2018), "none". Q's own layers keep BatchNorm.
+    cond: str = "concat"                # cgan: "concat" (the note's: one-hot appended to z and to x as
+                                        # planes) or "projection" (G: class-conditional BatchNorm gains
+                                        # on every layer; D: projection head, Miyato & Koyama 2018)
 
     # -- derived capabilities (what panels and the trainer ask, never isinstance) --
     @property
@@ -100,6 +108,14 @@ class ModelConfig:
             bad("z_dist", "one of " + ", ".join(Z_DISTS))
         if self.g_norm not in G_NORMS:
             bad("g_norm", "one of " + ", ".join(G_NORMS))
+        if self.d_norm not in D_NORMS:
+            bad("d_norm", "one of " + ", ".join(D_NORMS))
+        if self.cond not in CONDS:
+            bad("cond", "one of " + ", ".join(CONDS))
+        if self.cond != "concat" and (self.kind != "cgan" or self.arch != "conv"):
+            bad("cond", "'concat' unless the model is a conv cgan")
+        if self.cond == "projection" and (self.pack != 1 or self.d_head != "logit"):
+            bad("cond", "'concat' with PacGAN packing or a softmax D head (projection adds to one logit)")
         if self.g_output not in G_OUTPUTS:
             bad("g_output", "one of " + ", ".join(G_OUTPUTS))
         shape = self.data_shape

@@ -13,6 +13,7 @@ from torch import nn
 from .base import Generator, init_weights
 from .config import ModelConfig
 from .errors import ConfigError
+from .nets import apply_d_norm
 from .nets.conv import ConvDiscriminator, ConvGenerator, InfoConvDiscriminator, InfoConvGenerator
 from .nets.mlp import InfoMLPDiscriminator, MLPDiscriminator, MLPGenerator
 
@@ -54,7 +55,7 @@ def build_generator(cfg: ModelConfig, where: str = "model config") -> Generator:
 
 def build_discriminator(cfg: ModelConfig, where: str = "model config") -> nn.Module:
     """A freshly initialised discriminator for `cfg`; for infogan it owns Q (forward_with_q)."""
-    return _initialise(_classes(cfg, where)[1](cfg), cfg)
+    return _initialise(apply_d_norm(_classes(cfg, where)[1](cfg), cfg), cfg)
 
 
 def count_params(module: nn.Module) -> int:

@@ -42,6 +42,8 @@ _TRAIN_FLAGS = [
     ("--checkpoint-every", int, "steps per kept checkpoint (0 = only latest)"),
     ("--autosave-seconds", float, "wall-clock autosave interval"),
     ("--num-threads", int, "CPU threads (0 = default)"),
+    ("--quality-every", int, "steps per live quality score (0 = with every sample grid)"),
+    ("--quality-n", int, "samples per live quality score (0 = no quality scores)"),
 ]
 # on/off TrainConfig fields: the flag turns them on (absent: the recipe's value)
 _SWITCHES = [("--channels-last", "conv tensors in channels-last layout (faster on some GPUs)"),
@@ -50,6 +52,10 @@ _SWITCHES = [("--channels-last", "conv tensors in channels-last layout (faster o
                                     "moved, zoomed, turned, mirrored, recoloured copy of each fake")]
 _MODEL_FLAGS = [("--pack", int, "PacGAN: samples per D input (1 = off)"),
                 ("--d-head", str, "logit (sigmoid) or softmax (two logits)"),
+                ("--d-norm", str, "D's normalisation: batch (DCGAN's BatchNorm), spectral (spectral norm), "
+                                  "none"),
+                ("--cond", str, "CGAN conditioning: concat (one-hot at G's and D's inputs) or projection "
+                                "(conditional BatchNorm in G, projection discriminator)"),
                 ("--z-dim", int, "noise size"), ("--g-width", int, "G width"), ("--d-width", int, "D width")]
 
 

@@ -62,6 +62,9 @@ class TrainConfig:
     checkpoint_every: int = 1000    # steps per kept numbered checkpoint (0 = only latest)
     autosave_seconds: float = 60.0  # wall-clock autosave of checkpoints/latest
     n_fixed: int = 64               # fixed z samples in each grid
+    quality_every: int = 0          # steps per live quality score (train/live_quality.py; 0 = with
+                                    # every sample grid)
+    quality_n: int = 500            # samples per quality score (0 = no quality scores)
     model_overrides: dict = field(default_factory=dict)   # ModelConfig fields (from [model])
 
     def to_dict(self) -> dict:
@@ -75,7 +78,8 @@ class TrainConfig:
             bad("model", "one of " + ", ".join(KINDS))
         checks = (("steps", 0, 10**9), ("batch_size", 1, 65536), ("d_steps", 1, 100),
                   ("log_every", 1, 10**6), ("sample_every", 1, 10**9), ("checkpoint_every", 0, 10**9),
-                  ("n_fixed", 1, 1024), ("num_threads", 0, 1024), ("n_data", 0, 10**8))
+                  ("n_fixed", 1, 1024), ("num_threads", 0, 1024), ("n_data", 0, 10**8),
+                  ("quality_every", 0, 10**9), ("quality_n", 0, 10000))
         for name, lo, hi in checks:
             v = getattr(self, name)
             if not isinstance(v, int) or isinstance(v, bool) or not lo <= v <= hi:

@@ -90,11 +90,15 @@ class Trainer:
         self._acc: dict[str, float] = {}
         self._acc_n = 0
         self._last_save = time.monotonic()
+        self._quality = None                            # live quality scorer: built on first use
         self.layout = self.G.code_layout
         steps_per_epoch = max(1, self.data.steps_per_epoch // tcfg.d_steps) if self.data.steps_per_epoch else 0
         self.total_steps = tcfg.steps or int(math.ceil(tcfg.epochs * max(steps_per_epoch, 1)))
         self.steps_per_epoch = steps_per_epoch
-        amp = tcfg.amp == "bf16" and device.type == "cuda"
+        # bf16 autocast on a CUDA GPU or a CPU with native bf16; elsewhere fp32 (emulated bf16 is slower)
+        from .device import bf16_native
+        amp = tcfg.amp == "bf16" and bf16_native(device)
+        self.amp_fallback = tcfg.amp == "bf16" and not amp
         self._autocast = (lambda: torch.autocast(device.type, dtype=torch.bfloat16)) if amp else nullcontext
 
     # ------------------------------------------------------------------ latent inputs
@@ -237,9 +241,13 @@ class Trainer:
     def run(self, should_stop=lambda: False, on_progress=None) -> str:
         """Train to total_steps. Returns 'finished' or 'stopped'; raises TrainingDiverged."""
         run = self.run_dir if self.ddp.is_main else None
+        if run and self.amp_fallback:
+            run.event("amp_off", self.step_count, message=f"--amp bf16: {self.device.type} has no native bf16 "
+                                                          "here; training in fp32")
         if run and self.step_count == 0:
             run.event("started", 0, total=self.total_steps)
             self._write_sample()
+            self._score_quality()
         elif run:
             run.event("resumed", self.step_count, total=self.total_steps)
         t0, s0 = time.perf_counter(), self.step_count
@@ -259,6 +267,8 @@ class Trainer:
                 row = self._log_row(ips)
             if run and n % self.tcfg.sample_every == 0:
                 self._write_sample()
+            if run and n % (self.tcfg.quality_every or self.tcfg.sample_every) == 0:
+                self._score_quality()
             if run and self.tcfg.checkpoint_every and n % self.tcfg.checkpoint_every == 0:
                 self.save(numbered=True)
             elif run and time.monotonic() - self._last_save >= self.tcfg.autosave_seconds:
@@ -359,6 +369,38 @@ class Trainer:
         self.step_count = int(st["step"])
         self.elapsed = float(st.get("elapsed", 0.0))
         self._acc, self._acc_n = dict(st.get("acc", {})), int(st.get("acc_n", 0))
+
+    def _score_quality(self) -> None:
+        """Write a metrics row of live quality scores (train/live_quality.py) for this step.
+        The scorer (probe, real statistics) is built at the first call; `q_time` is what the
+        scoring cost, so its share of training time can be read back from the run."""
+        if not self.tcfg.quality_n or self._quality is False or not self.run_dir:
+            return
+        t0 = time.perf_counter()
+        if self._quality is None:
+            from .live_quality import QualityScorer
+            try:
+                with torch.random.fork_rng(devices=[]):   # a first-time probe training seeds torch:
+                    self._quality = QualityScorer.for_run(self.G, self.dataset,   # keep the run's RNG
+                                                          self.tcfg.quality_n) or False
+            except (GanExplorerError, ValueError, RuntimeError) as e:   # quality is a view, never a crash
+                self.run_dir.event("quality_unavailable", self.step_count, message=str(e))
+                self._quality = False
+            if self._quality is False:
+                return
+            self.run_dir.event("quality_reference", self.step_count, setup_s=round(time.perf_counter() - t0, 3),
+                               **self._quality.reference)
+            t0 = time.perf_counter()
+            self._last_save = time.monotonic()       # a first-time probe training is not training time
+        self.G.eval()
+        try:
+            with torch.random.fork_rng(devices=[]):
+                scores = self._quality.score(self.G)
+        finally:
+            self.G.train()
+        if scores:
+            self.run_dir.log_metrics({"step": self.step_count, **scores,
+                                      "q_time": round(time.perf_counter() - t0, 4)})
 
     def _write_sample(self) -> None:
         self.G.eval()

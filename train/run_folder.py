@@ -106,6 +106,12 @@ class RunFolder:
         return sorted((self.path / CHECKPOINTS).glob("step_*.safetensors"))
 
 
+def training_rows(rows: list[dict]) -> list[dict]:
+    """The training rows of metrics.jsonl (losses, D's outputs, speed), without the live quality
+    rows (step + q_* scores, train/live_quality.py) that are logged between them."""
+    return [r for r in rows if "loss_d" in r]
+
+
 def read_jsonl(path, start: int = 0) -> list[dict]:
     """Rows of a JSONL file from byte offset `start`; a half-written last line is skipped."""
     rows, _ = read_jsonl_from(path, start)

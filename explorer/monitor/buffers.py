@@ -14,6 +14,17 @@ import numpy as np
 
 METRICS = ("d_real", "d_fake", "d_fake_after", "loss_d", "loss_g", "loss_info", "grad_norm_g",
            "images_per_s")
+# live quality rows (train/live_quality.py): logged every quality_every steps, in rows of their own
+Q_METRICS = ("q_fid", "q_confident", "q_coverage", "q_density", "q_label_acc", "q_code_acc", "q_hq", "q_modes")
+
+
+def split_rows(rows: list[dict]) -> tuple[list[dict], list[dict]]:
+    """metrics.jsonl rows -> (training rows, quality rows): quality scores come in rows of
+    their own (step + q_*), which would otherwise put a gap in every training curve."""
+    train, quality = [], []
+    for r in rows:
+        (quality if "q_fid" in r or "q_hq" in r else train).append(r)
+    return train, quality
 
 
 class SeriesBuffer:

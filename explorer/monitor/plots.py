@@ -1,8 +1,10 @@
 """MetricPlots: the monitor's pyqtgraph curves, created once and refreshed with `setData`.
 
-One GraphicsLayoutWidget holds five plots: D(x) / D(G(z)) before and after the D step with
-the D* = 1/2 line; D and G losses with the log 4 line; InfoGAN's information loss with its
-bound H(c) = ln 10; G's gradient norm; images/s. Each curve is fed *views* of a growing
+One GraphicsLayoutWidget holds seven plots: D(x) / D(G(z)) before and after the D step with
+the D* = 1/2 line, and beside it the live sample quality (shares in [0, 1]: read confidently,
+coverage, asked label / code matched, from train/live_quality.py), so a dead D at 1/2 is not
+mistaken for equilibrium; D and G losses with the log 4 line; the Frechet distance to real
+data; InfoGAN's information loss with its bound H(c) = ln 10; G's gradient norm; images/s. Each curve is fed *views* of a growing
 `SeriesBuffer`, with peak downsampling and clip-to-view so 10^6 logged steps still redraw
 quickly. A second, dashed set of curves overlays another run for comparison.
 
@@ -30,21 +32,38 @@ LN10 = math.log(10)       # H(c) of a uniform 10-way code: the information loss'
 
 # plot name -> (title, [(metric, legend name, colour)], reference line (y, label) or None)
 PLOTS = {
-    "d": ("D(x) and D(G(z))", [("d_real", "D(x)", "#1f77b4"),
-                                ("d_fake", "D(G(z)) before D step", "#d62728"),
-                                ("d_fake_after", "D(G(z)) after D step", "#ff7f0e")], (0.5, "D* = 1/2")),
-    "loss": ("Losses", [("loss_d", "D loss", "#9467bd"), ("loss_g", "G loss", "#2ca02c")], (LOG4, "log 4")),
-    "info": ("InfoGAN information loss", [("loss_info", "L_I", "#8c564b")], (LN10, "H(c) = ln 10")),
+    "d": ("D:", [("d_real", "D(x)", "#1f77b4"),
+                 ("d_fake", "D(G(z))", "#d62728"),
+                 ("d_fake_after", "after D's step", "#ff7f0e")], (0.5, "D* = 1/2")),
+    "quality": ("Quality:", [("q_confident", "read confidently", "#2ca02c"),
+                                   ("q_coverage", "coverage", "#1f77b4"),
+                                   ("q_label_acc", "asked label", "#d62728"),
+                                   ("q_code_acc", "code = class", "#9467bd"),
+                                   ("q_hq", "high-quality points", "#ff7f0e")], None),
+    "loss": ("Losses:", [("loss_d", "D loss", "#9467bd"), ("loss_g", "G loss", "#2ca02c")], (LOG4, "log 4")),
+    "fid": ("Fréchet distance to real (lower is better)", [("q_fid", "FD", "#8c564b")], None),
+    "info": ("InfoGAN information loss:", [("loss_info", "L_I", "#8c564b")], (LN10, "H(c) = ln 10")),
     "grad": ("G gradient norm", [("grad_norm_g", "|grad G|", "#17becf")], None),
     "ips": ("images/s", [("images_per_s", "images/s", "#7f7f7f")], None),
 }
-LAYOUT = {"d": (0, 0, 1, 2), "loss": (1, 0, 1, 1), "info": (1, 1, 1, 1), "grad": (2, 0, 1, 1), "ips": (2, 1, 1, 1)}
-# Every metric is logged at the same steps, so all plots show the same step range; the middle
-# row's step axes are hidden (the bottom row's, right below them in the same columns, read for
-# them): a new range then regenerates three axes' ticks and text instead of five (axes were
-# ~20 % of the live monitor's CPU). (pyqtgraph's setXLink would align the plots on screen, which
-# the two-column-wide top plot is not.)
-X_AXIS_SHOWN = ("d", "grad", "ips")
+LAYOUT = {"d": (0, 0, 1, 1), "quality": (0, 1, 1, 1), "loss": (1, 0, 1, 1), "fid": (1, 1, 1, 1),
+          "grad": (2, 0, 1, 1), "ips": (2, 1, 1, 1), "info": (3, 0, 1, 2)}
+QUALITY_PLOTS = ("quality", "fid")          # fed by the quality buffer (rows of their own, sparse)
+FIXED_Y = {"d": (0, 1.05), "quality": (0, 1.05)}  # probabilities and shares
+# Every metric is logged at the same steps, so all plots show the same step range; only the
+# bottom row's step axes are drawn (the plots above read from them): a new range then
+# regenerates two axes' ticks and text instead of seven (axes were ~20 % of the live
+# monitor's CPU). The information loss's row exists only for InfoGAN runs.
+X_AXIS_SHOWN = ("grad", "ips", "info")
+
+
+def title_html(title: str, entries: list[tuple[str, str, bool]]) -> str:
+    """The plot's title with its legend in it: 'Title  ― D(x)  ― D(G(z))  - - D* = 1/2', each
+    name in its curve's colour (a dashed mark for reference lines). Legends inside the plot
+    covered the curves of narrow plots; a title never does."""
+    marks = " &nbsp;".join(f"<span style='color:{c}'>{'- -' if dashed else '—'} {t}</span>"
+                           for t, c, dashed in entries)
+    return f"<span style='color:#333333'>{title}</span>" + (f" &nbsp;{marks}" if marks else "")
 
 
 def nice_ceil(v: float) -> float:
@@ -52,6 +71,20 @@ def nice_ceil(v: float) -> float:
     steps of at most 1.33x, so a finished run fills at least 3/4 of the plot's width."""
     k = 10 ** math.floor(math.log10(v))
     return next(m * k for m in (1, 1.2, 1.5, 2, 2.5, 3, 4, 5, 6, 8, 10) if m * k >= v - 1e-9 * k)
+
+
+def _narrow_title(label) -> None:
+    """A long title is clipped, never widens its plot: pyqtgraph's LabelItem makes its text's
+    width its minimum (and redoes it on every resize), which pushed the right-hand plots out of
+    view. Keep the text's height, drop the width."""
+    def update_min():
+        h = label.itemRect().height()
+        label.setMinimumSize(0, h)
+        label._sizeHint = {Qt.SizeHint.MinimumSize: (0, h), Qt.SizeHint.PreferredSize: (0, h),
+                           Qt.SizeHint.MaximumSize: (-1, -1), Qt.SizeHint.MinimumDescent: (0, 0)}
+        label.updateGeometry()
+    label.updateMin = update_min
+    update_min()
 
 
 class _Smoother:
@@ -89,10 +122,11 @@ class MetricPlots(pg.GraphicsLayoutWidget):
         self._drawn: dict[tuple, tuple] = {}                 # (run|cmp, plot) -> data stamp drawn
         self._managed: dict[str, bool] = {}                  # plot -> we set its range (user has not)
         self._next = 0                                        # round-robin position for budget
+        self._in_legend: dict[str, bool] = {m: name not in QUALITY_PLOTS        # metric -> named in title
+                                            for name, (_, series, _) in PLOTS.items() for m, _, _ in series}
         for name, (title, series, ref) in PLOTS.items():
             row, col, rs, cs = LAYOUT[name]
             p = self.addPlot(row=row, col=col, rowspan=rs, colspan=cs)
-            p.setTitle(title, color="#333333")
             # no grid: its lines were ~60 % of a repaint here (the dashed reference lines stay)
             p.setDownsampling(auto=True, mode="peak")
             p.setClipToView(True)
@@ -103,13 +137,13 @@ class MetricPlots(pg.GraphicsLayoutWidget):
             for side in ("left", "bottom"):
                 p.getAxis(side).setPen(pg.mkPen("#555555"))
                 p.getAxis(side).setTextPen(pg.mkPen("#333333"))
-            if len(series) > 1 or ref is not None:
-                p.addLegend(offset=(-4, 4), labelTextSize="8pt", labelTextColor="#222222",
-                            brush=pg.mkBrush(255, 255, 255, 150), pen=pg.mkPen("#cccccc"))
             for metric, label, colour in series:
                 # 1-px pens without antialiasing: Qt's fast path (an antialiased 1.6 px pen
                 # took ~100x longer to draw a noisy 4000-point curve here)
-                self.curves[metric] = p.plot(pen=pg.mkPen(colour, width=1), name=label, antialias=False)
+                # quality rows are sparse (one per sample grid): dots show each score, even the first
+                dots = dict(symbol="o", symbolSize=5, symbolBrush=colour, symbolPen=None) \
+                    if name in QUALITY_PLOTS else {}
+                self.curves[metric] = p.plot(pen=pg.mkPen(colour, width=1), antialias=False, **dots)
                 dashed = pg.mkPen(colour, width=1, style=Qt.PenStyle.DashLine)
                 c = p.plot(pen=dashed, antialias=False)
                 c.setVisible(False)
@@ -119,9 +153,8 @@ class MetricPlots(pg.GraphicsLayoutWidget):
                 pen = pg.mkPen("#555555", width=1, style=Qt.PenStyle.DashLine)
                 line = pg.InfiniteLine(pos=y, angle=0, movable=False, pen=pen)
                 p.addItem(line, ignoreBounds=False)
-                # named in the legend, not with an InfiniteLine label: that label re-lays itself
+                # named in the title, not with an InfiniteLine label: that label re-lays itself
                 # out on every view change and cost ~75 ms per repaint of the five plots here
-                p.legend.addItem(pg.PlotDataItem(pen=pen), text)
                 self.ref_lines[name] = line
             self.plots[name] = p
             self._managed[name] = True
@@ -129,27 +162,47 @@ class MetricPlots(pg.GraphicsLayoutWidget):
             p.enableAutoRange(enable=False)
         self.ci.layout.setColumnStretchFactor(0, 1)
         self.ci.layout.setColumnStretchFactor(1, 1)
-        self.plots["d"].legend.setColumnCount(2)      # two rows above the curves (y runs to 1.4)
-        self.plots["d"].setYRange(0, 1.4, padding=0.0)
+        for name, (y0, y1) in FIXED_Y.items():
+            self.plots[name].setYRange(y0, y1, padding=0.0)
+        for name in PLOTS:
+            self._retitle(name)
         self._has_codes = None
 
     def set_has_codes(self, has: bool) -> None:
-        """Say so in the title when the run is not an InfoGAN (its plot stays, empty)."""
-        if has != self._has_codes:              # setTitle re-lays out HTML text: only on change
-            self._has_codes = has
-            self.plots["info"].setTitle("InfoGAN information loss" if has else "Information loss (InfoGAN only)",
-                                        color="#333333")
-            # the empty plot of a non-InfoGAN run shares the losses' step axis (not a bare 0..1)
-            self.plots["info"].setXLink(None if has else self.plots["loss"])
+        """The information loss's plot is a row of its own, there only for InfoGAN runs."""
+        if has == self._has_codes:
+            return
+        self._has_codes = has
+        p = self.plots["info"]
+        if has:
+            row, col, rs, cs = LAYOUT["info"]
+            self.addItem(p, row=row, col=col, rowspan=rs, colspan=cs)
+        elif p in self.ci.items:
+            self.removeItem(p)
+
+    def _retitle(self, name: str) -> None:
+        title, series, ref = PLOTS[name]
+        entries = [(label, colour, False) for metric, label, colour in series
+                   if self._in_legend[metric] and (len(series) > 1 or ref is not None)]
+        if ref is not None:
+            entries.append((ref[1], "#555555", True))
+        p = self.plots[name]
+        p.setTitle(title_html(title, entries), size="9pt")
+        _narrow_title(p.titleLabel)
 
     def refresh(self, buf: SeriesBuffer, alpha: float = 0.0, compare: SeriesBuffer | None = None,
-                budget: int | None = None) -> bool:
+                budget: int | None = None, quality: SeriesBuffer | None = None,
+                compare_quality: SeriesBuffer | None = None) -> bool:
         """setData on the curves whose data moved, plot by plot, at most `budget` plots (None:
-        all); returns whether anything was redrawn."""
+        all); returns whether anything was redrawn. The quality plots read `quality` (and
+        `compare_quality`), unsmoothed: one row per sample grid is too sparse for an EMA."""
+        self._sources = {name: ((quality, 0.0, compare_quality) if name in QUALITY_PLOTS else (buf, alpha, compare))
+                         for name in PLOTS}
         stale = []
         for name in PLOTS:
-            for which, b in (("run", buf), ("cmp", compare)):
-                if b is not None and self._drawn.get((which, name)) != (b.version, b.decimations, alpha):
+            b_run, a, b_cmp = self._sources[name]
+            for which, b in (("run", b_run), ("cmp", b_cmp)):
+                if b is not None and self._drawn.get((which, name)) != (b.version, b.decimations, a):
                     stale.append(name)
                     break
         if not stale:
@@ -157,7 +210,7 @@ class MetricPlots(pg.GraphicsLayoutWidget):
         names = list(PLOTS)
         stale.sort(key=lambda n: (names.index(n) - self._next) % len(names))   # round-robin
         for name in stale[:budget]:
-            self._refresh_plot(name, buf, alpha, compare)
+            self._refresh_plot(name, *self._sources[name])
             self._next = (names.index(name) + 1) % len(names)
         return True
 
@@ -182,6 +235,8 @@ class MetricPlots(pg.GraphicsLayoutWidget):
                 # connect="all" builds the path from a QPolygonF; "finite" goes through a
                 # QByteArray buffer that crashed PySide6 6.12 here (refcount error) when redrawn often
                 curve.setData(x=ex, y=ey, connect="all", skipFiniteCheck=True)
+                if which == "run" and name in QUALITY_PLOTS:
+                    self._legend_lists(name, metric, len(ex) > 0)
                 if which == "cmp":
                     curve.setVisible(True)
                 if len(ex):
@@ -202,8 +257,8 @@ class MetricPlots(pg.GraphicsLayoutWidget):
         lo, hi = min(e[0] for e in extent), max(e[1] for e in extent)
         if not (x0 <= lo and hi <= x1 and hi - lo >= 0.3 * (x1 - x0)):
             p.setXRange(min(lo, 0), nice_ceil(max(hi * 1.05, 1)), padding=0)
-        if name == "d":
-            return                           # fixed 0..1.4: D's outputs and the 1/2 line
+        if name in FIXED_Y:
+            return                           # fixed 0..1.4: D's outputs and the 1/2 line, shares
         ref = PLOTS[name][2]
         lo = min([e[2] for e in extent] + ([ref[0]] if ref else []))
         hi = max([e[3] for e in extent] + ([ref[0]] if ref else []))
@@ -211,6 +266,14 @@ class MetricPlots(pg.GraphicsLayoutWidget):
         if not (y0 <= lo and hi <= y1 and span >= 0.5 * (y1 - y0)):
             pad = 0.08 * span
             p.setYRange(lo - pad, hi + pad, padding=0)
+
+    def _legend_lists(self, name: str, metric: str, on: bool) -> None:
+        """Name a quality score in the title only while the run has it (a DCGAN has no
+        'asked label'); setTitle re-lays out HTML text, so only on a change."""
+        if self._in_legend.get(metric) == on:
+            return
+        self._in_legend[metric] = on
+        self._retitle(name)
 
     def hide_compare(self) -> None:
         self._drawn.pop("cmp", None)

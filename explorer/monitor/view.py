@@ -22,7 +22,9 @@ from ..training.poller import FolderPoller, Snapshot
 from ..training.tool_tab import ToolTab
 from ..widgets.controls import StaticText
 from ..widgets.image_view import ImageGridView
-from .buffers import SeriesBuffer
+from train.health import WINDOW, d_health
+
+from .buffers import Q_METRICS, SeriesBuffer, split_rows
 from .plots import MetricPlots
 from .watchdog import Watchdog, sample_diversity
 
@@ -51,7 +53,10 @@ class MonitorView(ToolTab):
         self.poller: FolderPoller | None = None
         self.compare_poller: FolderPoller | None = None   # reads the run overlaid for comparison
         self.buffer = SeriesBuffer()
+        self.quality = SeriesBuffer(keys=Q_METRICS, capacity=64)       # live quality rows
         self.compare_buffer: SeriesBuffer | None = None
+        self.compare_quality: SeriesBuffer | None = None
+        self._health_rows: list[dict] = []                             # the rows d_health reads
         self.watchdog = Watchdog()
         self.redraws = 0
         self._shown_sample: Path | None = None
@@ -94,6 +99,11 @@ class MonitorView(ToolTab):
         bl.addWidget(self.resume_button)
         self.banner.setVisible(False)
         self._banner_state = None
+        # D's health in one plain line (train/health.py): a dead D at 1/2 is not equilibrium
+        self.health_label = QLabel("")
+        self.health_label.setWordWrap(True)
+        self.health_label.setVisible(False)
+        self._health_state = None
 
         self.plots = MetricPlots()
         self.grid = ImageGridView(placeholder="The fixed-z sample grid appears here.", max_scale=4)
@@ -122,6 +132,7 @@ class MonitorView(ToolTab):
         lay = QVBoxLayout(self)
         lay.addLayout(top)
         lay.addWidget(self.banner)
+        lay.addWidget(self.health_label)
         lay.addWidget(split, 1)
         right.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Expanding)
 
@@ -155,6 +166,10 @@ class MonitorView(ToolTab):
         self.grid.set_image(None)
         self.banner.setVisible(False)
         self._banner_state = None
+        self.quality.clear()
+        self._health_rows = []
+        self._health_state = None
+        self.health_label.setVisible(False)
         self.run_label.setText(f"<b>{self.poller.path.name}</b> &nbsp; {self.poller.path.parent}")
         self.run_label.setToolTip(str(self.poller.path))
         self.poller.start()                        # its first poll reads the whole folder, off this thread
@@ -169,6 +184,7 @@ class MonitorView(ToolTab):
         self.compare_poller = FolderPoller(path, POLL_S, parent=self)
         self.compare_poller.snapshot.connect(self._apply_compare)
         self.compare_buffer = SeriesBuffer()
+        self.compare_quality = SeriesBuffer(keys=Q_METRICS, capacity=64)
         self.clear_compare_button.setEnabled(True)
         self.compare_button.setText(f"Compare: {self.compare_poller.path.name}")
         self.compare_poller.start()
@@ -179,8 +195,11 @@ class MonitorView(ToolTab):
         up = snap.update
         if up.reset:
             self.compare_buffer.clear()
+            self.compare_quality.clear()
         if up.rows:
-            self.compare_buffer.append_rows(up.rows)
+            train_rows, quality_rows = split_rows(up.rows)
+            self.compare_buffer.append_rows(train_rows)
+            self.compare_quality.append_rows(quality_rows)
             self.redraw()
 
     def _stop_compare(self) -> None:
@@ -190,7 +209,7 @@ class MonitorView(ToolTab):
 
     def clear_compare(self) -> None:
         self._stop_compare()
-        self.compare_buffer = None
+        self.compare_buffer = self.compare_quality = None
         self.plots.hide_compare()
         self.compare_button.setText("Compare with…")
         self.clear_compare_button.setEnabled(False)
@@ -202,9 +221,16 @@ class MonitorView(ToolTab):
         up = snap.update
         if up.reset:
             self.buffer.clear()
+            self.quality.clear()
+            self._health_rows = []
         if up.rows:
-            self.buffer.append_rows(up.rows)
-            self.watchdog.feed_rows(up.rows)
+            train_rows, quality_rows = split_rows(up.rows)
+            self.buffer.append_rows(train_rows)
+            self.quality.append_rows(quality_rows)
+            self.watchdog.feed_rows(train_rows)
+            # what d_health reads: the last two windows of training rows, the recent quality rows
+            self._health_rows = ([r for r in self._health_rows if "d_real" not in r] + quality_rows)[-50:] + \
+                ([r for r in self._health_rows if "d_real" in r] + train_rows)[-2 * WINDOW:]
         if up.events:
             self.watchdog.feed_events(up.events)
         self.watchdog.diversity.update(snap.extra.get("diversity", {}))
@@ -219,13 +245,15 @@ class MonitorView(ToolTab):
         if up:
             self._update_state(snap)
             self._update_banner()
+            self._update_health()
 
     def redraw(self, full: bool = True) -> bool:
         """setData from the buffers where they changed; the 10 Hz timer passes full=False:
         one plot per tick, so five plots refresh within 500 ms (two polls) without one long
         paint of all five."""
         alpha = self.smoothing.value()
-        changed = self.plots.refresh(self.buffer, alpha, self.compare_buffer, budget=None if full else 1)
+        changed = self.plots.refresh(self.buffer, alpha, self.compare_buffer, budget=None if full else 1,
+                                     quality=self.quality, compare_quality=self.compare_quality)
         if changed:
             self.redraws += 1
         return changed
@@ -306,6 +334,24 @@ class MonitorView(ToolTab):
         self.banner_label.setText(text)
         self.revert_button.setEnabled(good)
         self.resume_button.setEnabled(good)
+
+    HEALTH_STYLE = {"ok": ("#155724", "#d4edda"), "info": ("#383d41", "#e2e3e5"), "warn": ("#721c24", "#f8d7da")}
+
+    def _update_health(self) -> None:
+        """The health line; set only when it changed (a wrapped label re-lays out the window)."""
+        h = d_health(self._health_rows)
+        if h == self._health_state:
+            return
+        self._health_state = h
+        self.health_label.setVisible(h.state != "waiting")
+        fg, bg = self.HEALTH_STYLE[h.level]
+        self.health_label.setStyleSheet(f"QLabel {{ color: {fg}; background: {bg}; border-radius: 4px; "
+                                        "padding: 3px 6px; }")
+        self.health_label.setText(h.message)
+
+    @property
+    def health(self):
+        return self._health_state
 
     @property
     def warnings(self):

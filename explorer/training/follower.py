@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from train.run_folder import RunFolder, read_jsonl_from
+from train.run_folder import RunFolder, read_jsonl_from, training_rows
 
 ENDED = ("finished", "stopped", "diverged")
 
@@ -67,7 +67,8 @@ class RunFollower:
                 self.state = kind
             self.last_event = ev
         if up.rows:
-            self.last_row = up.rows[-1]
+            rows = training_rows(up.rows)          # not the live quality rows between them
+            self.last_row = rows[-1] if rows else self.last_row
             if self.state == "waiting":
                 self.state = "running"
         samples = sorted(p for p in self.run.list_samples() if p.suffix == ".png")

@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (QCheckBox, QComboBox, QDoubleSpinBox, QFileDialog, QFormLayout, QHBoxLayout, QLabel,
                                QLineEdit, QPushButton, QSpinBox, QWidget)
 
@@ -95,6 +95,19 @@ class TrainForm(QWidget):
         self.pack = _spin(1, 16, 1, "PacGAN: samples per D input (1 = off)")
         self.g_width = _spin(0, 4096, 0, "0 = the model's default")
         self.d_width = _spin(0, 4096, 0, "0 = the model's default")
+        self.d_norm = QComboBox()
+        for name, tip in (("batch", "BatchNorm in D (the DCGAN paper)"),
+                          ("spectral", "spectral norm on every D layer, no BatchNorm (Miyato et al. 2018): "
+                                       "D keeps learning where BatchNorm's D stalled at 1/2"),
+                          ("none", "no normalisation in D")):
+            self.d_norm.addItem(name, name)
+            self.d_norm.setItemData(self.d_norm.count() - 1, tip, Qt.ItemDataRole.ToolTipRole)
+        self.d_norm.setToolTip("D's normalisation (--d-norm)")
+        self.cond = QComboBox()
+        self.cond.addItem("concat: one-hot at the inputs", "concat")
+        self.cond.addItem("projection: every layer", "projection")
+        self.cond.setToolTip("CGAN conditioning (--cond): the label appended to z and to D's input (the "
+                             "study note's), or conditional BatchNorm in every G layer and a projection D")
         self.n_data = _spin(0, 10**8, 0, "use only the first N samples (0 = all)")
         self.log_every = _spin(1, 10**6, 10)
         self.sample_every = _spin(1, 10**9, 100)
@@ -107,7 +120,8 @@ class TrainForm(QWidget):
         self.threads.setSpecialValueText("auto")
         # GPU speed options (the CLI's --amp bf16, --channels-last, --compile)
         self.bf16 = QCheckBox("bf16")
-        self.bf16.setToolTip("bf16 mixed precision (autocast): CUDA GPUs only")
+        self.bf16.setToolTip("bf16 mixed precision (autocast): CUDA GPUs and CPUs with native bf16 "
+                             "(AVX512-BF16 / AMX: ~1.7x faster training steps)")
         self.channels_last = QCheckBox("channels-last")
         self.channels_last.setToolTip("conv tensors in channels-last memory layout (faster on some GPUs, and ~10 % "
                                       "on a CPU for the 64×64 nets)")
@@ -145,6 +159,11 @@ class TrainForm(QWidget):
         width_row.addWidget(self.g_width)
         width_row.addWidget(QLabel("D"))
         width_row.addWidget(self.d_width)
+        d_row = QHBoxLayout()
+        d_row.addWidget(QLabel("norm"))
+        d_row.addWidget(self.d_norm)
+        d_row.addWidget(QLabel("CGAN label"))
+        d_row.addWidget(self.cond, 1)
         every_row = QHBoxLayout()
         every_row.addWidget(QLabel("log"))
         every_row.addWidget(self.log_every)
@@ -162,6 +181,7 @@ class TrainForm(QWidget):
         form.addRow("InfoGAN", code_row)
         form.addRow("PacGAN pack", self.pack)
         form.addRow("Width", width_row)
+        form.addRow("Discriminator", d_row)
         form.addRow("Data limit", self.n_data)
         form.addRow("Every", every_row)
         dev_row = QHBoxLayout()
@@ -179,7 +199,7 @@ class TrainForm(QWidget):
         for w in (self.steps, self.batch, self.d_steps, self.cont_codes, self.pack, self.g_width,
                   self.d_width, self.n_data, self.log_every, self.sample_every, self.info_balance):
             w.valueChanged.connect(self.validate)
-        for w in (self.model, self.g_loss, self.device, self.image_size):
+        for w in (self.model, self.g_loss, self.device, self.image_size, self.d_norm, self.cond):
             w.currentIndexChanged.connect(self.validate)
         for w in (self.bf16, self.channels_last, self.compile, self.info_augment):
             w.toggled.connect(self.validate)
@@ -216,6 +236,9 @@ class TrainForm(QWidget):
                 model[attr] = getattr(self, attr).value()
         if self.pack.value() > 1:
             model["pack"] = self.pack.value()
+        model["d_norm"] = self.d_norm.currentData()
+        if kind == "cgan":
+            model["cond"] = self.cond.currentData()
         if kind == "infogan":
             model["cat_codes"] = self._codes()
             model["cont_codes"] = self.cont_codes.value()
@@ -243,6 +266,7 @@ class TrainForm(QWidget):
         info = self.model.currentText() == "infogan"
         for w in (self.info_lambda, self.info_balance, self.info_augment, self.cat_codes, self.cont_codes):
             w.setEnabled(info)                    # only InfoGAN has codes
+        self.cond.setEnabled(self.model.currentText() == "cgan")
         ds = self.dataset.currentText().strip()
         self.image_size.setEnabled(len(SHAPES.get(ds, (0, 0, 0))) == 3)    # images (a folder may be)
         problem = None
@@ -277,9 +301,12 @@ class TrainForm(QWidget):
                                        f"(use {' or '.join(LABELLED)} or a labelled folder)")
         elif cfg.model in ("dcgan", "infogan") and len(SHAPES[ds]) == 1:
             raise _FieldError("model", f"{cfg.model} is a convolutional model for images; use gan for {ds}")
-        if cfg.amp == "bf16" and not _cuda_device(cfg.device):
+        if cfg.amp == "bf16" and not _cuda_device(cfg.device) and not _cpu_bf16(cfg.device):
             where = "this machine has no CUDA GPU" if cfg.device in ("auto", "cuda") else f"the device is {cfg.device}"
-            raise _FieldError("amp", f"bf16 mixed precision runs on CUDA GPUs only; {where}")
+            raise _FieldError("amp", f"bf16 mixed precision needs a CUDA GPU or a CPU with native bf16; {where}")
+        if cfg.model_overrides.get("cond") == "projection" and self.pack.value() > 1:
+            raise _FieldError("pack", "a projection D scores one sample at a time: set pack to 1 or the "
+                                      "CGAN label to concat")
         if self.pack.value() > 1 and cfg.batch_size % self.pack.value():
             raise _FieldError("pack", f"batch size {cfg.batch_size} must be a multiple of the pack {self.pack.value()}")
 
@@ -319,7 +346,7 @@ class TrainForm(QWidget):
             a += ["--n-data", str(cfg.n_data)]
         if cfg.image_size:
             a += ["--image-size", str(cfg.image_size)]
-        for key in ("g_width", "d_width", "pack"):
+        for key in ("g_width", "d_width", "pack", "d_norm", "cond"):
             if key in cfg.model_overrides:
                 a += [f"--{key.replace('_', '-')}", str(cfg.model_overrides[key])]
         return a + ["--out", str(out)]
@@ -357,6 +384,8 @@ class TrainForm(QWidget):
         self.pack.setValue(int(model.get("pack", 1)))
         self.g_width.setValue(int(model.get("g_width", 0)))
         self.d_width.setValue(int(model.get("d_width", 0)))
+        self.d_norm.setCurrentIndex(max(0, self.d_norm.findData(model.get("d_norm", "batch"))))
+        self.cond.setCurrentIndex(max(0, self.cond.findData(model.get("cond", "concat"))))
         if "cat_codes" in model:
             self.cat_codes.setText(",".join(map(str, model["cat_codes"])))
         if "cont_codes" in model:
@@ -375,6 +404,15 @@ def _cuda_device(device: str) -> bool:
         return False
     import torch                     # already loaded by the app; asks the driver once
     return torch.cuda.is_available()
+
+
+def _cpu_bf16(device: str) -> bool:
+    """Will a run on `device` train on a CPU with native bf16 (where bf16 autocast pays)?"""
+    if device not in ("auto", "cpu") or (device == "auto" and _cuda_device(device)):
+        return False
+    import torch
+    from train.device import bf16_native
+    return bf16_native(torch.device("cpu"))
 
 
 class _FieldError(GanExplorerError):

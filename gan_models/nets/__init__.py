@@ -90,7 +90,13 @@ class Discriminator(nn.Module):
         return self._trunk(*self._check(x, y))
 
     def head_logits(self, x: torch.Tensor, y=None) -> torch.Tensor:
-        return self.head(self._run(x, y)[1])          # (N // pack, 1 or 2)
+        x, y = self._check(x, y)
+        h = self._trunk(x, y)[1]
+        out = self.head(h)                            # (N // pack, 1 or 2)
+        embed = getattr(self, "embed", None)          # projection discriminator (cond "projection")
+        if embed is not None:
+            out = out + (embed(y) * h).sum(1, keepdim=True)
+        return out
 
     def forward(self, x: torch.Tensor, y=None) -> torch.Tensor:
         return single_logit(self.head_logits(x, y))   # (N // pack,)
@@ -108,6 +114,40 @@ def pack_channels(x: torch.Tensor, pack: int) -> torch.Tensor:
     """(N, C, H, W) -> (N // pack, pack * C, H, W): consecutive samples stacked as channels."""
     n, c, h, w = x.shape
     return x.reshape(n // pack, pack * c, h, w)
+
+
+def apply_d_norm(d: nn.Module, cfg: ModelConfig) -> nn.Module:
+    """d_norm "spectral": spectral norm on every Conv2d/Linear of D, except Q's own layers
+    (Q is a classifier/regressor, not a critic; Lipschitz control is for D's real/fake score).
+
+    Call after the layers exist; `gan_models.base.init_weights` initialises the parametrized
+    weights through their `original` tensor. State-dict keys become
+    `....parametrizations.weight.original` (+ the power iteration's `_u`, `_v` buffers), so a
+    checkpoint must be loaded into a D built from the same config (the one loader does)."""
+    if cfg.d_norm != "spectral":
+        return d
+    q = getattr(d, "q", None)
+    skip = {id(m) for m in q.modules()} if q is not None else set()
+    for m in list(d.modules()):
+        if id(m) not in skip and isinstance(m, (nn.Conv2d, nn.Linear)):
+            nn.utils.parametrizations.spectral_norm(m)
+    return d
+
+
+class CondBatchNorm2d(nn.Module):
+    """Class-conditional BatchNorm (de Vries et al. 2017, Miyato & Koyama 2018): normalise
+    without affine, then a per-class gain 1 + y @ Wg and shift y @ Wb, so the label reaches
+    every layer of G. y is the (B, K) one-hot (or soft) label."""
+
+    def __init__(self, channels: int, num_classes: int):
+        super().__init__()
+        self.bn = nn.BatchNorm2d(channels, affine=False)
+        self.gain = nn.Linear(num_classes, channels, bias=False)
+        self.shift = nn.Linear(num_classes, channels, bias=False)
+
+    def forward(self, h: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+        g = 1 + self.gain(y)[:, :, None, None]           # (B, C, 1, 1)
+        return self.bn(h) * g + self.shift(y)[:, :, None, None]
 
 
 class QHead(nn.Module):

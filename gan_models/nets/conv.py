@@ -24,7 +24,8 @@ from torch import nn
 
 from ..base import Generator
 from ..config import ModelConfig
-from . import LEAK, Discriminator, QHead, WithQ, check_g_input, output_activation, pack_channels
+from . import (LEAK, CondBatchNorm2d, Discriminator, QHead, WithQ, check_g_input, output_activation,
+               pack_channels)
 
 # image size -> (side of the first feature map, number of stride-2 layers)
 PLAN = {28: (7, 2), 32: (4, 3), 64: (4, 4)}
@@ -48,10 +49,14 @@ class ConvGenerator(Generator):
         self.stem = nn.Sequential(*stem)               # empty Sequential = identity
         # The DCGAN paper's "project and reshape"; equals a 4x4 ConvTranspose on a 1x1 input.
         self.project = nn.Linear(n_in, ch * self.start ** 2, bias=False)
-        body = [nn.BatchNorm2d(ch), nn.ReLU()]
+        # cond "projection": the label sets every BatchNorm's gain and shift (conditional BN),
+        # so it reaches every layer instead of only the projection's 4x4 map
+        self.cond_bn = cfg.cond == "projection"
+        norm = (lambda c: CondBatchNorm2d(c, cfg.num_classes)) if self.cond_bn else nn.BatchNorm2d
+        body = [norm(ch), nn.ReLU()]
         for _ in range(n_up - 1):
             body += [nn.ConvTranspose2d(ch, ch // 2, 4, 2, 1, bias=False),   # doubles H and W
-                     nn.BatchNorm2d(ch // 2), nn.ReLU()]
+                     norm(ch // 2), nn.ReLU()]
             ch //= 2
         body += [nn.ConvTranspose2d(ch, c_out, 4, 2, 1), output_activation(cfg.g_output)]
         self.body = nn.Sequential(*body)
@@ -60,36 +65,49 @@ class ConvGenerator(Generator):
         check_g_input(g_input, self.cfg)
         h = self.project(self.stem(g_input))           # (B, ch0 * s0 * s0)
         h = h.view(-1, self.start_channels, self.start, self.start)  # (B, 128, 7, 7) at 28, ngf 64
-        return self.body(h)                            # (B, C, S, S)
+        if not self.cond_bn:
+            return self.body(h)                        # (B, C, S, S)
+        y = g_input[:, self.z_dim:self.z_dim + self.num_classes]     # (B, K) one-hot label
+        for layer in self.body:
+            h = layer(h, y) if isinstance(layer, CondBatchNorm2d) else layer(h)
+        return h
 
 
 class ConvDiscriminator(Discriminator):
-    """DCGAN discriminator; CGAN appends K label planes to x's channels.
+    """DCGAN discriminator; CGAN appends K label planes to x's channels (cond "concat") or
+    adds a projection term <embed(y), h> to the logit (cond "projection").
 
     fc_hidden > 0 inserts FC(fc_hidden) + BN + LeakyReLU after the convs (InfoGAN-28).
+    d_norm "batch" is DCGAN's BatchNorm after every conv but the first; "spectral" and "none"
+    have no BatchNorm (spectral norm itself is applied by the registry, `apply_d_norm`).
     """
 
     def __init__(self, cfg: ModelConfig, fc_hidden: int = 0):
         super().__init__(cfg)
         c, size = cfg.data_shape[0], cfg.data_shape[1]
         end, n_down = PLAN[size]
-        c_in, ch, blocks = (c + cfg.num_classes) * cfg.pack, cfg.d_width, []
+        bn = cfg.d_norm == "batch"
+        self.label_planes = cfg.num_classes if cfg.cond == "concat" else 0
+        c_in, ch, blocks = (c + self.label_planes) * cfg.pack, cfg.d_width, []
         for i in range(n_down):
             first = i == 0       # DCGAN: no BN on D's input layer (it destabilised training)
             blocks.append(nn.Sequential(
-                nn.Conv2d(c_in, ch, 4, 2, 1, bias=first),                    # halves H and W
-                *([] if first else [nn.BatchNorm2d(ch)]),
+                nn.Conv2d(c_in, ch, 4, 2, 1, bias=first or not bn),         # halves H and W
+                *([nn.BatchNorm2d(ch)] if bn and not first else []),
                 nn.LeakyReLU(LEAK)))
             c_in, ch = ch, ch * 2
         self.blocks = nn.ModuleList(blocks)
         n_flat = c_in * end * end
-        self.fc = nn.Sequential(nn.Linear(n_flat, fc_hidden, bias=False), nn.BatchNorm1d(fc_hidden),
+        self.fc = nn.Sequential(nn.Linear(n_flat, fc_hidden, bias=not bn),
+                                *([nn.BatchNorm1d(fc_hidden)] if bn else []),
                                 nn.LeakyReLU(LEAK)) if fc_hidden else nn.Sequential()
         self.trunk_dim = fc_hidden or n_flat
         self.head = nn.Linear(self.trunk_dim, self.n_logits)
+        if cfg.cond == "projection":                   # logit += <embed(y), h>
+            self.embed = nn.Linear(cfg.num_classes, self.trunk_dim, bias=False)
 
     def _trunk(self, x, y):
-        if y is not None:
+        if y is not None and self.label_planes:
             planes = y[:, :, None, None].expand(-1, -1, *x.shape[2:])   # (N, K, H, W)
             x = torch.cat([x, planes], dim=1)                           # (N, C + K, H, W)
         h = pack_channels(x, self.pack)                # (N / pack, pack * (C + K), H, W)

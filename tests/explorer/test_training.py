@@ -51,12 +51,19 @@ def test_invalid_values_are_flagged_and_block_start(panel):
     assert form.valid and panel.start_button.isEnabled() and form.message.text() == ""
 
 
-def test_gpu_options_become_flags_and_bf16_needs_a_cuda_gpu(panel, tmp_path, monkeypatch):
+def test_gpu_options_become_flags_and_bf16_needs_a_cuda_gpu_or_a_bf16_cpu(panel, tmp_path, monkeypatch):
     import torch
+
+    import train.device
     form = panel.form
     _tiny(form)
     monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
-    form.bf16.setChecked(True)                                 # device cpu
+    monkeypatch.setattr(train.device, "bf16_native", lambda device: device.type == "cpu")
+    form.bf16.setChecked(True)                                 # device cpu with native bf16: fine
+    assert form.valid
+    monkeypatch.setattr(train.device, "bf16_native", lambda device: False)
+    form.bf16.setChecked(False)
+    form.bf16.setChecked(True)                                 # a CPU without it: refused
     assert not form.valid and not panel.start_button.isEnabled()
     assert "CUDA" in form.message.text() and "d0021b" in form.bf16.styleSheet()
     form.device.setCurrentText("auto")                         # auto on a machine without CUDA: still no
@@ -261,3 +268,21 @@ def test_the_training_subprocess_gets_the_users_blas_setting_not_the_apps(monkey
     assert "OPENBLAS_NUM_THREADS" not in env and env["PYTHONUNBUFFERED"] == "1"
     monkeypatch.setattr(explorer, "BLAS_LIMIT_SET_HERE", False)
     assert explorer.child_environ()["OPENBLAS_NUM_THREADS"] == "1"
+
+
+def test_d_norm_and_conditioning_become_flags_and_follow_the_recipe(panel, tmp_path):
+    form = panel.form
+    _tiny(form)
+    assert not form.cond.isEnabled()                            # a DCGAN has no label to condition on
+    form.model.setCurrentText("cgan")
+    assert form.cond.isEnabled()
+    form.d_norm.setCurrentIndex(form.d_norm.findData("spectral"))
+    form.cond.setCurrentIndex(form.cond.findData("projection"))
+    args = form.args(tmp_path / "run")
+    assert args[args.index("--d-norm") + 1] == "spectral" and args[args.index("--cond") + 1] == "projection"
+    form.pack.setValue(2)                                       # a projection D scores single samples
+    assert not form.valid and "projection" in form.message.text()
+    form.pack.setValue(1)
+    assert form.valid
+    form.recipe.setCurrentIndex(form.recipe.findText("cgan-digits"))
+    assert form.d_norm.currentData() == "batch" and form.cond.currentData() == "concat"

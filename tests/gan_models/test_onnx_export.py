@@ -25,6 +25,8 @@ CONFIGS = {   # small models of every kind and architecture the registry builds
     "dcgan-28": lambda: default_config("dcgan", (1, 28, 28), g_width=8),
     "dcgan-32-rgb": lambda: default_config("dcgan", (3, 32, 32), g_width=4, z_dim=20),
     "cgan-conv": lambda: default_config("cgan", (1, 28, 28), g_width=8),
+    "cgan-projection-64": lambda: default_config("cgan", (3, 64, 64), g_width=4, z_dim=20, num_classes=4,
+                                                 cond="projection", d_norm="spectral"),
     "cgan-points": lambda: default_config("cgan", (2,), num_classes=3, g_width=16),
     "infogan-conv": lambda: default_config("infogan", (1, 28, 28), g_width=8),
     "infogan-points": lambda: default_config("infogan", (2,), arch="mlp", cat_codes=(3,), cont_codes=1,

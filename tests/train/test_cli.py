@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from train.cli import entry
-from train.run_folder import read_jsonl
+from train.run_folder import read_jsonl, training_rows
 
 ROOT = Path(__file__).resolve().parents[2]
 FAST = ["--batch-size", "16", "--n-data", "128", "--g-width", "8", "--d-width", "8", "--num-threads", "1"]
@@ -91,7 +91,7 @@ def test_sigkill_then_resume(tmp_path):
                        cwd=ROOT, capture_output=True, text=True, env=dict(os.environ, PYTHONPATH=str(ROOT)))
     assert r.returncode == 0, r.stderr
     assert load_checkpoint(out).meta["step"] == saved + 20
-    steps = [row["step"] for row in read_jsonl(out / "metrics.jsonl")]
+    steps = [row["step"] for row in training_rows(read_jsonl(out / "metrics.jsonl"))]
     assert steps == sorted(set(steps)), "resumed metrics must not repeat steps"
 
 
@@ -123,7 +123,7 @@ def test_torchrun_two_gloo_processes(tmp_path):
     assert r.returncode == 0, r.stderr[:3000] + "\n...\n" + r.stderr[-1500:]
     cfg = json.loads((out / "config.json").read_text())
     assert cfg["world_size"] == 2
-    rows = read_jsonl(out / "metrics.jsonl")
+    rows = training_rows(read_jsonl(out / "metrics.jsonl"))
     assert [row["step"] for row in rows] == [2, 4]      # only rank 0 writes: no duplicate rows
     assert (out / "checkpoints" / "latest.safetensors").is_file()
 

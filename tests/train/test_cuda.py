@@ -12,7 +12,7 @@ import pytest
 import torch
 
 from gan_models.checkpoint import load_checkpoint
-from train.run_folder import read_jsonl
+from train.run_folder import read_jsonl, training_rows
 from train.setup import create_trainer, resume_trainer
 
 from conftest import poisoned_after_checkpoint, tiny_config
@@ -26,7 +26,7 @@ BUNDLED = Path(__file__).resolve().parents[2] / "resources" / "models"
 def test_each_kind_trains_on_cuda_and_its_checkpoint_loads_on_the_cpu(tmp_path, kind, dataset):
     tr = create_trainer(tiny_config(kind, dataset, device="cuda"), out=tmp_path / "run")
     assert next(tr.G.parameters()).is_cuda and tr.run() == "finished"
-    rows = read_jsonl(tmp_path / "run" / "metrics.jsonl")
+    rows = training_rows(read_jsonl(tmp_path / "run" / "metrics.jsonl"))
     assert [r["step"] for r in rows] == [2, 4, 6] and all(np.isfinite(r["loss_d"]) for r in rows)
     ck = load_checkpoint(tmp_path / "run", device="cpu")
     assert ck.meta["step"] == 6 and not next(ck.generator.parameters()).is_cuda
@@ -37,7 +37,7 @@ def test_each_kind_trains_on_cuda_and_its_checkpoint_loads_on_the_cpu(tmp_path, 
 def test_speed_options_train_dcgan_on_cuda(tmp_path, opts):
     tr = create_trainer(tiny_config("dcgan", device="cuda", steps=8, **opts), out=tmp_path / "run")
     assert tr.run() == "finished"
-    rows = read_jsonl(tmp_path / "run" / "metrics.jsonl")
+    rows = training_rows(read_jsonl(tmp_path / "run" / "metrics.jsonl"))
     assert all(np.isfinite(r["loss_g"]) and 0 <= r["d_fake"] <= 1 for r in rows)
     ck = load_checkpoint(tmp_path / "run")                  # same parameter names as eager
     assert ck.meta["step"] == 8
@@ -50,7 +50,7 @@ def test_resume_on_cuda_continues_the_run(tmp_path):
     b2 = resume_trainer(tmp_path / "b")
     assert b2.step_count == 5 and next(b2.G.parameters()).is_cuda
     assert b2.run() == "finished"
-    assert [r["step"] for r in read_jsonl(tmp_path / "b" / "metrics.jsonl")] == [2, 4, 6, 8, 10]
+    assert [r["step"] for r in training_rows(read_jsonl(tmp_path / "b" / "metrics.jsonl"))] == [2, 4, 6, 8, 10]
 
 
 @pytest.mark.parametrize("name", ["dcgan-digits", "cgan-digits", "infogan-digits", "gan-ring8"])

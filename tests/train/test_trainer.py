@@ -6,7 +6,7 @@ import torch
 
 from gan_models.checkpoint import load_checkpoint
 from train.engine import TrainingDiverged
-from train.run_folder import read_jsonl
+from train.run_folder import read_jsonl, training_rows
 from train.setup import create_trainer, resume_trainer
 
 from conftest import poisoned_after_checkpoint, tiny_config
@@ -23,7 +23,7 @@ def test_each_kind_leaves_a_complete_run_folder(tmp_path, kind, dataset):
     run = tmp_path / "run"
     cfg = json.loads((run / "config.json").read_text())
     assert cfg["model"]["kind"] == kind and cfg["train"]["seed"] == 0 and "torch" in cfg["versions"]
-    rows = read_jsonl(run / "metrics.jsonl")
+    rows = training_rows(read_jsonl(run / "metrics.jsonl"))
     assert [r["step"] for r in rows] == [2, 4, 6]
     for r in rows:
         assert REQUIRED <= r.keys()
@@ -76,7 +76,7 @@ def test_minimax_and_softmax_head_and_packing_train(tmp_path):
                       model_overrides={"d_head": "softmax", "pack": 4})
     tr = create_trainer(cfg, out=tmp_path / "run")
     tr.run()
-    rows = read_jsonl(tmp_path / "run" / "metrics.jsonl")
+    rows = training_rows(read_jsonl(tmp_path / "run" / "metrics.jsonl"))
     assert rows[-1]["loss_g"] < 0          # log(1 - D(G(z))) is negative
     assert tr.D.cfg.pack == 4
 
@@ -205,7 +205,7 @@ def test_compiled_nets_train_and_save_the_same_parameter_names(tmp_path):
     cfg = tiny_config("gan", "ring8", steps=4, compile=True)
     tr = create_trainer(cfg, out=tmp_path / "c")
     assert tr.run() == "finished"
-    rows = read_jsonl(tmp_path / "c" / "metrics.jsonl")
+    rows = training_rows(read_jsonl(tmp_path / "c" / "metrics.jsonl"))
     assert [r["step"] for r in rows] == [2, 4] and all(0 <= r["d_fake"] <= 1 for r in rows)
     a, b = load_checkpoint(tmp_path / "e"), load_checkpoint(tmp_path / "c")   # the one loader, unchanged
     assert list(a.generator.state_dict()) == list(b.generator.state_dict())

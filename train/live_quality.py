@@ -1,0 +1,185 @@
+"""Live quality: scores of a run's samples, logged beside D(x) and D(G(z)) as training goes.
+
+D(G(z)) = 1/2 is the study note's equilibrium only when the samples are good: a D that has
+stopped learning also sits at 1/2 while G draws noise. So every `quality_every` steps the
+trainer draws QUALITY_N samples from one fixed set of inputs (the same z every time, so the
+curve moves only when G does) and writes a metrics row of `q_*` scores:
+
+* labelled image data (digits, shapes, a folder with class subfolders, ...): features of the
+  project's own probe classifier (train/probe.py, trained on the real images and cached):
+  ``q_fid``        Frechet distance to QUALITY_N real images in probe features (lower = better),
+  ``q_confident``  share of samples the probe reads with probability >= CONFIDENT,
+  ``q_label_acc``  CGAN: share read as the label asked for,
+  ``q_code_acc``   InfoGAN: categorical code 1 vs the probe's class, after best one-to-one matching,
+* unlabelled images (a user's folder): the same Frechet distance, density and coverage in the
+  features of a fixed random network (`RandomFeatures`, seeded, shipped as code: no download,
+  no training). Random-network features are weaker than a trained classifier's but rank
+  noise, blur and mode collapse correctly; numbers compare only between runs on one data set.
+* everything in feature space: ``q_density`` and ``q_coverage`` (Naeem et al. 2020, k =
+  NN_K): coverage is the share of real samples with a generated one inside their k-NN ball,
+  so mode collapse shows as a falling number, not only as a picture; density ~ 1 when fakes
+  sit where real data is dense.
+* 2D/1D toys: ``q_modes`` (mixture modes covered) and ``q_hq`` (share of high-quality points).
+
+The real-vs-real values of the same scores (a second real subset against the first) are
+written once as the run's `quality_reference` event: what a perfect G would reach.
+"""
+from __future__ import annotations
+
+import numpy as np
+import torch
+from torch import nn
+
+from gan_models.latent import prior_inputs
+
+from .metrics import _images, frechet_distance, gaussian_stats, linear_sum_assignment, toy_metrics
+
+QUALITY_N = 500        # samples per score: probe FID over 500 moves < 5 % between seeds on a fixed G
+NN_K = 5               # neighbours for density / coverage (Naeem et al.'s default)
+CONFIDENT = 0.9        # probe probability that counts a sample as clearly one class
+SEED = 4242            # the fixed quality inputs (not the sample grid's z: a separate draw)
+
+
+class RandomFeatures(nn.Module):
+    """A fixed, untrained conv net (seed 0): 3 stride-2 stages, each global-average-pooled,
+    concatenated -> (B, 16 + 32 + 64) features of any (C, H, W) image in [-1, 1]."""
+
+    def __init__(self, channels: int):
+        super().__init__()
+        gen = torch.Generator().manual_seed(0)
+        self.stages = nn.ModuleList()
+        c_in = channels
+        for c in (16, 32, 64):
+            conv = nn.Conv2d(c_in, c, 3, 2, 1)
+            with torch.no_grad():                      # He init from our own generator: fixed forever
+                conv.weight.copy_(torch.randn(conv.weight.shape, generator=gen) * (2.0 / (9 * c_in)) ** 0.5)
+                conv.bias.zero_()
+            self.stages.append(conv)
+            c_in = c
+
+    @torch.no_grad()
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        feats, h = [], x
+        for conv in self.stages:
+            h = torch.relu(conv(h))
+            feats.append(h.mean((2, 3)))
+        return torch.cat(feats, 1)
+
+
+def pairwise_dist(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    a, b = np.asarray(a, np.float64), np.asarray(b, np.float64)
+    d2 = (a * a).sum(1)[:, None] + (b * b).sum(1)[None] - 2 * a @ b.T
+    return np.sqrt(np.clip(d2, 0, None))
+
+
+def density_coverage(real: np.ndarray, fake: np.ndarray, k: int = NN_K) -> tuple[float, float]:
+    """Naeem et al. 2020: (density, coverage) of fake features against real features."""
+    rr = pairwise_dist(real, real)
+    radii = np.sort(rr, axis=1)[:, k]                   # column 0 is the point itself
+    inside = pairwise_dist(real, fake) < radii[:, None]   # (M, N): fake j in real i's ball
+    density = float(inside.sum() / (k * len(fake)))
+    coverage = float(inside.any(axis=1).mean())
+    return density, coverage
+
+
+def matched_accuracy(code: np.ndarray, pred: np.ndarray, k_code: int, k_pred: int) -> float:
+    """Share of samples whose predicted class is the one matched to their code value
+    (best one-to-one matching on the confusion matrix; unmatched values count as wrong)."""
+    conf = np.zeros((k_code, k_pred))
+    np.add.at(conf, (code, pred), 1)
+    rows, cols = linear_sum_assignment(-conf)
+    return float(conf[rows, cols].sum() / max(len(code), 1))
+
+
+class QualityScorer:
+    """Built once per run (`for_run`), then `score(G)` at each quality step (G in eval mode)."""
+
+    def __init__(self, G, dataset, n: int = QUALITY_N, probe_cache=None, probe=None):
+        self.n = n
+        self.value_range = tuple(getattr(dataset, "value_range", None) or (-1.0, 1.0))
+        z, label, codes, cat, _ = prior_inputs(G, n, SEED)
+        if G.num_classes:                               # every label equally often
+            label = torch.arange(n) % G.num_classes
+        self.inputs, self.label, self.cat = (z, label, codes), label, cat
+        self.toy = getattr(dataset, "centres", None) is not None and not G.is_image
+        self.probe = self.features_net = None
+        self.reference: dict = {}
+        if self.toy:
+            self.dataset = dataset
+            return
+        real, labels = _real_images(dataset, 2 * n)
+        if probe is not None or (labels is not None and len(np.unique(labels)) >= 2):
+            self.probe = probe if probe is not None else _probe_for(dataset, probe_cache)
+        else:
+            self.features_net = RandomFeatures(real.shape[1]).eval()
+        f1, f2 = self._features(real[:n]), self._features(real[n:2 * n])
+        self.real_feats, self.real_stats = f1, gaussian_stats(f1)
+        self.reference = self._scores(real[n:2 * n], f2, label=None)
+
+    @classmethod
+    def for_run(cls, G, dataset, n: int = QUALITY_N, probe_cache=None, probe=None) -> "QualityScorer | None":
+        """A scorer for this model and data, or None where nothing applies (points without
+        a known mixture, images too few for the real statistics)."""
+        if not G.is_image and getattr(dataset, "centres", None) is None:
+            return None
+        size = len(dataset.x) if getattr(dataset, "x", None) is not None else len(dataset)
+        if G.is_image and size < 2 * n:
+            return None
+        return cls(G, dataset, n, probe_cache, probe)
+
+    def _features(self, x: torch.Tensor) -> np.ndarray:
+        if self.probe is not None:
+            return self.probe.features(x)
+        with torch.no_grad():
+            return torch.cat([self.features_net(x[i:i + 250]) for i in range(0, len(x), 250)]).numpy()
+
+    def _scores(self, x: torch.Tensor, feats: np.ndarray, label) -> dict:
+        out = {"q_fid": frechet_distance(*self.real_stats, *gaussian_stats(feats))}
+        out["q_density"], out["q_coverage"] = density_coverage(self.real_feats, feats)
+        if self.probe is not None:
+            p = self.probe.probabilities(x)
+            out["q_confident"] = float((p.max(1) >= CONFIDENT).mean())
+            pred = p.argmax(1)
+            if label is not None and len(label) and int(label.max()) < p.shape[1]:
+                out["q_label_acc"] = float((pred == np.asarray(label)).mean())
+            if self.cat is not None and label is None and self.cat.shape[1]:
+                out["q_code_acc"] = matched_accuracy(self.cat[:, 0].numpy(), pred,
+                                                     int(self.cat[:, 0].max()) + 1, p.shape[1])
+        return out
+
+    @torch.no_grad()
+    def score(self, G) -> dict:
+        """The q_* scores of G's samples from the fixed inputs (call with G in eval mode)."""
+        device = next(G.parameters()).device
+        z, label, codes = (t.to(device) if t is not None else None for t in self.inputs)
+        if self.toy:
+            with torch.random.fork_rng():
+                m = toy_metrics(G, self.dataset, n=self.n, seed=SEED)
+            return {"q_modes": m["modes"], "q_hq": m["hq_fraction"]}
+        x = _images(G, z, label, codes, self.value_range).float().cpu()
+        if not torch.isfinite(x).all():
+            return {}
+        return self._scores(x, self._features(x), self.label)
+
+
+def _real_images(dataset, n: int) -> tuple[torch.Tensor, np.ndarray | None]:
+    """n real images (a seeded random subset of an in-memory set, the first n of a streamed one,
+    whose order is already random), rescaled to [-1, 1], and their labels (or None)."""
+    from .data import in_memory
+    sub = in_memory(dataset, n)
+    idx = np.random.default_rng(SEED).permutation(len(sub.x))[:n]            # shuffled: halves alike
+    x = torch.as_tensor(np.asarray(sub.x[idx] if not torch.is_tensor(sub.x) else sub.x[torch.from_numpy(idx)])).float()
+    lo, hi = tuple(getattr(dataset, "value_range", None) or (-1.0, 1.0))
+    if (lo, hi) != (-1.0, 1.0):
+        x = (x - lo) / (hi - lo) * 2 - 1
+    labels = getattr(sub, "labels", None)
+    return x, (np.asarray(labels)[idx] if labels is not None else None)
+
+
+def _probe_for(dataset, probe_cache):
+    """The same probe `gan-explorer eval` uses for this data set (shared cache)."""
+    from .probe import get_probe
+    from .shapes_metrics import applies, shapes_probe
+    if applies(dataset):
+        return shapes_probe(dataset, cache_dir=probe_cache)
+    return get_probe(dataset, cache_dir=probe_cache)
