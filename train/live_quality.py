@@ -15,6 +15,8 @@ curve moves only when G does) and writes a metrics row of `q_*` scores:
   features of a fixed random network (`RandomFeatures`, seeded, shipped as code: no download,
   no training). Random-network features are weaker than a trained classifier's but rank
   noise, blur and mode collapse correctly; numbers compare only between runs on one data set.
+* ``q_fid_ratio``: q_fid over the real-vs-real distance of the same features (below), so one
+  threshold reads the same for every data set and probe (1 = as close as real data gets),
 * everything in feature space: ``q_density`` and ``q_coverage`` (Naeem et al. 2020, k =
   NN_K): coverage is the share of real samples with a generated one inside their k-NN ball,
   so mode collapse shows as a falling number, not only as a picture; density ~ 1 when fakes
@@ -159,7 +161,9 @@ class QualityScorer:
         x = _images(G, z, label, codes, self.value_range).float().cpu()
         if not torch.isfinite(x).all():
             return {}
-        return self._scores(x, self._features(x), self.label)
+        out = self._scores(x, self._features(x), self.label)
+        out["q_fid_ratio"] = out["q_fid"] / max(self.reference["q_fid"], 1e-9)
+        return out
 
 
 def _real_images(dataset, n: int) -> tuple[torch.Tensor, np.ndarray | None]:

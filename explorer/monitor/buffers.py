@@ -15,7 +15,7 @@ import numpy as np
 METRICS = ("d_real", "d_fake", "d_fake_after", "loss_d", "loss_g", "loss_info", "grad_norm_g",
            "images_per_s")
 # live quality rows (train/live_quality.py): logged every quality_every steps, in rows of their own
-Q_METRICS = ("q_fid", "q_confident", "q_coverage", "q_density", "q_label_acc", "q_code_acc", "q_hq", "q_modes")
+Q_METRICS = ("q_fid", "q_fid_ratio", "q_confident", "q_coverage", "q_density", "q_label_acc", "q_code_acc", "q_hq", "q_modes")
 
 
 def split_rows(rows: list[dict]) -> tuple[list[dict], list[dict]]:
