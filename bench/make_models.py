@@ -1,6 +1,6 @@
 """Retrain every bundled model from its recipe and export it to resources/models/.
 
-    .venv/bin/python bench/make_models.py            # all seven (what `make models` runs)
+    .venv/bin/python bench/make_models.py            # all eight (what `make models` runs)
     .venv/bin/python bench/make_models.py gan-ring8  # just one
     .venv/bin/python bench/make_models.py --runs /tmp/runs --export-only   # re-export finished runs
 
@@ -34,7 +34,10 @@ MODELS = {
     "cgan-digits": ("CGAN (Mirza & Osindero) on the embedded digits: ask for a digit 0-9", 2),
     "infogan-digits": ("InfoGAN (Chen et al.) on the embedded digits: one 10-way categorical code "
                        "and two continuous codes (width and slant), learned without labels", 1),
-    "dcgan-shapes": ("DCGAN-64 (the paper's 64x64 layout, widths G 32 / D 16) on the embedded colour shapes", 1),
+    "dcgan-shapes": ("DCGAN-64 (the paper's 64x64 layout, widths 32, spectral-norm D) on the embedded "
+                     "colour shapes", 1),
+    "cgan-shapes": ("CGAN-64 on the embedded colour shapes (conditional BatchNorm G, projection D with "
+                    "spectral norm): ask for a square, circle, triangle or cross", 1),
     "infogan-shapes": ("InfoGAN-64 on the embedded colour shapes: a 4-way categorical code (the shape) "
                        "and four continuous codes, learned without labels", 1),
 }

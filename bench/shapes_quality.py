@@ -1,6 +1,7 @@
-"""Shapes (64x64 colour) quality: DCGAN-64 and InfoGAN-64 measured by train/shapes_metrics.py.
+"""Shapes (64x64 colour) quality: DCGAN-64, CGAN-64 and InfoGAN-64 measured by train/shapes_metrics.py.
 
-    .venv/bin/python bench/shapes_quality.py --dcgan runs/dcgan-shapes --infogan runs/infogan-shapes
+    .venv/bin/python bench/shapes_quality.py --dcgan runs/dcgan-shapes --cgan runs/cgan-shapes \
+        --infogan runs/infogan-shapes
     make benchmarks-page      # the page's "Shapes (64x64 colour)" section from the saved result
 
 Writes bench/results/shapes.json (command, date, machine and load inside): the real-data
@@ -84,7 +85,8 @@ def render_section(sh: dict) -> list[str]:
     real, models, tg = sh["real"], sh["models"], sh["targets"]
     names = list(models)
     est = real["estimators"]
-    L = ["## Shapes (64x64 colour): DCGAN-64 and InfoGAN-64", "",
+    L = ["## Shapes (64x64 colour): " + ", ".join(n.split("-")[0].upper().replace("INFOGAN", "InfoGAN") + "-64"
+                                                 for n in names), "",
          f"`{sh['command']}` ({sh['date']}; {sh['machine']}; {sh['seconds']:.0f} s). Models: "
          + ", ".join(f"{n} (step {m['step']}, `{m['checkpoint']}`)" for n, m in models.items()) + ".", "",
          "Definitions (`train/shapes_metrics.py`): the *classifier* is our probe CNN trained on "
@@ -121,11 +123,17 @@ def render_section(sh: dict) -> list[str]:
             f"{rf[k]['mean']:.3f} ± {rf[k]['std']:.3f}" if k in rf else "—")
     row("W1 to real: x / y / scale", lambda s: " / ".join(f"{s['factors'][k]['w1']:.3f}" for k in ("x", "y", "scale")))
     row("hue histogram TV to real", lambda s: f"{s['factors']['hue']['tv']:.3f}")
+    if any("label_accuracy" in models[n] for n in names):
+        lt = tg.get("label_accuracy")
+        L.append("| CGAN: the classifier reads the asked shape (100 samples per shape)"
+                 + (f"; target ≥ {_pct(lt)}" if lt else "") + " | "
+                 + " | ".join(_pct(models[n]["label_accuracy"]) if "label_accuracy" in models[n] else "—"
+                              for n in names) + " | — |")
     L.append("")
     for n, m in models.items():
         if "categorical" not in m and "continuous" not in m:
             continue
-        L += [f"InfoGAN codes of {n} (targets from issue 19):", "",
+        L += [f"InfoGAN codes of {n} (targets from issue 26):", "",
               "| metric | ours | target |", "|---|---|---|"]
         if "categorical" in m:
             c = m["categorical"]
@@ -165,6 +173,7 @@ def render_section(sh: dict) -> list[str]:
 def main(argv=None) -> int:
     p = argparse.ArgumentParser(description="Shapes quality of DCGAN-64 / InfoGAN-64 -> bench/results/shapes.json")
     p.add_argument("--dcgan", help="the DCGAN-64 shapes checkpoint or run folder")
+    p.add_argument("--cgan", help="the CGAN-64 shapes checkpoint or run folder")
     p.add_argument("--infogan", help="the InfoGAN-64 shapes checkpoint or run folder")
     p.add_argument("--probe-checkpoint", help="checkpoint with D for the feature probe (default: --dcgan)")
     p.add_argument("--probe-labels", default="100,1000")
@@ -172,9 +181,10 @@ def main(argv=None) -> int:
     p.add_argument("--threads", type=int, default=1)
     p.add_argument("--out", default=str(ROOT / "bench" / "results" / "shapes.json"))
     a = p.parse_args(argv)
-    models = {k: v for k, v in (("dcgan-shapes", a.dcgan), ("infogan-shapes", a.infogan)) if v}
+    models = {k: v for k, v in (("dcgan-shapes", a.dcgan), ("cgan-shapes", a.cgan),
+                                  ("infogan-shapes", a.infogan)) if v}
     if not models:
-        p.error("give --dcgan and/or --infogan")
+        p.error("give --dcgan, --cgan and/or --infogan")
     torch.set_num_threads(a.threads)
     res = {"command": "python bench/shapes_quality.py " + " ".join(sys.argv[1:] if argv is None else argv),
            "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),

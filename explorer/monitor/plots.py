@@ -263,7 +263,11 @@ class MetricPlots(pg.GraphicsLayoutWidget):
         ref = PLOTS[name][2]
         lo = min([e[2] for e in extent] + ([ref[0]] if ref else []))
         hi = max([e[3] for e in extent] + ([ref[0]] if ref else []))
-        span = max(hi - lo, 1e-6)
+        span = hi - lo
+        if span < 1e-6 * max(abs(hi), 1.0):          # one point (or a flat line): a round range around it,
+            mag = 10 ** math.floor(math.log10(max(abs(hi), 1e-3)))      # not ticks like 26.78085525
+            lo, hi = math.floor(lo / mag) * mag - mag, math.ceil(hi / mag) * mag + mag
+            span = hi - lo
         if not (y0 <= lo and hi <= y1 and span >= 0.5 * (y1 - y0)):
             pad = 0.08 * span
             p.setYRange(lo - pad, hi + pad, padding=0)

@@ -219,3 +219,39 @@ def test_a_hidden_monitor_skips_redraws_and_catches_up_when_shown(monitor, qtbot
     assert monitor.redraws == drawn and len(_data(monitor.plots.curves["d_fake"])[0]) == 10
     monitor.show()
     assert len(_data(monitor.plots.curves["d_fake"])[0]) == 30
+
+
+def test_quality_curves_and_the_health_line_from_a_recorded_dead_d(monitor, qtbot, tmp_path):
+    """A recorded run (BatchNorm D stalled at 1/2 on shapes v1): the quality plot gets its own
+    rows, the training curves keep theirs (no gaps), and the health line names the dead D."""
+    rows = [json.loads(line) for line in (ROOT / "tests" / "data" / "health_dead_d.jsonl").read_text().splitlines()]
+    run = _fake_run(tmp_path / "r", rows)
+    monitor.follow(run.path)
+    train_rows = [r for r in rows if "loss_d" in r]
+    _caught_up(monitor, qtbot, len(train_rows))
+    qtbot.waitUntil(lambda: monitor.quality.n == sum("q_fid" in r for r in rows), timeout=5000)
+    assert not np.isnan(monitor.buffer.view("d_real")).any()           # quality rows did not land here
+    monitor.redraw()
+    x, y = monitor.plots.curves["q_coverage"].getData()
+    assert len(x) == monitor.quality.n and 0 <= y.min() and y.max() <= 1
+    assert monitor.health_label.isVisible() and monitor.health.state == "not_learning"
+    assert monitor.health_label.text().startswith("D is not learning")
+    title = monitor.plots.plots["quality"].titleLabel.text
+    assert "coverage" in title and "asked label" in title and "high-quality points" not in title
+
+
+def test_the_information_loss_plot_is_there_only_for_infogan(monitor):
+    plots = monitor.plots
+    plots.set_has_codes(False)
+    assert plots.plots["info"] not in plots.ci.items
+    plots.set_has_codes(True)
+    assert plots.plots["info"] in plots.ci.items
+
+
+def test_one_point_gets_a_round_range_not_raw_ticks(monitor, qtbot, tmp_path):
+    run = _fake_run(tmp_path / "r", [dict(_row(1), images_per_s=26.78085525)])
+    monitor.follow(run.path)
+    _caught_up(monitor, qtbot, 1)
+    monitor.redraw()
+    (y0, y1) = monitor.plots.plots["ips"].vb.viewRange()[1]
+    assert y0 < 26.78 < y1 and y1 - y0 >= 10          # a range of round tens around the value

@@ -13,7 +13,7 @@ ROOT = Path(__file__).resolve().parents[2]
 MODELS = ROOT / "resources" / "models"
 EXPECTED = {"gan-ring8": "gan", "gan-grid25": "gan", "dcgan-digits": "dcgan",
             "cgan-digits": "cgan", "infogan-digits": "infogan",
-            "dcgan-shapes": "dcgan", "infogan-shapes": "infogan"}
+            "dcgan-shapes": "dcgan", "cgan-shapes": "cgan", "infogan-shapes": "infogan"}
 WITH_D = {"dcgan-shapes"}          # bench/make_models.py KEEP_D: shipped with D for the probe panel
 MAX_BYTES = 4 * 1024 * 1024
 
@@ -25,7 +25,7 @@ def _path(name):
     return p
 
 
-def test_all_seven_are_bundled():
+def test_all_eight_are_bundled():
     missing = [n for n in EXPECTED if not (MODELS / f"{n}.safetensors").exists()]
     assert not missing, f"missing bundled models: {missing} (make models)"
 
@@ -52,7 +52,9 @@ def test_bundled_model_metadata_and_samples(name, kind):
         assert {"modes", "modes_total", "hq_fraction", "kl"} <= set(m)
         assert m["modes_total"] == (8.0 if name == "gan-ring8" else 25.0)
     if kind == "cgan":
-        assert ck.class_names == [str(i) for i in range(10)] and ck.config.num_classes == 10
+        names = ["square", "circle", "triangle", "cross"] if meta.get("dataset") == "shapes" \
+            else [str(i) for i in range(10)]
+        assert ck.class_names == names and ck.config.num_classes == len(names)
         assert "label_accuracy" in m
     shapes = meta.get("dataset") == "shapes"
     if shapes:                                   # 64x64 colour, measured by the shape classifier
