@@ -101,6 +101,9 @@ def d_health(rows: list[dict]) -> Health:
                                           "or a lower G learning rate.", "warn")
         if verdict == "good":
             return Health("equilibrium", f"At equilibrium: {nums} and the samples are good ({qtext}).", "ok")
+        trend = "improving" if improving else "not improving"
+        return Health("learning", f"D barely tells real from fake ({nums}); the samples are {verdict} and "
+                                  f"{trend} ({qtext}): equilibrium only once they are good.", "info")
     if df < D_WINS:
         return Health("d_wins", f"D is winning: D(G(z)) has stayed near 0 ({df:.3f}) with {qtext}; G gets "
                                 "almost no gradient.", "warn")

@@ -32,18 +32,17 @@ LN10 = math.log(10)       # H(c) of a uniform 10-way code: the information loss'
 
 # plot name -> (title, [(metric, legend name, colour)], reference line (y, label) or None)
 PLOTS = {
-    "d": ("D:", [("d_real", "D(x)", "#1f77b4"),
-                 ("d_fake", "D(G(z))", "#d62728"),
-                 ("d_fake_after", "after D's step", "#ff7f0e")], (0.5, "D* = 1/2")),
-    "quality": ("Quality:", [("q_confident", "read confidently", "#2ca02c"),
-                                   ("q_coverage", "coverage", "#1f77b4"),
-                                   ("q_label_acc", "asked label", "#d62728"),
-                                   ("q_code_acc", "code = class", "#9467bd"),
-                                   ("q_hq", "high-quality points", "#ff7f0e")], None),
-    "loss": ("Losses:", [("loss_d", "D loss", "#9467bd"), ("loss_g", "G loss", "#2ca02c")], (LOG4, "log 4")),
-    "fid": ("Fréchet distance ÷ real data's own (1 = as close as real)", [("q_fid_ratio", "FD ratio", "#8c564b")],
-            None),
-    "info": ("InfoGAN information loss:", [("loss_info", "L_I", "#8c564b")], (LN10, "H(c) = ln 10")),
+    "d": ("", [("d_real", "D(x)", "#1f77b4"),
+               ("d_fake", "D(G(z))", "#d62728"),
+               ("d_fake_after", "after D step", "#ff7f0e")], (0.5, "½")),
+    "quality": ("", [("q_confident", "confident", "#2ca02c"),
+                     ("q_coverage", "coverage", "#1f77b4"),
+                     ("q_label_acc", "label", "#d62728"),
+                     ("q_code_acc", "code", "#9467bd"),
+                     ("q_hq", "HQ points", "#ff7f0e")], None),
+    "loss": ("", [("loss_d", "D loss", "#9467bd"), ("loss_g", "G loss", "#2ca02c")], (LOG4, "log 4")),
+    "fid": ("Fréchet distance ÷ real vs real", [("q_fid_ratio", "FD ratio", "#8c564b")], None),
+    "info": ("InfoGAN information loss", [("loss_info", "L_I", "#8c564b")], (LN10, "H(c) = ln 10")),
     "grad": ("G gradient norm", [("grad_norm_g", "|grad G|", "#17becf")], None),
     "ips": ("images/s", [("images_per_s", "images/s", "#7f7f7f")], None),
 }
@@ -64,7 +63,8 @@ def title_html(title: str, entries: list[tuple[str, str, bool]]) -> str:
     covered the curves of narrow plots; a title never does."""
     marks = " &nbsp;".join(f"<span style='color:{c}'>{'- -' if dashed else '—'} {t}</span>"
                            for t, c, dashed in entries)
-    return f"<span style='color:#333333'>{title}</span>" + (f" &nbsp;{marks}" if marks else "")
+    head = f"<span style='color:#333333'>{title}</span>" if title else ""
+    return head + (" &nbsp;" if head and marks else "") + marks
 
 
 def nice_ceil(v: float) -> float:
@@ -85,6 +85,7 @@ def _narrow_title(label) -> None:
                            Qt.SizeHint.MaximumSize: (-1, -1), Qt.SizeHint.MinimumDescent: (0, 0)}
         label.updateGeometry()
     label.updateMin = update_min
+    label.setFlag(label.GraphicsItemFlag.ItemClipsChildrenToShape, True)   # a clipped title stays in its plot
     update_min()
 
 
@@ -188,7 +189,7 @@ class MetricPlots(pg.GraphicsLayoutWidget):
         if ref is not None:
             entries.append((ref[1], "#555555", True))
         p = self.plots[name]
-        p.setTitle(title_html(title, entries), size="9pt")
+        p.setTitle(title_html(title, entries), size="9pt", justify="left")
         _narrow_title(p.titleLabel)
 
     def refresh(self, buf: SeriesBuffer, alpha: float = 0.0, compare: SeriesBuffer | None = None,

@@ -237,7 +237,7 @@ def test_quality_curves_and_the_health_line_from_a_recorded_dead_d(monitor, qtbo
     assert monitor.health_label.isVisible() and monitor.health.state == "not_learning"
     assert monitor.health_label.text().startswith("D is not learning")
     title = monitor.plots.plots["quality"].titleLabel.text
-    assert "coverage" in title and "asked label" in title and "high-quality points" not in title
+    assert "coverage" in title and "label" in title and "HQ points" not in title
 
 
 def test_the_information_loss_plot_is_there_only_for_infogan(monitor):
