@@ -18,7 +18,7 @@ G_OUTPUTS = ("tanh", "sigmoid", "linear")
 G_NORMS = ("none", "batch")
 CONV_SIZES = (28, 32, 64)
 D_NORMS = ("batch", "spectral", "none")   # D's normalisation: DCGAN's BatchNorm, spectral norm, none
-CONDS = ("concat", "projection")        # cgan: one-hot at the inputs, or projection D + conditional BN G
+CONDS = ("concat", "projection", "cbn")  # cgan/infogan: how the label (or categorical code) reaches G and D
 
 
 @dataclass
@@ -50,7 +50,9 @@ class ModelConfig:
                                         # Miyato et al. 2018), "none". Q's own layers keep BatchNorm.
     cond: str = "concat"                # cgan: "concat" (the note's: one-hot appended to z and to x as
                                         # planes) or "projection" (G: class-conditional BatchNorm gains
-                                        # on every layer; D: projection head, Miyato & Koyama 2018)
+                                        # on every layer; D: projection head, Miyato & Koyama 2018);
+                                        # "cbn": G's conditional BatchNorm only (cgan: D as concat;
+                                        # infogan: driven by the categorical codes, D/Q unchanged)
 
     # -- derived capabilities (what panels and the trainer ask, never isinstance) --
     @property
@@ -112,8 +114,10 @@ class ModelConfig:
             bad("d_norm", "one of " + ", ".join(D_NORMS))
         if self.cond not in CONDS:
             bad("cond", "one of " + ", ".join(CONDS))
-        if self.cond != "concat" and (self.kind != "cgan" or self.arch != "conv"):
-            bad("cond", "'concat' unless the model is a conv cgan")
+        if self.cond == "projection" and (self.kind != "cgan" or self.arch != "conv"):
+            bad("cond", "'concat' or 'cbn' unless the model is a conv cgan")
+        if self.cond == "cbn" and (self.arch != "conv" or not (self.kind == "cgan" or self.cat_codes)):
+            bad("cond", "'concat' unless the model is a conv cgan or a conv infogan with a categorical code")
         if self.cond == "projection" and (self.pack != 1 or self.d_head != "logit"):
             bad("cond", "'concat' with PacGAN packing or a softmax D head (projection adds to one logit)")
         if self.g_output not in G_OUTPUTS:

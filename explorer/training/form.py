@@ -106,8 +106,11 @@ class TrainForm(QWidget):
         self.cond = QComboBox()
         self.cond.addItem("concat: one-hot at the inputs", "concat")
         self.cond.addItem("projection: every layer", "projection")
-        self.cond.setToolTip("CGAN conditioning (--cond): the label appended to z and to D's input (the "
-                             "study note's), or conditional BatchNorm in every G layer and a projection D")
+        self.cond.addItem("cbn: every G layer", "cbn")
+        self.cond.setToolTip("How the label (CGAN) or categorical code (InfoGAN) reaches the nets (--cond): "
+                             "appended to z and to D's input (concat, the study note's); conditional "
+                             "BatchNorm in every G layer and a projection D (projection, CGAN); conditional "
+                             "BatchNorm in every G layer only (cbn)")
         self.n_data = _spin(0, 10**8, 0, "use only the first N samples (0 = all)")
         self.log_every = _spin(1, 10**6, 10)
         self.sample_every = _spin(1, 10**9, 100)
@@ -162,7 +165,7 @@ class TrainForm(QWidget):
         d_row = QHBoxLayout()
         d_row.addWidget(QLabel("norm"))
         d_row.addWidget(self.d_norm)
-        d_row.addWidget(QLabel("CGAN label"))
+        d_row.addWidget(QLabel("label/code"))
         d_row.addWidget(self.cond, 1)
         every_row = QHBoxLayout()
         every_row.addWidget(QLabel("log"))
@@ -237,7 +240,7 @@ class TrainForm(QWidget):
         if self.pack.value() > 1:
             model["pack"] = self.pack.value()
         model["d_norm"] = self.d_norm.currentData()
-        if kind == "cgan":
+        if kind in ("cgan", "infogan"):
             model["cond"] = self.cond.currentData()
         if kind == "infogan":
             model["cat_codes"] = self._codes()
@@ -261,12 +264,12 @@ class TrainForm(QWidget):
 
     def validate(self) -> bool:
         """Check every field; mark the first bad one red, say why, and report validity."""
-        for name in set(FIELD_WIDGET.values()) | {"cat_codes", "pack"}:
+        for name in set(FIELD_WIDGET.values()) | {"cat_codes", "pack", "cond"}:
             getattr(self, name).setStyleSheet("")
         info = self.model.currentText() == "infogan"
         for w in (self.info_lambda, self.info_balance, self.info_augment, self.cat_codes, self.cont_codes):
             w.setEnabled(info)                    # only InfoGAN has codes
-        self.cond.setEnabled(self.model.currentText() == "cgan")
+        self.cond.setEnabled(self.model.currentText() in ("cgan", "infogan"))
         ds = self.dataset.currentText().strip()
         self.image_size.setEnabled(len(SHAPES.get(ds, (0, 0, 0))) == 3)    # images (a folder may be)
         problem = None
@@ -304,6 +307,8 @@ class TrainForm(QWidget):
         if cfg.amp == "bf16" and not _cuda_device(cfg.device) and not _cpu_bf16(cfg.device):
             where = "this machine has no CUDA GPU" if cfg.device in ("auto", "cuda") else f"the device is {cfg.device}"
             raise _FieldError("amp", f"bf16 mixed precision needs a CUDA GPU or a CPU with native bf16; {where}")
+        if cfg.model == "infogan" and cfg.model_overrides.get("cond") == "projection":
+            raise _FieldError("cond", "an InfoGAN has no labels for a projection D: use cbn or concat")
         if cfg.model_overrides.get("cond") == "projection" and self.pack.value() > 1:
             raise _FieldError("pack", "a projection D scores one sample at a time: set pack to 1 or the "
                                       "CGAN label to concat")

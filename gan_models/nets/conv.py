@@ -51,8 +51,11 @@ class ConvGenerator(Generator):
         self.project = nn.Linear(n_in, ch * self.start ** 2, bias=False)
         # cond "projection": the label sets every BatchNorm's gain and shift (conditional BN),
         # so it reaches every layer instead of only the projection's 4x4 map
-        self.cond_bn = cfg.cond == "projection"
-        norm = (lambda c: CondBatchNorm2d(c, cfg.num_classes)) if self.cond_bn else nn.BatchNorm2d
+        # cond "cbn" (InfoGAN): the categorical codes' one-hots do the same
+        self.cond_bn = cfg.cond in ("projection", "cbn")
+        n_cond = cfg.num_classes or sum(cfg.cat_codes)          # the one-hots right after z in G's input
+        norm = (lambda c: CondBatchNorm2d(c, n_cond)) if self.cond_bn else nn.BatchNorm2d
+        self.n_cond = n_cond
         body = [norm(ch), nn.ReLU()]
         for _ in range(n_up - 1):
             body += [nn.ConvTranspose2d(ch, ch // 2, 4, 2, 1, bias=False),   # doubles H and W
@@ -67,7 +70,7 @@ class ConvGenerator(Generator):
         h = h.view(-1, self.start_channels, self.start, self.start)  # (B, 128, 7, 7) at 28, ngf 64
         if not self.cond_bn:
             return self.body(h)                        # (B, C, S, S)
-        y = g_input[:, self.z_dim:self.z_dim + self.num_classes]     # (B, K) one-hot label
+        y = g_input[:, self.z_dim:self.z_dim + self.n_cond]     # (B, K) one-hot label / categorical codes
         for layer in self.body:
             h = layer(h, y) if isinstance(layer, CondBatchNorm2d) else layer(h)
         return h
@@ -87,7 +90,7 @@ class ConvDiscriminator(Discriminator):
         c, size = cfg.data_shape[0], cfg.data_shape[1]
         end, n_down = PLAN[size]
         bn = cfg.d_norm == "batch"
-        self.label_planes = cfg.num_classes if cfg.cond == "concat" else 0
+        self.label_planes = cfg.num_classes if cfg.cond != "projection" else 0
         c_in, ch, blocks = (c + self.label_planes) * cfg.pack, cfg.d_width, []
         for i in range(n_down):
             first = i == 0       # DCGAN: no BN on D's input layer (it destabilised training)

@@ -60,6 +60,19 @@ def test_projection_reaches_every_layer_of_g_and_the_logit_of_d():
     assert (logits.std(0) > 1e-4).all()                                      # the label moves the logit
 
 
+def test_cbn_lets_infogans_categorical_code_reach_every_layer_of_g():
+    cfg = default_config("infogan", (3, 64, 64), g_width=4, d_width=4, z_dim=10, cat_codes=(4,), cont_codes=2,
+                         cond="cbn")
+    g = build_generator(cfg).eval()
+    assert sum(isinstance(m, CondBatchNorm2d) for m in g.modules()) == 4
+    assert all(m.gain.in_features == 4 for m in g.modules() if isinstance(m, CondBatchNorm2d))
+    z = torch.randn(3, 10)
+    codes = [g.code_layout.encode(torch.full((3, 1), k), torch.zeros(3, 2), 3) for k in (0, 1)]
+    assert not torch.allclose(g.generate(z, codes=codes[0]), g.generate(z, codes=codes[1]), atol=1e-4)
+    d = build_discriminator(default_config("cgan", (3, 64, 64), g_width=4, d_width=4, num_classes=4, cond="cbn"))
+    assert d.blocks[0][0].in_channels == 3 + 4                              # cgan "cbn": D as concat
+
+
 def test_concat_keeps_the_notes_input_planes():
     d = build_discriminator(_cfg())
     assert d.blocks[0][0].in_channels == 3 + 4 and not hasattr(d, "embed")
@@ -87,6 +100,8 @@ def test_checkpoint_round_trip_same_outputs(tmp_path, kw):
     (dict(kind="cgan", cond="projection", pack=2), "cond"),
     (dict(kind="cgan", d_norm="layer"), "d_norm"),
     (dict(kind="cgan", cond="film"), "cond"),
+    (dict(kind="dcgan", cond="cbn"), "cond"),
+    (dict(kind="infogan", cond="projection"), "cond"),
 ])
 def test_bad_combinations_name_the_field(kw, field):
     kind = kw.pop("kind")

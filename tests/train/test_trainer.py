@@ -210,3 +210,18 @@ def test_compiled_nets_train_and_save_the_same_parameter_names(tmp_path):
     a, b = load_checkpoint(tmp_path / "e"), load_checkpoint(tmp_path / "c")   # the one loader, unchanged
     assert list(a.generator.state_dict()) == list(b.generator.state_dict())
     assert list(a.discriminator.state_dict()) == list(b.discriminator.state_dict())
+
+
+@pytest.mark.parametrize("native", [True, False])
+def test_bf16_on_the_cpu_where_native_else_fp32_with_an_event(tmp_path, monkeypatch, native):
+    import train.device
+    monkeypatch.setattr(train.device, "bf16_native", lambda device: native)
+    tr = create_trainer(tiny_config("dcgan", steps=2, amp="bf16"), out=tmp_path / "run")
+    seen = []
+    real_forward = tr.D.forward
+    monkeypatch.setattr(tr.D, "forward", lambda *a, **k: seen.append(torch.is_autocast_cpu_enabled()) or
+                        real_forward(*a, **k))
+    assert tr.run() == "finished"
+    assert all(seen) if native else not any(seen)
+    events = [e["event"] for e in read_jsonl(tmp_path / "run" / "events.jsonl")]
+    assert ("amp_off" in events) == (not native)
