@@ -21,7 +21,7 @@ from torch import nn
 
 from .atomic import atomic_path
 from .config import ModelConfig
-from .errors import CheckpointError, ConfigError
+from .errors import CheckpointError, ConfigError, OutputError, write_failure
 
 FORMAT = "gan-explorer"
 FORMAT_VERSION = 1
@@ -118,8 +118,12 @@ def save_checkpoint(path, config: ModelConfig, generator: nn.Module, discriminat
     header = {"format": FORMAT, "format_version": str(FORMAT_VERSION),
               "config": json.dumps(config.to_dict()), "meta": json.dumps(full_meta),
               "training_state": json.dumps(state_skeleton)}
-    with atomic_path(path) as tmp:
-        save_file(tensors, str(tmp), metadata=header)
+    from safetensors import SafetensorError
+    try:
+        with atomic_path(path) as tmp:
+            save_file(tensors, str(tmp), metadata=header)
+    except SafetensorError as e:                  # its I/O errors (disk full) are not OSErrors
+        raise OutputError(write_failure(path, e)) from None
     return path
 
 
