@@ -11,60 +11,107 @@ import sys
 from pathlib import Path
 
 HEADLESS = ("sample", "project", "train", "eval")
+MAX_SAMPLES = 100_000
+MAX_PNG_BYTES = 1 << 30        # a sample grid's pixels (uint8), held once in memory
 
 
 def _sample_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="gan-explorer sample",
-                                description="Render samples of a checkpoint to a PNG grid or a .npy array.")
+    from gan_models import cli_args as ca
+    p = ca.Parser(prog="gan-explorer sample",
+                  description="Render samples of a checkpoint to a PNG grid or a .npy array.")
     p.add_argument("checkpoint", help="checkpoint file or run folder")
-    p.add_argument("-o", "--out", required=True, help="output .png (grid) or .npy (array)")
-    p.add_argument("--n", type=int, default=64, help="number of samples (default 64)")
-    p.add_argument("--seed", type=int, default=0, help="seed for z (same seed, same z)")
+    p.add_argument("-o", "--out", required=True, type=ca.out_file(".png", ".npy"),
+                   help="output .png (grid) or .npy (array)")
+    p.add_argument("--n", type=ca.int_in(1, MAX_SAMPLES), default=64,
+                   help=f"number of samples (default 64, at most {MAX_SAMPLES})")
+    p.add_argument("--seed", type=ca.seed, default=0, help="seed for z (same seed, same z)")
     p.add_argument("--z", help="render these latents: an (N, z_dim) .npy array")
     p.add_argument("--label", help="CGAN: class index or class name")
     p.add_argument("--code", action="append", metavar="NAME=VALUE",
                    help="InfoGAN: fix a code, e.g. cat1=3 or cont1=1.5 (repeatable)")
-    p.add_argument("--truncation", type=float, help="scale z toward 0 by this factor in (0, 1]")
-    p.add_argument("--ncol", type=int, help="grid columns (default: square)")
-    p.add_argument("--device", default="cpu")
+    p.add_argument("--truncation", type=ca.truncation, help="scale z toward 0 by this factor in (0, 1]")
+    p.add_argument("--ncol", type=ca.int_in(1, 1024), help="grid columns (default: square)")
+    p.add_argument("--device", type=ca.device, default="cpu", help="cpu (default), auto, cuda, cuda:N or mps")
     return p
 
 
 def cmd_sample(argv: list[str]) -> int:
-    import numpy as np
-
     from gan_models.checkpoint import load_checkpoint
-    from gan_models.images import make_grid, save_png, to_uint8
-    from gan_models.sample import load_latents, parse_codes, parse_label, render, seeded_latents
-
+    from gan_models.sample import load_latents, parse_codes, parse_label, seeded_latents
+    from train.device import pick_device
     args = _sample_parser().parse_args(argv)
     out = Path(args.out)
-    if out.suffix.lower() not in (".png", ".npy"):
-        raise_user(f"-o {out}: the output must end in .png or .npy")
-    if not 1 <= args.n <= 100_000:
-        raise_user(f"--n {args.n}: expected 1..100000")
-    ck = load_checkpoint(args.checkpoint, device=args.device)
+    ck = load_checkpoint(args.checkpoint, device=pick_device(args.device))
     g = ck.generator
-    z = load_latents(args.z, g.z_dim) if args.z else seeded_latents(g, args.n, args.seed, args.truncation)
+    if out.suffix.lower() == ".png" and not g.is_image:
+        raise_user(f"-o {out}: this model makes points, not images; write a .npy instead")
+    z = load_latents(args.z, g.z_dim, MAX_SAMPLES) if args.z else \
+        seeded_latents(g, args.n, args.seed, args.truncation)
     label = parse_label(args.label, ck.class_names, g.num_classes)
     codes = parse_codes(g.code_layout, args.code, z.shape[0])
-    x = render(g, z, label, codes)
     if out.suffix.lower() == ".npy":
-        from gan_models.atomic import atomic_path
-        with atomic_path(out) as tmp:
-            with open(tmp, "wb") as f:
-                np.save(f, x.numpy())
+        _sample_npy(out, g, z, label, codes)
     else:
-        if not g.is_image:
-            raise_user(f"-o {out}: this model makes points, not images; write a .npy instead")
-        text = {"seed": args.seed if not args.z else f"latents from {args.z}", "model": str(ck.path)}
-        if label is not None:
-            text["label"] = f"{label} ({ck.class_names[label]})"
-        if args.code:
-            text["codes"] = " ".join(args.code)
-        save_png(out, make_grid(to_uint8(x, tuple(ck.value_range)), args.ncol), text)
-    print(f"wrote {out} ({x.shape[0]} samples)")
+        _sample_png(out, ck, args, z, label, codes)
+    print(f"wrote {out} ({z.shape[0]} samples)")
     return 0
+
+
+def _sample_npy(out: Path, g, z, label, codes) -> None:
+    """Streams the samples into the .npy in chunks: memory stays flat for any --n; the disk
+    must hold the whole array, which is checked before anything is rendered."""
+    import shutil
+
+    import numpy as np
+
+    from gan_models.atomic import atomic_path
+    from gan_models.sample import iter_render
+    shape = (z.shape[0], *g.output_shape)
+    need = 4 * int(np.prod(shape))
+    parent = out.parent if str(out.parent) else Path(".")
+    parent.mkdir(parents=True, exist_ok=True)
+    free = shutil.disk_usage(parent).free
+    if need > free:
+        raise_user(f"-o {out}: {shape[0]} samples take {_size(need)} and {parent} has {_size(free)} free; "
+                   "ask for fewer (--n)")
+    with atomic_path(out) as tmp:
+        arr = np.lib.format.open_memmap(tmp, mode="w+", dtype=np.float32, shape=shape)
+        i = 0
+        for x in iter_render(g, z, label, codes):                   # (b, *output_shape) float
+            arr[i:i + len(x)] = x.numpy()
+            i += len(x)
+        arr.flush()
+        del arr
+
+
+def _sample_png(out: Path, ck, args, z, label, codes) -> None:
+    """A PNG grid is held in memory once as uint8: refused up front when it would be too big."""
+    import numpy as np
+
+    from gan_models.images import make_grid, save_png, to_uint8
+    from gan_models.sample import iter_render
+    g = ck.generator
+    c, h, w = g.output_shape
+    n = z.shape[0]
+    need = n * c * (h + 2) * (w + 2)
+    if need > MAX_PNG_BYTES:
+        raise_user(f"-o {out}: a grid of {n} {w}x{h} samples takes {_size(need)}, over the "
+                   f"{_size(MAX_PNG_BYTES)} a PNG grid may use; ask for fewer (--n) or write a .npy")
+    cells = np.empty((n, h, w, c), dtype=np.uint8)
+    i = 0
+    for x in iter_render(g, z, label, codes):
+        cells[i:i + len(x)] = to_uint8(x, tuple(ck.value_range))
+        i += len(x)
+    text = {"seed": args.seed if not args.z else f"latents from {args.z}", "model": str(ck.path)}
+    if label is not None:
+        text["label"] = f"{label} ({ck.class_names[label]})"
+    if args.code:
+        text["codes"] = " ".join(args.code)
+    save_png(out, make_grid(cells, min(args.ncol, n) if args.ncol else None), text)
+
+
+def _size(nbytes: int) -> str:
+    return f"{nbytes / 2**30:.1f} GiB" if nbytes >= 2**30 else f"{nbytes / 2**20:.0f} MiB"
 
 
 def raise_user(msg: str):

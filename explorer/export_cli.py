@@ -5,18 +5,18 @@ only parses the command line and prints the summary (inputs, outputs, metadata).
 """
 from __future__ import annotations
 
-import argparse
 
 
-def export_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(
+def export_parser():
+    from gan_models import cli_args as ca
+    p = ca.Parser(
         prog="gan-explorer export",
         description="Export the generator of a checkpoint, run folder or bundled model as ONNX "
                     "(dynamic batch; inputs z [, label_onehot] [, codes]; needs: pip install "
                     "'gan-explorer[onnx]').")
     p.add_argument("checkpoint", help="checkpoint file, run folder or bundled model (.safetensors)")
-    p.add_argument("--onnx", required=True, metavar="G.onnx", help="the ONNX file to write")
-    p.add_argument("--opset", type=int, help="ONNX opset version (default: the exporter's)")
+    p.add_argument("--onnx", required=True, metavar="G.onnx", type=ca.out_file(), help="the ONNX file to write")
+    p.add_argument("--opset", type=ca.int_in(7, 99), help="ONNX opset version (default: the exporter's)")
     return p
 
 

@@ -19,16 +19,17 @@ PANEL_NAMES = ("sampling", "arithmetic", "interpolation", "conditional", "codes"
 TOOL_NAMES = ("monitor", "playground")      # tabs that take a run folder / toy checkpoint, not a model
 
 
-def _parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="gan-explorer screenshot",
+def _parser():
+    from gan_models import cli_args as ca
+    p = ca.Parser(prog="gan-explorer screenshot",
                                 description="Save a PNG of one panel of the window, rendered offscreen.")
     p.add_argument("--panel", required=True, choices=PANEL_NAMES + TOOL_NAMES)
     p.add_argument("--model", help="checkpoint file or run folder (default: the first bundled model "
                                    "that the panel supports)")
-    p.add_argument("-o", "--out", required=True, help="output .png")
-    p.add_argument("--size", default="1280x800", help="window size WxH in logical pixels (default 1280x800)")
+    p.add_argument("-o", "--out", required=True, type=ca.out_file(".png"), help="output .png")
+    p.add_argument("--size", type=_size, default="1280x800", help="window size WxH in logical pixels (default 1280x800)")
     p.add_argument("--palette", choices=("light", "dark"), default="light", help="colour theme")
-    p.add_argument("--timeout", type=float, default=300.0,
+    p.add_argument("--timeout", type=ca.float_in(0, 86400), default=300.0,
                    help="seconds to wait for a panel's long job (probe, projector) before giving up "
                         "(default 300; a 64x64 probe on a slow CPU needs more)")
     return p
@@ -41,7 +42,8 @@ def _size(text: str) -> tuple[int, int]:
             raise ValueError
         return w, h
     except ValueError:
-        raise SystemExit(f"gan-explorer screenshot: --size {text!r}: expected WxH, e.g. 1280x800") from None
+        raise argparse.ArgumentTypeError(f"{text!r}: expected WxH with W in 320..8000 and H in 240..8000, "
+                                         "e.g. 1280x800") from None
 
 
 def _wait(app, done, timeout_s: float = 60.0) -> bool:
@@ -68,11 +70,8 @@ def _bundled_for(panel_cls, bundled_dir: Path) -> str | None:
 def main(argv: list[str]) -> int:
     """Returns 0 on success, 2 with a one-line message when the model or panel does not fit."""
     args = _parser().parse_args(argv)
-    width, height = _size(args.size)
+    width, height = args.size
     out = Path(args.out)
-    if out.suffix.lower() != ".png":
-        print(f"gan-explorer screenshot: -o {out}: the output must end in .png", file=sys.stderr)
-        return 2
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     from PySide6.QtCore import QSettings
 

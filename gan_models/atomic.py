@@ -6,17 +6,23 @@ import os
 import tempfile
 from pathlib import Path
 
+from .errors import OutputError, write_failure
+
 
 @contextlib.contextmanager
 def atomic_path(path: str | os.PathLike):
     """Yield a temp path in the same folder; on success fsync it and rename it over `path`.
 
-    On any exception the temp file is removed and the final name is left untouched.
+    On any exception the temp file is removed and the final name is left untouched; an OSError
+    (disk full, read-only folder) comes out as an `OutputError` naming `path`.
     """
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    os.close(fd)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+        os.close(fd)
+    except OSError as e:                          # read-only folder, a file in the way, disk full
+        raise OutputError(write_failure(path, e)) from None
     try:
         yield Path(tmp)
         with open(tmp, "rb+") as f:
@@ -28,9 +34,11 @@ def atomic_path(path: str | os.PathLike):
                 os.fsync(dfd)
             finally:
                 os.close(dfd)
-    except BaseException:
+    except BaseException as e:
         with contextlib.suppress(OSError):
             os.unlink(tmp)
+        if isinstance(e, OSError):                # disk full while writing, a rename refused
+            raise OutputError(write_failure(path, e)) from None
         raise
 
 

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import datetime as _dt
 import json
-import struct
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -21,15 +20,15 @@ from torch import nn
 
 from .atomic import atomic_path
 from .config import ModelConfig
-from .errors import CheckpointError, ConfigError
+from .checkpoint_header import FORMAT, FORMAT_VERSION, parse_metadata, read_safetensors_header
+from .errors import CheckpointError, OutputError, write_failure
 
-FORMAT = "gan-explorer"
-FORMAT_VERSION = 1
 SUFFIX = ".safetensors"
 _FLOAT_DTYPES = {"F32", "F16", "BF16", "F64"}
 _DTYPE_OF = {torch.float32: "F32", torch.float16: "F16", torch.bfloat16: "BF16", torch.float64: "F64",
              torch.int64: "I64", torch.int32: "I32", torch.uint8: "U8", torch.bool: "BOOL"}
-_MAX_HEADER = 100 * 1024 * 1024
+MAX_PARAM_BYTES = 2 * 1024**3   # G + D as float32: 130x the largest bundled model; a config asking for
+                                # more (d_width 4096 at 64x64, an MLP over 10^9 inputs) is refused unbuilt
 
 
 @dataclass
@@ -118,82 +117,23 @@ def save_checkpoint(path, config: ModelConfig, generator: nn.Module, discriminat
     header = {"format": FORMAT, "format_version": str(FORMAT_VERSION),
               "config": json.dumps(config.to_dict()), "meta": json.dumps(full_meta),
               "training_state": json.dumps(state_skeleton)}
-    with atomic_path(path) as tmp:
-        save_file(tensors, str(tmp), metadata=header)
+    from safetensors import SafetensorError
+    try:
+        with atomic_path(path) as tmp:
+            save_file(tensors, str(tmp), metadata=header)
+    except SafetensorError as e:                  # its I/O errors (disk full) are not OSErrors
+        raise OutputError(write_failure(path, e)) from None
     return path
 
 
 # ----------------------------------------------------------------------------- load
-def _read_safetensors_header(p: Path) -> tuple[dict, int]:
-    size = p.stat().st_size
-    if size == 0:
-        raise CheckpointError(f"{p}: the file is empty")
-    with open(p, "rb") as f:
-        head = f.read(8)
-        if len(head) < 8:
-            raise CheckpointError(f"{p}: the file is too short to be a checkpoint ({size} bytes)")
-        (n,) = struct.unpack("<Q", head)
-        if n == 0 or n > _MAX_HEADER or 8 + n > size:
-            raise CheckpointError(f"{p}: not a GAN Explorer checkpoint (no valid safetensors header; "
-                                  "the file is corrupt, truncated, or of another format)")
-        raw = f.read(n)
-    try:
-        header = json.loads(raw.decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError):
-        raise CheckpointError(f"{p}: the safetensors header is not valid JSON (file corrupt)") from None
-    if not isinstance(header, dict):
-        raise CheckpointError(f"{p}: the safetensors header is not a JSON object (file corrupt)")
-    data_len = size - 8 - n
-    for name, info in header.items():
-        if name == "__metadata__":
-            continue
-        try:
-            start, end = info["data_offsets"]
-        except (TypeError, KeyError, ValueError):
-            raise CheckpointError(f"{p}: tensor {name!r} has no valid data offsets (file corrupt)") from None
-        if not (0 <= start <= end <= data_len):
-            raise CheckpointError(f"{p}: tensor {name!r} lies beyond the end of the file "
-                                  f"(the file is truncated: {size} bytes)")
-    return header, data_len
-
-
-def _parse_meta(p: Path, header: dict) -> tuple[ModelConfig, dict, object]:
-    md = header.get("__metadata__") or {}
-    if md.get("format") != FORMAT:
-        raise CheckpointError(f"{p}: a safetensors file, but not a GAN Explorer checkpoint "
-                              "(its metadata has no 'format: gan-explorer'; "
-                              "it was written by another program)")
-    try:
-        version = int(md.get("format_version", "0"))
-    except ValueError:
-        raise CheckpointError(f"{p}: format_version {md.get('format_version')!r} is not a number") from None
-    if version > FORMAT_VERSION:
-        raise CheckpointError(f"{p}: written by a newer GAN Explorer (format version {version}; this "
-                              f"version reads up to {FORMAT_VERSION}). Update GAN Explorer to open it.")
-    if version < 1:
-        raise CheckpointError(f"{p}: format_version {version} is not valid")
-    try:
-        config = ModelConfig.from_dict(json.loads(md["config"]), where=f"{p}: model config")
-        meta = json.loads(md.get("meta", "{}"))
-        state = json.loads(md.get("training_state", "null"))
-    except KeyError:
-        raise CheckpointError(f"{p}: the metadata has no model config") from None
-    except json.JSONDecodeError as e:
-        raise CheckpointError(f"{p}: the metadata is not valid JSON ({e.msg})") from None
-    except (ConfigError, TypeError) as e:
-        raise CheckpointError(str(e) if isinstance(e, ConfigError) else f"{p}: bad model config: {e}") from None
-    if not isinstance(meta, dict):
-        raise CheckpointError(f"{p}: the metadata 'meta' is not a JSON object")
-    return config, meta, state
-
-
 def read_header(path) -> tuple[ModelConfig, dict]:
     """Config and meta of a checkpoint without reading its tensors (fast, for model lists)."""
     p = resolve_model_path(path)
     if p.is_dir():
         raise CheckpointError(f"{p}: is a folder")
-    header, _ = _read_safetensors_header(p)
-    config, meta, _ = _parse_meta(p, header)
+    header, _ = read_safetensors_header(p)
+    config, meta, _ = parse_metadata(p, header)
     return config, meta
 
 
@@ -222,6 +162,26 @@ def _check_tensors(p: Path, header: dict, prefix: str, module: nn.Module, requir
     return True
 
 
+def _planned_modules(p: Path, config: ModelConfig) -> tuple[nn.Module, nn.Module]:
+    """G and D built on the meta device (shapes only, no memory): their size is checked against
+    MAX_PARAM_BYTES and their tensors against the file before anything real is allocated."""
+    from .registry import build_discriminator, build_generator
+    with torch.device("meta"):
+        g, d = build_generator(config), build_discriminator(config)
+    n = sum(t.numel() for m in (g, d) for t in m.state_dict().values())
+    if 4 * n > MAX_PARAM_BYTES:
+        raise CheckpointError(f"{p}: its config asks for {n:,} parameters ({4 * n / 1024**3:.1f} GiB as "
+                              f"float32); this program builds at most {MAX_PARAM_BYTES / 1024**3:.0f} GiB")
+    return g, d
+
+
+def _check_finite(p: Path, tensors: dict, prefixes=("G.", "D.")) -> None:
+    for name, t in tensors.items():
+        if name.startswith(prefixes) and t.is_floating_point() and not bool(torch.isfinite(t).all()):
+            raise CheckpointError(f"{p}: tensor {name} holds NaN or infinite values; the model would "
+                                  "draw nothing (a run's checkpoints/last_good.safetensors is always finite)")
+
+
 def _load_state(module: nn.Module, tensors: dict, prefix: str) -> None:
     sd = module.state_dict()
     module.load_state_dict({k: tensors[f"{prefix}.{k}"].to(sd[k].dtype) for k in sd})
@@ -242,31 +202,37 @@ def load_checkpoint(path, device="cpu", training_state: bool = False) -> Checkpo
     is_safetensors = len(magic) == 9 and magic[8:9] == b"{"
     if not is_safetensors and (magic[:4] == b"PK\x03\x04" or magic[:1] == b"\x80"):
         return _load_foreign(p, device)
-    header, _ = _read_safetensors_header(p)
-    config, meta, state_skeleton = _parse_meta(p, header)
-    generator = build_generator(config)
-    _check_tensors(p, header, "G", generator, required=True)
-    disc = build_discriminator(config)
-    has_d = _check_tensors(p, header, "D", disc, required=False)
+    header, _ = read_safetensors_header(p)
+    config, meta, state_skeleton = parse_metadata(p, header)
+    planned_g, planned_d = _planned_modules(p, config)
+    _check_tensors(p, header, "G", planned_g, required=True)
+    has_d = _check_tensors(p, header, "D", planned_d, required=False)
+    if training_state and state_skeleton is None:
+        raise CheckpointError(f"{p}: holds no training state (it is a generator-only export); "
+                              "resume from a run folder's checkpoint instead")
     from safetensors.torch import load_file
     try:
         tensors = load_file(str(p), device="cpu")
     except Exception as e:  # safetensors raises its own error types for corrupt data
         raise CheckpointError(f"{p}: the tensors could not be read ({e})") from None
+    _check_finite(p, tensors)
+    generator = build_generator(config)
     _load_state(generator, tensors, "G")
+    disc = build_discriminator(config) if has_d else None
     if has_d:
         _load_state(disc, tensors, "D")
     state = None
     if training_state:
-        if state_skeleton is None:
-            raise CheckpointError(f"{p}: holds no training state (it is a generator-only export); "
-                                  "resume from a run folder's checkpoint instead")
-        state = _unflatten(state_skeleton, tensors)
+        try:
+            state = _unflatten(state_skeleton, tensors)
+        except (KeyError, TypeError, ValueError, AttributeError, RecursionError):
+            raise CheckpointError(f"{p}: its training state is damaged (the structure in the metadata "
+                                  "does not match the tensors)") from None
     generator.to(device).eval()
     if has_d:
         disc.to(device).eval()
     meta.setdefault("value_range", [-1.0, 1.0] if config.is_image else None)
-    return Checkpoint(p, config, meta, generator, disc if has_d else None, state)
+    return Checkpoint(p, config, meta, generator, disc, state)
 
 
 def _load_foreign(p: Path, device) -> Checkpoint:
@@ -276,12 +242,11 @@ def _load_foreign(p: Path, device) -> Checkpoint:
     except Exception as e:
         raise CheckpointError(f"{p}: a PyTorch pickle that is not a plain state_dict; it was not "
                               f"loaded, so none of its code ran ({type(e).__name__})") from None
-    if not isinstance(obj, dict) or not all(torch.is_tensor(v) for v in obj.values()):
-        raise CheckpointError(f"{p}: a PyTorch file, but not a state_dict of tensors")
     try:
         config, generator = import_pytorch_dcgan(obj)
     except CheckpointError as e:
         raise CheckpointError(f"{p}: {e}") from None
+    _check_finite(p, {f"G.{k}": v for k, v in generator.state_dict().items()})
     meta = {"format_version": FORMAT_VERSION, "kind": config.kind, "source": "pytorch-dcgan",
             "class_names": [], "dataset": "unknown", "value_range": [-1.0, 1.0], "step": 0, "metrics": {}}
     return Checkpoint(p, config, meta, generator.to(device).eval(), None, None)

@@ -106,7 +106,16 @@ def import_pytorch_dcgan(state_dict: dict) -> tuple[ModelConfig, Generator]:
     from .registry import build_generator   # late: registry imports the networks
 
     if not isinstance(state_dict, dict) or not all(torch.is_tensor(v) for v in state_dict.values()):
-        raise CheckpointError("not a state_dict: expected a mapping of names to tensors")
+        raise CheckpointError("a PyTorch file, but not a state_dict: expected a mapping of names to tensors")
+    odd = [k for k in state_dict if not isinstance(k, str)]
+    if odd:
+        raise CheckpointError(f"a PyTorch file, but not a state_dict: key {odd[0]!r} is not a name")
+    for k, v in state_dict.items():
+        # a meta tensor has a shape but no data; a sparse or quantized one is not a weight of a net
+        if v.is_meta or v.layout != torch.strided or v.is_quantized:
+            kind = "meta (no data)" if v.is_meta else "quantized" if v.is_quantized else f"{v.layout}"
+            raise CheckpointError(f"PyTorch DCGAN generator: tensor {k} is a {kind} tensor; "
+                                  "expected plain dense weights")
     sd = _strip_prefix(state_dict)
     nz, ngf, nc = _infer_sizes(sd)
     _check_shapes(sd, nz, ngf, nc)

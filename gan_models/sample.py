@@ -4,12 +4,17 @@ Used by `gan-explorer sample` and by anything else that renders a loaded checkpo
 """
 from __future__ import annotations
 
+import math
+import os
+
 import numpy as np
 import torch
 
 from .base import CodeLayout
 from .errors import GanExplorerError
 from .latent import sample_z
+
+CODE_MAX = 100.0      # continuous codes: the app's sliders go to +-2; far past that is overflow, not art
 
 
 def parse_label(label: str | int | None, class_names: list[str], num_classes: int) -> int | None:
@@ -53,15 +58,34 @@ def parse_codes(layout: CodeLayout, items: list[str] | None, batch: int) -> torc
                     raise ValueError
                 cat[:, i] = v
             else:
-                cont[:, i - n_cat] = float(value)
+                v = float(value)
+                if not (math.isfinite(v) and abs(v) <= CODE_MAX):
+                    raise ValueError
+                cont[:, i - n_cat] = v
         except ValueError:
-            expected = (f"an integer 0..{layout.categorical[i] - 1}" if i < n_cat else "a number")
+            expected = (f"an integer 0..{layout.categorical[i] - 1}" if i < n_cat
+                        else f"a finite number in [-{CODE_MAX:g}, {CODE_MAX:g}]")
             raise GanExplorerError(f"--code {item!r}: {name} must be {expected}") from None
     return layout.encode(cat, cont, batch)
 
 
-def load_latents(path, z_dim: int) -> torch.Tensor:
-    """An (N, z_dim) .npy array of latents, validated."""
+def load_latents(path, z_dim: int, max_n: int = 100_000) -> torch.Tensor:
+    """An (N, z_dim) .npy array of latents, N <= max_n, validated. The header is read first,
+    so a file that claims a huge shape is refused before anything is allocated."""
+    try:
+        with open(path, "rb") as f:
+            version = np.lib.format.read_magic(f)
+            read = np.lib.format.read_array_header_1_0 if version == (1, 0) else \
+                np.lib.format.read_array_header_2_0
+            shape, _, dtype = read(f)                                     # the header only
+    except (OSError, ValueError, SyntaxError) as e:
+        raise GanExplorerError(f"--z {path}: not a readable .npy array ({e})") from None
+    if len(shape) != 2 or shape[1] != z_dim or not np.issubdtype(dtype, np.number):
+        raise GanExplorerError(f"--z {path}: expected a numeric (N, {z_dim}) array, got {dtype} {shape}")
+    if not 1 <= shape[0] <= max_n:
+        raise GanExplorerError(f"--z {path}: holds {shape[0]} latents; expected 1 to {max_n}")
+    if os.path.getsize(path) < shape[0] * shape[1] * dtype.itemsize:
+        raise GanExplorerError(f"--z {path}: the file is shorter than its header says (truncated)")
     try:
         arr = np.load(path, allow_pickle=False)
     except (OSError, ValueError) as e:
@@ -74,17 +98,21 @@ def load_latents(path, z_dim: int) -> torch.Tensor:
 
 
 @torch.no_grad()
-def render(generator, z: torch.Tensor, label: int | torch.Tensor | None = None,
-           codes: torch.Tensor | None = None, batch: int = 256) -> torch.Tensor:
-    """Generator outputs for latents z in chunks (keeps memory flat for large N)."""
+def iter_render(generator, z: torch.Tensor, label: int | torch.Tensor | None = None,
+                codes: torch.Tensor | None = None, batch: int = 256):
+    """Generator outputs for latents z, one chunk of at most `batch` at a time (CPU float)."""
     dev = next(generator.parameters()).device
-    outs = []
     for i in range(0, z.shape[0], batch):
         zi = z[i:i + batch].to(dev)
         li = label[i:i + batch].to(dev) if torch.is_tensor(label) else label
         ci = codes[i:i + batch].to(dev) if codes is not None else None
-        outs.append(generator.generate(zi, li, ci).float().cpu())
-    return torch.cat(outs)
+        yield generator.generate(zi, li, ci).float().cpu()
+
+
+def render(generator, z: torch.Tensor, label: int | torch.Tensor | None = None,
+           codes: torch.Tensor | None = None, batch: int = 256) -> torch.Tensor:
+    """Generator outputs for latents z in chunks (keeps the model's working memory flat)."""
+    return torch.cat(list(iter_render(generator, z, label, codes, batch)))
 
 
 def seeded_latents(generator, n: int, seed: int, truncation: float | None = None) -> torch.Tensor:

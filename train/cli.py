@@ -4,12 +4,12 @@ Wrong input prints one clear line and exits 2 before any work starts. Never impo
 """
 from __future__ import annotations
 
-import argparse
 import signal
 import sys
 import time
 from dataclasses import fields
 
+from gan_models import cli_args as ca
 from gan_models.errors import GanExplorerError
 
 from .config import TrainConfig, load_recipe
@@ -19,20 +19,20 @@ _TRAIN_FLAGS = [
     ("--model", str, "gan | dcgan | cgan | infogan"),
     ("--dataset", str, "digits, shapes, ring8, grid25, gauss1d, or a folder (IDX, images, CIFAR-10)"),
     ("--steps", int, "G updates to run"),
-    ("--epochs", float, "passes over the data (instead of --steps)"),
+    ("--epochs", ca.finite_float, "passes over the data (instead of --steps)"),
     ("--batch-size", int, "batch size (DCGAN: 128)"),
-    ("--lr-d", float, "D learning rate"),
-    ("--lr-g", float, "G learning rate"),
-    ("--beta1", float, "Adam beta1 (DCGAN: 0.5)"),
-    ("--lr-decay-from", float, "fraction of the run after which lrs fall linearly to 0 (1 = constant)"),
+    ("--lr-d", ca.finite_float, "D learning rate"),
+    ("--lr-g", ca.finite_float, "G learning rate"),
+    ("--beta1", ca.finite_float, "Adam beta1 (DCGAN: 0.5)"),
+    ("--lr-decay-from", ca.finite_float, "fraction of the run after which lrs fall linearly to 0 (1 = constant)"),
     ("--d-steps", int, "k: D updates per G update"),
     ("--g-loss", str, "nonsat (-log D(G(z))) or minimax (log(1 - D(G(z))))"),
-    ("--info-lambda", float, "InfoGAN: weight of the information term"),
+    ("--info-lambda", ca.finite_float, "InfoGAN: weight of the information term"),
     ("--info-cont-std", str, "InfoGAN: fixed (unit-variance Q for continuous codes) or learned"),
-    ("--info-cont-weight", float, "InfoGAN: weight of the continuous codes' NLL in the information term"),
-    ("--info-real-balance", float, "InfoGAN (our addition): weight of the term that spreads real data evenly over the categorical code"),
-    ("--seed", int, "seed for init, data order, z"),
-    ("--device", str, "auto | cpu | cuda | cuda:N | mps"),
+    ("--info-cont-weight", ca.finite_float, "InfoGAN: weight of the continuous codes' NLL in the information term"),
+    ("--info-real-balance", ca.finite_float, "InfoGAN (our addition): weight of the term that spreads real data evenly over the categorical code"),
+    ("--seed", ca.train_seed, "seed for init, data order, z"),
+    ("--device", ca.device, "auto | cpu | cuda | cuda:N | mps"),
     ("--amp", str, "off | bf16"),
     ("--n-data", int, "use only the first N samples of the data set"),
     ("--image-size", int, "28 | 32 | 64: the size user images are padded/resized to "
@@ -40,7 +40,7 @@ _TRAIN_FLAGS = [
     ("--log-every", int, "steps per metrics row"),
     ("--sample-every", int, "steps per sample grid"),
     ("--checkpoint-every", int, "steps per kept checkpoint (0 = only latest)"),
-    ("--autosave-seconds", float, "wall-clock autosave interval"),
+    ("--autosave-seconds", ca.finite_float, "wall-clock autosave interval"),
     ("--num-threads", int, "CPU threads (0 = default)"),
     ("--quality-every", int, "steps per live quality score (0 = with every sample grid)"),
     ("--quality-n", int, "samples per live quality score (0 = no quality scores)"),
@@ -59,15 +59,15 @@ _MODEL_FLAGS = [("--pack", int, "PacGAN: samples per D input (1 = off)"),
                 ("--z-dim", int, "noise size"), ("--g-width", int, "G width"), ("--d-width", int, "D width")]
 
 
-def train_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="gan-explorer train", description="Train a GAN; a run is a folder.")
+def train_parser() -> ca.Parser:
+    p = ca.Parser(prog="gan-explorer train", description="Train a GAN; a run is a folder.")
     for flag, typ, help_ in _TRAIN_FLAGS + _MODEL_FLAGS:
         p.add_argument(flag, type=typ, help=help_)
     for flag, help_ in _SWITCHES:
         p.add_argument(flag, action="store_const", const=True, default=None, help=help_)
     p.add_argument("--recipe", help="TOML recipe ([train] and [model] tables); flags override it")
-    p.add_argument("--out", help="run folder (default runs/<time>-<model>-<dataset>)")
-    p.add_argument("--runs", default="runs", help="where new run folders go (default ./runs)")
+    p.add_argument("--out", type=ca.out_folder, help="run folder (default runs/<time>-<model>-<dataset>)")
+    p.add_argument("--runs", type=ca.out_folder, default="runs", help="where new run folders go (default ./runs)")
     p.add_argument("--resume", metavar="RUN_DIR", help="continue a run from its last checkpoint")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     return p

@@ -5,15 +5,19 @@ A recipe (`resources/recipes/*.toml`) has a `[model]` table (ModelConfig fields)
 """
 from __future__ import annotations
 
+import math
 import sys
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 
+from gan_models.cli_args import DEVICE_RE, TRAIN_SEED_MAX
 from gan_models.errors import ConfigError
 
 G_LOSSES = ("nonsat", "minimax")
 CONT_STD = ("fixed", "learned")
 AMP = ("off", "bf16")
+MAX_EPOCHS = 100_000                 # with --steps' cap (10^9) this bounds every schedule
+MAX_AUTOSAVE_S = 1e9                  # finite: benchmarks and tests use 1e9 for "not during this run"
 ADAM_KERNELS = ("auto", "fused", "foreach")
 
 
@@ -102,10 +106,14 @@ class TrainConfig:
             bad("info_cont_weight", "a number in [0, 100]")
         if not isinstance(self.info_real_balance, (int, float)) or not 0 <= self.info_real_balance <= 100:
             bad("info_real_balance", "a number in [0, 100]")
-        if not isinstance(self.epochs, (int, float)) or self.epochs < 0:
-            bad("epochs", "a number >= 0")
-        if not isinstance(self.autosave_seconds, (int, float)) or self.autosave_seconds <= 0:
-            bad("autosave_seconds", "a number of seconds > 0")
+        # finite checks: nan passes every comparison, and inf/nan here once turned autosave off
+        if not _number(self.epochs) or not 0 <= self.epochs <= MAX_EPOCHS:
+            bad("epochs", f"a finite number in [0, {MAX_EPOCHS}]")
+        if not _number(self.autosave_seconds) or not 0 < self.autosave_seconds <= MAX_AUTOSAVE_S:
+            bad("autosave_seconds", f"a finite number of seconds in (0, {MAX_AUTOSAVE_S}]")
+        if not isinstance(self.seed, int) or isinstance(self.seed, bool) or not 0 <= self.seed <= TRAIN_SEED_MAX:
+            bad("seed", f"an integer in [0, {TRAIN_SEED_MAX}]")
+
         if self.steps == 0 and self.epochs == 0:
             raise ConfigError("give --steps N or --epochs N (how long to train)")
         if self.g_loss not in G_LOSSES:
@@ -120,9 +128,13 @@ class TrainConfig:
             bad("info_cat_augment", "true or false")
         if self.amp not in AMP:
             bad("amp", "off or bf16")
-        if self.device not in ("auto", "cpu", "mps") and not self.device.startswith("cuda"):
+        if not isinstance(self.device, str) or not DEVICE_RE.match(self.device):
             bad("device", "auto, cpu, cuda, cuda:N or mps")
         return self
+
+
+def _number(v) -> bool:
+    return isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)
 
 
 def _toml_load(path: Path) -> dict:
@@ -135,7 +147,7 @@ def _toml_load(path: Path) -> dict:
             return tomllib.load(f)
     except FileNotFoundError:
         raise ConfigError(f"--recipe {path}: no such file") from None
-    except (OSError, tomllib.TOMLDecodeError) as e:
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as e:
         raise ConfigError(f"--recipe {path}: not a valid TOML file ({e})") from None
 
 

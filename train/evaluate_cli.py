@@ -2,22 +2,22 @@
 equilibrium view (mean D(x), D(G(z)) over the last logged window) for a run folder."""
 from __future__ import annotations
 
-import argparse
 import json
 import sys
 from pathlib import Path
 
+from gan_models import cli_args as ca
 from gan_models.errors import GanExplorerError
 
 
-def eval_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="gan-explorer eval", description="Measure a trained model.")
+def eval_parser() -> ca.Parser:
+    p = ca.Parser(prog="gan-explorer eval", description="Measure a trained model.")
     p.add_argument("target", help="run folder or checkpoint")
     p.add_argument("--dataset", help="compare against this data set (default: the one it was trained on)")
     p.add_argument("--json", action="store_true", help="print one JSON object")
     p.add_argument("--quick", action="store_true", help="fewer samples (faster, noisier)")
-    p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--n-data", type=int, help="real samples to load for FID (default: the data set's)")
+    p.add_argument("--seed", type=ca.train_seed, default=0)
+    p.add_argument("--n-data", type=ca.int_in(1, 10**8), help="real samples to load for FID (default: the data set's)")
     return p
 
 

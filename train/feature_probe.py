@@ -281,15 +281,15 @@ def feature_pca(checkpoint_or_d, x, labels=None, n: int = 1000, seed: int = 0) -
 # ---------------------------------------------------------------- CLI
 
 def probe_parser():
-    import argparse
-    p = argparse.ArgumentParser(prog="gan-explorer probe",
+    from gan_models import cli_args as ca
+    p = ca.Parser(prog="gan-explorer probe",
                                 description="Linear classifier on D's features vs raw pixels and a random D.")
     p.add_argument("checkpoint", help="a training checkpoint or run folder (must hold the discriminator)")
     p.add_argument("--data", help="data set name or path (default: the one it was trained on)")
     p.add_argument("--labels", default="100,1000", help="label budgets, comma-separated (default 100,1000)")
-    p.add_argument("--n-test", type=int, default=2000, help="held-out test images (default 2000)")
-    p.add_argument("--n-data", type=int, help="load only N images of the data set")
-    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--n-test", type=ca.int_in(1, 10**6), default=2000, help="held-out test images (default 2000)")
+    p.add_argument("--n-data", type=ca.int_in(1, 10**8), help="load only N images of the data set")
+    p.add_argument("--seed", type=ca.train_seed, default=0)
     p.add_argument("--json", action="store_true", help="print one JSON object")
     return p
 

@@ -11,31 +11,33 @@ with HELD_OUT_SEED (images no bundled model was trained on), e.g. `digits:7`.
 """
 from __future__ import annotations
 
-import argparse
 import functools
 import json
 from pathlib import Path
 
+from gan_models import cli_args as ca
 from gan_models.errors import GanExplorerError
 
 HELD_OUT_SEED = 1000      # the bundled digits models were trained on seeds 0 and 3
+MAX_STEPS = 100_000      # Adam steps: minutes on a CPU at the top; the default is a few hundred
+MAX_RESTARTS = 64
 HELD_OUT_N = 1000         # NAME:INDEX takes INDEX < this (the draw depends on n, so n is fixed)
 
 
-def project_parser() -> argparse.ArgumentParser:
+def project_parser() -> ca.Parser:
     from .projector import ProjectorConfig
     d = ProjectorConfig()
-    p = argparse.ArgumentParser(prog="gan-explorer project",
+    p = ca.Parser(prog="gan-explorer project",
                                 description="Find the latent (and CGAN label / InfoGAN codes) whose image "
                                             "matches IMAGE; write it as z.npy plus a z.json sidecar.")
     p.add_argument("checkpoint", help="checkpoint file or run folder")
     p.add_argument("image", help="a PNG/JPEG file, or NAME:INDEX for a data set sample (e.g. digits:7)")
-    p.add_argument("-o", "--out", required=True, help="output .npy: (1, z_dim) latent; the sidecar .json goes beside it")
-    p.add_argument("--png", help="also save the reconstruction G(z) as this PNG")
-    p.add_argument("--steps", type=int, default=d.steps, help=f"Adam steps (default {d.steps})")
-    p.add_argument("--restarts", type=int, default=d.restarts, help=f"seeds per candidate (default {d.restarts})")
-    p.add_argument("--lr", type=float, default=d.lr, help=f"Adam learning rate (default {d.lr})")
-    p.add_argument("--seed", type=int, default=0, help="seed of the initial latents (same seed, same result)")
+    p.add_argument("-o", "--out", required=True, type=ca.out_file(".npy"), help="output .npy: (1, z_dim) latent; the sidecar .json goes beside it")
+    p.add_argument("--png", type=ca.out_file(".png"), help="also save the reconstruction G(z) as this PNG")
+    p.add_argument("--steps", type=ca.int_in(1, MAX_STEPS), default=d.steps, help=f"Adam steps (default {d.steps})")
+    p.add_argument("--restarts", type=ca.int_in(1, MAX_RESTARTS), default=d.restarts, help=f"seeds per candidate (default {d.restarts})")
+    p.add_argument("--lr", type=ca.float_in(0, 10, lo_open=True), default=d.lr, help=f"Adam learning rate (default {d.lr})")
+    p.add_argument("--seed", type=ca.seed, default=0, help="seed of the initial latents (same seed, same result)")
     p.add_argument("--invert", action="store_true", help="invert the image first (dark ink on light paper)")
     return p
 
@@ -94,10 +96,6 @@ def cmd_project(argv: list[str]) -> int:
     from .projector import ProjectorConfig, project
     args = project_parser().parse_args(argv)
     out = Path(args.out)
-    if out.suffix.lower() != ".npy":
-        raise GanExplorerError(f"-o {out}: the output must end in .npy")
-    if args.png and not args.png.lower().endswith(".png"):
-        raise GanExplorerError(f"--png {args.png}: the reconstruction must end in .png")
     ck = load_checkpoint(args.checkpoint)
     g = ck.generator
     if not g.is_image:

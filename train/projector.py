@@ -299,9 +299,13 @@ def _finish(g, rows, target, feat, cfg, lo, hi, losses, steps_done, cancelled, h
 def load_image(path) -> torch.Tensor:
     """A PNG/JPEG/... file -> (C, H, W) float in [0, 1], C = 1 (grey) or 3 (colour).
     Transparency is flattened onto black (the background of the digits data)."""
-    from PIL import Image, UnidentifiedImageError
+    from PIL import UnidentifiedImageError
+
+    from .data.sizes import check_pixels, pil_image, too_large
+    Image = pil_image()
     try:
         with Image.open(path) as im:
+            check_pixels(im.size[1], im.size[0], str(path))      # from the header, before decoding
             im.load()
             if im.mode in ("RGBA", "LA", "PA") or (im.mode == "P" and "transparency" in im.info):
                 rgba = im.convert("RGBA")
@@ -311,6 +315,8 @@ def load_image(path) -> torch.Tensor:
             arr = np.asarray(im, dtype=np.float32) / 255.0
     except FileNotFoundError:
         raise GanExplorerError(f"{path}: no such image file") from None
+    except Image.DecompressionBombError as e:
+        raise GanExplorerError(too_large(str(path), e)) from None
     except (UnidentifiedImageError, OSError, ValueError) as e:
         raise GanExplorerError(f"{path}: not a readable image ({type(e).__name__})") from None
     t = torch.from_numpy(arr)

@@ -72,6 +72,8 @@ class RunFolder:
             raise GanExplorerError(f"{self.path}: not a run folder (no config.json)") from None
         except json.JSONDecodeError as e:
             raise GanExplorerError(f"{self.config_path}: not valid JSON ({e.msg})") from None
+        except (OSError, UnicodeDecodeError, RecursionError) as e:
+            raise GanExplorerError(f"{self.config_path}: cannot be read ({type(e).__name__}: {e})") from None
 
     def _append(self, path: Path, row: dict) -> None:
         with open(path, "a", encoding="utf-8") as f:
@@ -86,7 +88,8 @@ class RunFolder:
 
     def truncate_metrics_after(self, step: int) -> None:
         """On resume: drop rows logged after the checkpoint (they will be logged again)."""
-        rows = [r for r in read_jsonl(self.metrics_path) if r.get("step", 0) <= step]
+        rows = [r for r in read_jsonl(self.metrics_path)
+                if isinstance(r, dict) and isinstance(r.get("step", 0), (int, float)) and r.get("step", 0) <= step]
         text = "".join(json.dumps(r) + "\n" for r in rows)
         write_text_atomic(self.metrics_path, text)
 
@@ -98,6 +101,20 @@ class RunFolder:
     def promote_good(self, src: Path) -> None:
         """A checkpoint known to be finite becomes last_good."""
         self.promote(src, self.last_good)
+
+    def remove_stale_temp(self) -> list[Path]:
+        """Delete the temporary files of saves a kill interrupted (atomic_path's `.NAME.*.tmp`).
+        Only the trainer that is about to write this run calls it: a reader must never, since
+        a live trainer's save in progress looks the same."""
+        gone = []
+        for folder in (self.path, self.path / CHECKPOINTS, self.path / SAMPLES):
+            for p in folder.glob(".*.tmp") if folder.is_dir() else ():
+                try:
+                    p.unlink()
+                    gone.append(p)
+                except OSError:
+                    pass
+        return gone
 
     def list_samples(self) -> list[Path]:
         return sorted((self.path / SAMPLES).glob("step_*.*"))

@@ -10,7 +10,7 @@ from pathlib import Path
 import torch
 
 from gan_models.config import CONV_SIZES, ModelConfig, default_config
-from gan_models.errors import ConfigError, GanExplorerError
+from gan_models.errors import CheckpointError, ConfigError, GanExplorerError
 
 from . import distributed as dist_util
 from .config import TrainConfig
@@ -85,6 +85,7 @@ def create_trainer(tcfg: TrainConfig, out=None, root="runs", write: bool = True)
                 raise ConfigError(f"--out {path}: already holds a run; resume it with --resume {path} "
                                   "or choose another folder")
             run = RunFolder(path)
+            run.remove_stale_temp()
             run.write_config({"model": mcfg.to_dict(), "train": tcfg.to_dict(),
                               "dataset": dataset.describe(), "versions": _versions(),
                               "command": sys.argv, "world_size": ddp.world})
@@ -100,6 +101,9 @@ def resume_trainer(run_dir, **overrides) -> Trainer:
     if not run.path.is_dir():
         raise GanExplorerError(f"--resume {run.path}: no such run folder")
     cfg = run.read_config()
+    if not (isinstance(cfg, dict) and isinstance(cfg.get("train"), dict) and isinstance(cfg.get("model"), dict)):
+        raise GanExplorerError(f"{run.config_path}: damaged (expected a JSON object with 'train' and 'model' "
+                               "objects); the run cannot be resumed")
     allowed = {"steps", "epochs", "device", "num_threads", "autosave_seconds"}
     bad = sorted(set(k for k, v in overrides.items() if v is not None) - allowed)
     if bad:
@@ -109,10 +113,8 @@ def resume_trainer(run_dir, **overrides) -> Trainer:
     tcfg = TrainConfig(**{k: v for k, v in cfg["train"].items() if k in known})
     tcfg = replace(tcfg, **{k: v for k, v in overrides.items() if v is not None})
     tcfg.validate()
+    # no checkpoint: it stopped before its first save, so it restarts from step 0 in its own folder
     ckpt = run.latest if run.latest.exists() else None
-    if ckpt is None:
-        raise GanExplorerError(f"--resume {run.path}: the run has no checkpoint yet "
-                               "(it stopped before its first save); start it again")
     device = pick_device(tcfg.device)
     if tcfg.num_threads:
         torch.set_num_threads(tcfg.num_threads)
@@ -125,7 +127,15 @@ def resume_trainer(run_dir, **overrides) -> Trainer:
     if mcfg.is_image and tuple(dataset.data_shape) != shape:
         raise ConfigError(f"--resume {run.path}: the model was trained on {shape} images but "
                           f"{tcfg.dataset} now gives {tuple(dataset.data_shape)}")
-    trainer = Trainer(tcfg, mcfg, dataset, RunFolder(run.path), device, dist_util.from_env(device))
-    trainer.load_state(ckpt)
+    ddp = dist_util.from_env(device)
+    if ddp.is_main:
+        run.remove_stale_temp()              # what a kill during a save left behind
+    trainer = Trainer(tcfg, mcfg, dataset, RunFolder(run.path), device, ddp)
+    if ckpt is not None:
+        try:
+            trainer.load_state(ckpt)
+        except (KeyError, TypeError, ValueError, IndexError, RuntimeError) as e:   # a damaged training state
+            raise CheckpointError(f"{ckpt}: its training state is damaged ({type(e).__name__}: {e}); "
+                                  f"the run cannot be resumed from it") from None
     trainer.run_dir.truncate_metrics_after(trainer.step_count)
     return trainer

@@ -153,6 +153,9 @@ def _builtin(name: str, *, image_size, channels, n, seed) -> Dataset:
     if name == "digits":
         from .digits import FACTOR_DOC, make_digits
         count = n or DIGITS_DEFAULT_N
+        from .sizes import check_data_bytes
+        side = max(28, image_size or 28)
+        check_data_bytes(count, (channels or 1) * side * side, "digits")    # before drawing them
         x, labels, factors, variant = make_digits(count, seed=seed)
         x = conform(x, image_size, channels)
         return ArrayDataset("digits", x, labels, class_names=[str(i) for i in range(10)],

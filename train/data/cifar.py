@@ -28,8 +28,10 @@ import torch
 from gan_models.errors import DatasetError
 
 from .base import ArrayDataset, conform, subset_indices
-from .sizes import FitLog, check_side, target_size
+from .sizes import FitLog, check_data_bytes, check_pixels, check_side, target_size
 
+MAX_BATCH_BYTES = 2 * 2**30      # one batch file; CIFAR-10's are 30 MiB, CIFAR-100's train 150 MiB
+MAX_CLASSES = 10_000             # what a model's config allows (ModelConfig.num_classes)
 CIFAR10_NAMES = ["airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse",
                  "ship", "truck"]
 
@@ -59,6 +61,8 @@ class SafeUnpickler(pickle.Unpickler):
             if module == "__builtin__":
                 module = "builtins"
                 name = {"unicode": "str", "long": "int"}.get(name, name)
+            if module == "builtins" and name in ("bytes", "bytearray"):
+                return self._sized(name)
             if module.startswith("numpy.core."):
                 module = "numpy._core." + module[len("numpy.core."):] \
                     if hasattr(np, "_core") else module
@@ -66,12 +70,28 @@ class SafeUnpickler(pickle.Unpickler):
         raise DatasetError(f"{self._path}: refused to load: the pickle asks for {module}.{name}, "
                            f"which a CIFAR batch never contains (the file may be malicious)")
 
+    def _sized(self, name: str):
+        """bytes / bytearray, but never bytes(N) for a number N: that is how a few bytes of
+        pickle ask for gigabytes of zeros (a CIFAR batch only ever holds bytes it contains)."""
+        cls = bytes if name == "bytes" else bytearray
+
+        def make(*args):
+            if args and isinstance(args[0], int):
+                raise DatasetError(f"{self._path}: refused to load: the pickle asks for {name}({args[0]}), "
+                                   "an allocation a CIFAR batch never contains (the file may be malicious)")
+            return cls(*args)
+        return make
+
     def persistent_load(self, pid):
         raise DatasetError(f"{self._path}: refused to load: the pickle uses persistent ids")
 
 
 def safe_load(path: Path):
     try:
+        size = path.stat().st_size
+        if size > MAX_BATCH_BYTES:
+            raise DatasetError(f"{path}: {size / 2**30:.1f} GiB; a CIFAR python batch is at most "
+                               f"{MAX_BATCH_BYTES / 2**30:.0f} GiB (CIFAR-10's are 30 MiB)")
         raw = path.read_bytes()
     except OSError as e:
         raise DatasetError(f"{path}: cannot read the file ({e})") from e
@@ -118,7 +138,10 @@ def _as_images(data, path: Path) -> np.ndarray:
         elif data.ndim == 4 and data.shape[1] not in (1, 3) and data.shape[3] in (1, 3):
             data = data.transpose(0, 3, 1, 2)                     # (N, H, W, C) -> (N, C, H, W)
         if data.ndim == 4 and data.shape[1] in (1, 3):
+            if len(data) == 0:
+                raise DatasetError(f"{path}: field 'data' holds no images (an empty batch)")
             check_side(data.shape[2], data.shape[3], f"{path}: field 'data'")
+            check_pixels(data.shape[2], data.shape[3], f"{path}: field 'data'")
             return data
     shape = getattr(data, "shape", None)
     raise DatasetError(f"{path}: field 'data' must be a uint8 array of shape (N, 3072) (32x32 RGB "
@@ -162,6 +185,9 @@ def load_cifar(folder: Path, *, image_size=None, channels=None, n=None, seed=0,
     labels = np.concatenate([p[1] for p in parts])
     if labels.min() < 0:
         raise DatasetError(f"{files[0]}: field '{label_key}' holds negative labels")
+    if labels.max() >= MAX_CLASSES:
+        raise DatasetError(f"{files[0]}: field '{label_key}' holds label {int(labels.max())}; "
+                           f"expected fewer than {MAX_CLASSES} classes")
     names = None
     meta_name, names_key = ("meta", "fine_label_names") if kind == "cifar100" else \
         ("batches.meta", "label_names")
@@ -176,6 +202,7 @@ def load_cifar(folder: Path, *, image_size=None, channels=None, n=None, seed=0,
     keep = subset_indices(len(data), n, seed)
     if keep is not None:
         data, labels = data[keep], labels[keep]
+    check_data_bytes(len(data), int(np.prod(data.shape[1:])), str(folder))
     x = torch.from_numpy(np.ascontiguousarray(data)).float().div_(255.0)     # (N, C, H, W)
     size = target_size(image_size, [max(x.shape[2:])], sizes)
     log = FitLog(size) if size else None

@@ -23,7 +23,8 @@ import torch
 from gan_models.errors import DatasetError
 
 from .base import ArrayDataset, subset_indices, to_grayscale
-from .sizes import FitLog, check_side, fit_images, how, target_size
+from .sizes import (FitLog, check_data_bytes, check_pixels, check_side, fit_images, how, pil_image, target_size,
+                    too_large)
 
 IMAGE_EXTS = {".png", ".jpg", ".jpeg", ".bmp", ".webp"}
 DEFAULT_SIZE = 64
@@ -69,6 +70,8 @@ _PRESCAN = 256                     # images whose header sizes pick the common s
 
 
 def _bad(path: Path, e: Exception) -> DatasetError:
+    if type(e).__name__ == "DecompressionBombError":
+        return DatasetError(too_large(str(path), e))
     return DatasetError(f"{path}: not a readable image ({e}); expected a PNG/JPEG/BMP/WebP image")
 
 
@@ -81,21 +84,25 @@ def _native_size(im) -> tuple[int, int]:
 
 
 def _header_side(path: Path) -> int:
-    from PIL import Image
+    Image = pil_image()
     try:
         with Image.open(path) as im:
-            return max(_native_size(im))
+            h, w = _native_size(im)
+            check_pixels(h, w, str(path))
+            return max(h, w)
     except (OSError, ValueError, Image.DecompressionBombError) as e:
         raise _bad(path, e) from e
 
 
 def _load_one(path: Path, size: int):
     """-> ((size, size, 3) uint8, is grayscale, native (h, w), how it was fitted)."""
-    from PIL import Image, ImageOps
+    from PIL import ImageOps
+    Image = pil_image()
     try:
         with Image.open(path) as im:
             h, w = _native_size(im)
             check_side(h, w, str(path))
+            check_pixels(h, w, str(path))                # from the header, before decoding
             if im.format == "JPEG":
                 im.draft("RGB", (size, size))     # decode at >= size (JPEG DCT scaling): much faster
             im = ImageOps.exif_transpose(im)
@@ -125,6 +132,7 @@ def load_folder(folder: Path, *, image_size=None, channels=None, n=None, seed=0,
     sides = [_header_side(p) for p in files[::max(1, len(files) // _PRESCAN)]] if sizes and not image_size else []
     size = target_size(image_size, sides, sizes) or DEFAULT_SIZE
     log = FitLog(size)
+    check_data_bytes(len(files), 3 * size * size, str(folder))
     buf = np.empty((len(files), size, size, 3), dtype=np.uint8)
     all_gray = True
     for i, p in enumerate(files):

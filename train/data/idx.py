@@ -8,6 +8,7 @@ transposed back.
 from __future__ import annotations
 
 import gzip
+import math
 import re
 import zlib
 from pathlib import Path
@@ -18,7 +19,7 @@ import torch
 from gan_models.errors import DatasetError
 
 from .base import ArrayDataset, conform, subset_indices
-from .sizes import MIN_SIDE, FitLog, target_size
+from .sizes import MIN_SIDE, FitLog, check_data_bytes, check_pixels, target_size
 
 IMAGES_MAGIC = 0x00000803
 LABELS_MAGIC = 0x00000801
@@ -35,45 +36,68 @@ def image_files(folder: Path) -> list[Path]:
     return sorted(p for p in folder.iterdir() if is_idx_images(p))
 
 
-def _read_bytes(path: Path) -> bytes:
-    try:
-        if path.name.lower().endswith(".gz"):
-            with gzip.open(path, "rb") as f:
-                return f.read()
-        return path.read_bytes()
-    except (OSError, EOFError, zlib.error) as e:
-        raise DatasetError(f"{path}: cannot read the file ({e}); re-download or unpack it") from e
+def _open(path: Path):
+    return gzip.open(path, "rb") if path.name.lower().endswith(".gz") else open(path, "rb")
 
 
 def read_idx(path: Path, expect_magic: int, what: str) -> np.ndarray:
     """Parse one IDX file -> uint8 array of the header's shape; DatasetError names the
-    file and the header field at fault."""
-    raw = _read_bytes(path)
-    if len(raw) < 4:
-        raise DatasetError(f"{path}: header magic: file is only {len(raw)} bytes, "
+    file and the header field at fault. The header is read first: its dimensions are checked
+    against the file (a raw file's size; a .gz is never inflated past what they describe) and
+    against MAX_DATA_BYTES before the data is read."""
+    try:
+        with _open(path) as f:
+            dims, head = _read_header(f, path, expect_magic, what)
+            size = math.prod(dims) if dims else 0
+            _check_dims(path, dims, size, what)
+            if not path.name.lower().endswith(".gz"):
+                have = path.stat().st_size - head
+                if have != size:
+                    _wrong_size(path, dims, size, have, what)
+            raw = f.read(size)
+            if len(raw) < size:
+                _wrong_size(path, dims, size, len(raw), what)
+            if f.read(1):
+                _wrong_size(path, dims, size, size + 1, what, at_least=True)
+    except (OSError, EOFError, zlib.error) as e:
+        raise DatasetError(f"{path}: cannot read the file ({e}); re-download or unpack it") from e
+    return np.frombuffer(raw, dtype=np.uint8).reshape(dims)
+
+
+def _read_header(f, path: Path, expect_magic: int, what: str) -> tuple[list[int], int]:
+    start = f.read(4)
+    if len(start) < 4:
+        raise DatasetError(f"{path}: header magic: file is only {len(start)} bytes, "
                            f"expected an IDX {what} file")
-    magic = int.from_bytes(raw[:4], "big")
+    magic = int.from_bytes(start, "big")
     if magic != expect_magic:
         raise DatasetError(f"{path}: header magic is 0x{magic:08x}, expected 0x{expect_magic:08x} "
                            f"(IDX {what}, unsigned bytes)")
-    ndim = raw[3]
-    head = 4 + 4 * ndim
-    if len(raw) < head:
-        raise DatasetError(f"{path}: header dimensions: truncated header ({len(raw)} bytes, "
-                           f"need {head})")
-    dims = [int.from_bytes(raw[4 + 4 * i: 8 + 4 * i], "big") for i in range(ndim)]
-    size = int(np.prod(dims)) if dims else 0
-    have = len(raw) - head
+    ndim = start[3]
+    sizes = f.read(4 * ndim)
+    if len(sizes) < 4 * ndim:
+        raise DatasetError(f"{path}: header dimensions: truncated header ({4 + len(sizes)} bytes, "
+                           f"need {4 + 4 * ndim})")
+    return [int.from_bytes(sizes[4 * i: 4 * i + 4], "big") for i in range(ndim)], 4 + 4 * ndim
+
+
+def _check_dims(path: Path, dims: list[int], size: int, what: str) -> None:
+    if what == "images" and len(dims) == 3:
+        if min(dims[1], dims[2]) < MIN_SIDE:
+            raise DatasetError(f"{path}: header rows/cols are {dims[1]}x{dims[2]}; expected images of "
+                               f"at least {MIN_SIDE}x{MIN_SIDE} pixels")
+        check_pixels(dims[1], dims[2], f"{path}: header rows/cols")
+    # the whole file is read (--n-data picks from it afterwards): bound what it holds
+    check_data_bytes(dims[0] if dims else 0, size // max(dims[0], 1) if dims else 0,
+                     f"{path}: header dimensions", subset_helps=False)
+
+
+def _wrong_size(path: Path, dims, size: int, have: int, what: str, at_least: bool = False):
     if have < size:
         raise DatasetError(f"{path}: truncated: header dimensions {dims} need {size} data bytes, "
                            f"file has {have}")
-    if have > size:
-        raise DatasetError(f"{path}: header dimensions {dims} describe {size} data bytes but the "
-                           f"file has {have}; not a valid IDX {what} file")
-    if what == "images" and ndim == 3 and min(dims[1], dims[2]) < MIN_SIDE:
-        raise DatasetError(f"{path}: header rows/cols are {dims[1]}x{dims[2]}; expected images of "
-                           f"at least {MIN_SIDE}x{MIN_SIDE} pixels")
-    return np.frombuffer(raw, dtype=np.uint8, offset=head).reshape(dims)
+    raise DatasetError(f"{path}: header dimensions {dims} describe {size} data bytes but the "
+                       f"file has {'more' if at_least else have}; not a valid IDX {what} file")
 
 
 def labels_file_for(images: Path) -> Path | None:

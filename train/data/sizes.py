@@ -36,6 +36,44 @@ MIN_SIDE = 4                # smaller "images" are almost surely a wrong file or
 PAD_SHORTFALL = 1 / 8       # pad (keep pixels) when the side is at most this fraction short
 
 
+MAX_SIDE = 8192             # longest side of one image: padded to a square, 768 MiB as float RGB
+MAX_DATA_BYTES = 8 * 2**30  # a data set in memory as float32; more is refused up front (--n-data)
+
+
+def check_pixels(h: int, w: int, where: str) -> None:
+    """Refuse an image whose longer side exceeds MAX_SIDE, from its header, before decoding."""
+    if max(h, w) > MAX_SIDE:
+        raise DatasetError(f"{where}: image is {w}x{h} pixels; at most {MAX_SIDE} pixels a side "
+                           f"(padded to a square it would take {3 * 4 * max(h, w) ** 2 / 2**30:.1f} GiB to fit)")
+
+
+def check_data_bytes(n: int, values_per_sample: int, where: str, subset_helps: bool = True) -> None:
+    """Refuse n samples of `values_per_sample` values (float32 in memory) over MAX_DATA_BYTES."""
+    need = 4 * n * values_per_sample
+    if need > MAX_DATA_BYTES:
+        fit = MAX_DATA_BYTES // max(4 * values_per_sample, 1)
+        raise DatasetError(f"{where}: {n} samples take {need / 2**30:.1f} GiB in memory, over the "
+                           f"{MAX_DATA_BYTES / 2**30:.0f} GiB a data set may use"
+                           + (f"; use --n-data {fit} or fewer" if subset_helps else ""))
+
+
+def pil_image():
+    """PIL's Image module with its decompression-bomb limit set to match MAX_SIDE: PIL raises
+    DecompressionBombError at open over twice that area; between once and twice it would only
+    warn, and check_pixels (run on the header, before decoding) refuses those in one line."""
+    import warnings
+
+    from PIL import Image
+    Image.MAX_IMAGE_PIXELS = MAX_SIDE * MAX_SIDE
+    warnings.filterwarnings("ignore", category=Image.DecompressionBombWarning)
+    return Image
+
+
+def too_large(where: str, e: Exception) -> str:
+    """The one line for PIL's DecompressionBombError (raised while opening, before our check)."""
+    return f"{where}: the image is too large to decode safely ({e}); at most {MAX_SIDE} pixels a side"
+
+
 def check_side(h: int, w: int, where: str) -> None:
     if min(h, w) < MIN_SIDE:
         raise DatasetError(f"{where}: image is {w}x{h} pixels; expected images of at least "
