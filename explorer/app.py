@@ -90,6 +90,11 @@ def run_app(path: str | None = None) -> int:
               "in a desktop session, under xvfb-run, or use the headless commands: gan-explorer "
               "sample | train | eval | screenshot (--help on each)", file=sys.stderr)
         return 2
+    from .system_libs import xcb_problem
+    problem = xcb_problem()          # before Qt: a missing xcb library makes Qt abort the process
+    if problem:
+        print(f"gan-explorer: error: {problem}", file=sys.stderr)
+        return 2
     _prewarm_torch()
     app = make_application()
     from .main_window import MainWindow
