@@ -47,7 +47,7 @@ def describe(path: Path) -> tuple[str, str | None]:
 class ModelList(QWidget):
     model_activated = Signal(str)        # a checkpoint file or run folder to open
 
-    def __init__(self, settings, runs_dir: Path, bundled_dir: Path, parent=None):
+    def __init__(self, settings, runs_dir: Path, bundled_dir: Path, parent=None, *, deferred: bool = False):
         super().__init__(parent)
         self.settings, self.runs_dir, self.bundled_dir = settings, Path(runs_dir), Path(bundled_dir)
         self.current: str | None = None
@@ -68,9 +68,14 @@ class ModelList(QWidget):
         self.tree.itemClicked.connect(self._on_tree_item_clicked)
         self.tree.itemActivated.connect(self._on_tree_item_clicked)
         self.refresh_button.clicked.connect(self.refresh)
-        self.refresh()
+        if deferred:      # entries are described from checkpoint headers: that loader imports torch
+            self._group("Models", [], "Loading models…")
+            self.refresh_button.setEnabled(False)
+        else:
+            self.refresh()
 
     def refresh(self) -> None:
+        self.refresh_button.setEnabled(True)
         self.tree.clear()
         bundled = sorted(self.bundled_dir.glob("*.safetensors")) if self.bundled_dir.is_dir() else []
         self._group("Bundled models", [(p.stem, p) for p in bundled],
