@@ -112,7 +112,7 @@ class ModelList(QWidget):
         self.tree.itemActivated.connect(self._on_tree_item_clicked)
         self.refresh_button.clicked.connect(self.refresh)
         if deferred:      # entries are described from checkpoint headers: that loader imports torch
-            self._group("Models", [], "Loading models…")
+            self._group("Loading models…", [], "Bundled models, recent files and runs appear here.")
             self.refresh_button.setEnabled(False)
         else:
             self.refresh()

@@ -171,7 +171,7 @@ def test_the_window_frame_imports_no_torch():
             "mw.threading.Thread = lambda *a, **k: type('T', (), {'start': lambda self: None})()\n"
             "w = MainWindow(deferred=True)\n"
             "w.show(); app.processEvents()\n"
-            "print(w.centralWidget().text(), w.model_list.entry_text(0, 0), sorted(m for m in sys.modules if m == 'torch' or m == 'pyqtgraph'))\n")
+            "print(w.centralWidget().text(), w.model_list.tree.topLevelItem(0).text(0), sorted(m for m in sys.modules if m == 'torch' or m == 'pyqtgraph'))\n")
     r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120,
                        env=dict(__import__("os").environ, QT_QPA_PLATFORM="offscreen"))
     assert r.returncode == 0, r.stderr
