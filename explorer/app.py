@@ -1,7 +1,12 @@
 """Application set-up and the entry point of `gan-explorer [PATH]`.
 
 `GAN_EXPLORER_EXIT_AFTER_FIRST_IMAGE=1` makes the app print the time from process start to
-the first sample grid painted on screen, and quit (bench/cold_start.py uses it).
+the window's first paint and to the first sample grid painted on screen, and quit
+(bench/cold_start.py uses it).
+
+The window comes first: its frame is built from modules that do not import torch and shown
+at once; torch, the panels' modules and the first model load on helper threads (the render
+thread loads the model, as always), and the panels are built when their modules are in.
 """
 from __future__ import annotations
 
@@ -20,12 +25,12 @@ def _no_display() -> bool:
             and not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")))
 
 
-def make_application(argv: list[str] | None = None):
-    """The QApplication (created once), named so QSettings lands in the user's config folder."""
+def make_application(argv: list[str] | None = None, *, plots: bool = True):
+    """The QApplication (created once), named so QSettings lands in the user's config folder.
+    plots=False leaves pyqtgraph (~0.4 s to import here) to whoever builds the first plot."""
     if _no_display():
         os.environ["QT_QPA_PLATFORM"] = "offscreen"   # no display: Qt would abort the process
     from PySide6.QtWidgets import QApplication
-    import pyqtgraph as pg
 
     from . import refcount_guard
     refcount_guard.apply()   # PySide6 6.12 + Python 3.11 drains None's refcount on every paint
@@ -40,7 +45,9 @@ def make_application(argv: list[str] | None = None):
         if icon_path().is_file():
             from PySide6.QtGui import QIcon
             app.setWindowIcon(QIcon(str(icon_path())))
-    pg.setConfigOptions(imageAxisOrder="row-major", antialias=True)
+    if plots:
+        import pyqtgraph as pg
+        pg.setConfigOptions(imageAxisOrder="row-major", antialias=True)
     from . import gui_gc
     gui_gc.install(app)      # garbage collection on the UI thread only (see gui_gc)
     gui_gc.freeze()
@@ -58,29 +65,6 @@ def initial_model(path: str | None, settings, bundled_dir) -> str | None:
     return str(bundled[0]) if bundled else None
 
 
-def _prewarm_torch() -> None:
-    """Import torch and run one tiny op on a helper thread while Qt starts on this one.
-
-    The first image needs torch (~2.3 s to import here) and the first op's one-time set-up;
-    Qt's start-up and window construction need neither, so the two overlap where either
-    side leaves the GIL (loading libraries, torch's kernels). Import locks make the UI
-    thread wait for the same import instead of repeating it. Off with GAN_EXPLORER_PREWARM=0.
-    """
-    if os.environ.get("GAN_EXPLORER_PREWARM", "1") == "0":
-        return
-
-    def work() -> None:
-        try:
-            import torch
-            torch.nn.functional.conv_transpose2d(torch.zeros(1, 4, 4, 4), torch.zeros(4, 1, 4, 4), stride=2)
-            import gan_models.checkpoint  # noqa: F401  (the loader the render thread calls first)
-        except Exception:     # a warm-up only: the render thread reports real failures
-            pass
-
-    import threading
-    threading.Thread(target=work, name="prewarm", daemon=True).start()
-
-
 def run_app(path: str | None = None) -> int:
     """Open the window (with `path`, a checkpoint file or run folder, if given); returns the
     exit code. A bad `path` shows a message in the window, it does not abort."""
@@ -90,20 +74,26 @@ def run_app(path: str | None = None) -> int:
               "in a desktop session, under xvfb-run, or use the headless commands: gan-explorer "
               "sample | train | eval | screenshot (--help on each)", file=sys.stderr)
         return 2
-    _prewarm_torch()
-    app = make_application()
-    from .main_window import MainWindow
+    from .system_libs import xcb_problem
+    problem = xcb_problem()          # before Qt: a missing xcb library makes Qt abort the process
+    if problem:
+        print(f"gan-explorer: error: {problem}", file=sys.stderr)
+        return 2
+    app = make_application(plots=False)
+    from .main_window import MainWindow          # imports no torch: the frame comes first
     from .model_list import default_bundled_dir
 
     import signal
     signal.signal(signal.SIGINT, signal.SIG_DFL)   # Ctrl+C in the terminal quits (Qt's loop hides it from Python)
-    window = MainWindow()
+    # panels import torch on a helper thread; GAN_EXPLORER_DEFER=0 builds them first, as before
+    # (bench/cold_start.py --compare GAN_EXPLORER_DEFER=0)
+    window = MainWindow(deferred=os.environ.get("GAN_EXPLORER_DEFER", "1") != "0")
     start = initial_model(path, window.settings, default_bundled_dir())
     if os.environ.get(EXIT_AFTER_FIRST_IMAGE):
         _exit_after_first_image(app, window)
     window.show()
     if start:
-        window.open_model(start)
+        window.open_model(start)                 # the render thread imports torch and loads it
     return app.exec()
 
 
@@ -120,9 +110,11 @@ def seconds_since_process_start() -> float:
 
 
 def _exit_after_first_image(app, window) -> None:
-    """Print `first image: X.XX s` once the first render is painted, then quit."""
+    """Print `window shown: X.XX s` at the window's first paint and `first image: X.XX s` once
+    the first render is painted, then quit."""
     from PySide6.QtCore import QTimer
     done = []
+    _report_first_paint(window, "window shown")
 
     def report(what: str) -> None:
         if not done:
@@ -136,10 +128,33 @@ def _exit_after_first_image(app, window) -> None:
             window.repaint()
             report("points")
 
-    for panel in window.panels.values():
-        grid = getattr(panel, "grid", None)
-        if grid is not None and hasattr(grid, "painted"):
-            grid.painted.connect(lambda _frame: report("image grid"))
+    def hook_panels() -> None:
+        for panel in window.panels.values():
+            grid = getattr(panel, "grid", None)
+            if grid is not None and hasattr(grid, "painted"):
+                grid.painted.connect(lambda _frame: report("image grid"))
+    if window.panels:
+        hook_panels()
+    else:
+        window.contents_ready.connect(hook_panels)
     window.renderer.result_ready.connect(on_result)
     window.renderer.model_failed.connect(lambda _p, m: (print(f"first image: failed: {m}", flush=True),
                                                         app.exit(2)))
+
+
+def _report_first_paint(widget, what: str, then=None) -> None:
+    """Print `<what>: X.XX s` (since process start) when `widget` is first painted, then call
+    `then()` if given. Also used by bench/cold_start.py's bare PySide6 window, so both are
+    timed the same way."""
+    from PySide6.QtCore import QEvent, QObject, QTimer
+
+    class _FirstPaint(QObject):
+        def eventFilter(self, obj, event) -> bool:
+            if event.type() == QEvent.Type.Paint:
+                print(f"{what}: {seconds_since_process_start():.2f} s", flush=True)
+                obj.removeEventFilter(self)
+                if then is not None:
+                    QTimer.singleShot(0, then)
+            return False
+    widget._first_paint_filter = _FirstPaint(widget)
+    widget.installEventFilter(widget._first_paint_filter)

@@ -2,40 +2,60 @@
 
 It holds no panel logic: it opens models through the renderer, hands each panel the loaded
 model's capabilities, routes latents between panels, and reports failures as messages.
+
+`deferred=True` (the app) builds the frame first: menus, the Models dock, the status bar and a
+"Loading models…" page, from modules that do not import torch, so the window appears at once.
+A helper thread imports the panels' modules (torch with them, ~2-7 s on a 2-core machine)
+while the render thread imports torch and loads the first model; the panels are then built
+on the UI thread (`contents_ready`). Without it (tests) everything is built in __init__.
 """
 from __future__ import annotations
 
+import importlib
+import threading
 from pathlib import Path
 
-from PySide6.QtCore import Qt, QTimer
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (QDockWidget, QFileDialog, QLabel, QMainWindow, QMessageBox, QTabWidget)
 
 from .model_list import ModelList, default_bundled_dir
 from .onnx_export import OnnxExporter
-from .panels.arithmetic import ArithmeticPanel
-from .panels.base import PanelHost
-from .panels.codes import CodesPanel
-from .panels.directions import DirectionsPanel
-from .panels.conditional import ConditionalPanel
-from .panels.interpolation import InterpolationPanel
-from .panels.probe import ProbePanel
-from .panels.projector import ProjectorPanel
-from .panels.sampling import SamplingPanel
 from .render import Renderer
 from .settings import AppSettings
-from .monitor.view import MonitorView
-from .playground.panel import PlaygroundPanel
-from .training.panel import TrainPanel
 from .version import version
 
-PANELS = (SamplingPanel, ArithmeticPanel, InterpolationPanel, ConditionalPanel, CodesPanel, DirectionsPanel,
-          ProbePanel, ProjectorPanel)
+# (module, class) of each explorer panel, in tab order; imported when the contents are built
+PANEL_CLASSES = (("sampling", "SamplingPanel"), ("arithmetic", "ArithmeticPanel"),
+                 ("interpolation", "InterpolationPanel"), ("conditional", "ConditionalPanel"),
+                 ("codes", "CodesPanel"), ("directions", "DirectionsPanel"), ("probe", "ProbePanel"),
+                 ("projector", "ProjectorPanel"))
+CONTENT_MODULES = tuple(f".panels.{m}" for m, _ in PANEL_CLASSES) + (
+    ".panels.base", ".monitor.view", ".playground.panel", ".training.panel")
 APP_TITLE = f"GAN Explorer {version()}"
+LOADING_TEXT = "Loading models…"
+
+
+def import_contents() -> None:
+    """Import every module the window's contents need (torch among them)."""
+    import pyqtgraph  # noqa: F401
+    for name in CONTENT_MODULES:
+        importlib.import_module(name, __package__)
+
+
+def __getattr__(name: str):
+    if name == "PANELS":        # the panel classes, for code that lists them (imports torch)
+        import_contents()
+        return tuple(getattr(importlib.import_module(f".panels.{m}", __package__), c) for m, c in PANEL_CLASSES)
+    raise AttributeError(name)
 
 
 class MainWindow(QMainWindow):
-    def __init__(self, settings=None, renderer: Renderer | None = None, runs_dir=None, bundled_dir=None):
+    contents_ready = Signal()          # the panels and tools exist (at once unless deferred)
+    _contents_imported = Signal(str)   # helper thread -> UI thread: "" or the import error
+
+    def __init__(self, settings=None, renderer: Renderer | None = None, runs_dir=None, bundled_dir=None,
+                 *, deferred: bool = False):
         super().__init__()
         self.setWindowTitle(APP_TITLE)
         self.setAcceptDrops(True)
@@ -44,26 +64,20 @@ class MainWindow(QMainWindow):
         self.info = None                   # ModelInfo of the model shown
         self.model_path: str | None = None  # what the user opened (file or run folder)
         self._requested: dict[int, str] = {}
+        self._loaded_early = None          # a model that loaded before the panels existed
         self.last_error: str | None = None
         self.error_box: QMessageBox | None = None
+        self.runs_dir = Path(runs_dir or Path.cwd() / "runs")
+        self.panels: dict = {}
+        self.hosts: dict = {}
+        self.tools: dict = {}
+        self.tabs: QTabWidget | None = None
+        self.loading = QLabel(LOADING_TEXT)
+        self.loading.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.setCentralWidget(self.loading)
 
-        self.panels = {cls.name: cls(self.renderer) for cls in PANELS}
-        self.hosts = {name: PanelHost(p) for name, p in self.panels.items()}
-        self.tabs = QTabWidget()
-        self.tabs.setDocumentMode(True)
-        for name, host in self.hosts.items():
-            self.tabs.addTab(host, self.panels[name].title)
-        # tools that do not show the loaded model (training, monitoring): always available
-        self.train_panel = TrainPanel(Path(runs_dir or Path.cwd() / "runs"))
-        self.monitor = MonitorView()
-        self.playground = PlaygroundPanel()
-        self.tools = {t.name: t for t in (self.train_panel, self.monitor, self.playground)}
-        for tool in self.tools.values():
-            self.tabs.addTab(tool, tool.title)
-        self.setCentralWidget(self.tabs)
-
-        self.model_list = ModelList(self.settings, Path(runs_dir or Path.cwd() / "runs"),
-                                    Path(bundled_dir or default_bundled_dir()))
+        self.model_list = ModelList(self.settings, self.runs_dir, Path(bundled_dir or default_bundled_dir()),
+                                    deferred=deferred)
         dock = QDockWidget("Models")
         dock.setObjectName("models_dock")
         dock.setWidget(self.model_list)
@@ -73,19 +87,78 @@ class MainWindow(QMainWindow):
         self.resizeDocks([dock], [260], Qt.Orientation.Horizontal)
         self.models_dock = dock
 
-        self.device_label = QLabel(f"Device: {self.renderer.engine.device_name}")
-        self.model_label = QLabel("No model")
+        self.device_label = QLabel(f"Device: {self.renderer.device_name or '…'}")
+        self.model_label = QLabel(LOADING_TEXT if deferred else "No model")
         for label in (self.model_label, self.device_label):
             label.setContentsMargins(8, 0, 8, 0)
             self.statusBar().addPermanentWidget(label)
         self._build_menus()
         self._connect()
-        self._update_tabs()
         geometry = self.settings.geometry()
         if geometry is not None:
             self.restoreGeometry(geometry)
         else:
             self.resize(1280, 800)
+        if deferred:
+            for action in self._content_actions:
+                action.setEnabled(False)
+            self._contents_imported.connect(self._on_contents_imported, Qt.ConnectionType.QueuedConnection)
+            threading.Thread(target=self._import_contents, name="import-contents", daemon=True).start()
+        else:
+            import_contents()
+            self._build_contents()
+
+    def _import_contents(self) -> None:
+        """Helper thread: import (never build) what the contents need, then tell the UI thread."""
+        try:
+            import_contents()
+        except Exception as e:     # reported in the window, never a crash
+            self._contents_imported.emit(f"{type(e).__name__}: {e}")
+            return
+        self._contents_imported.emit("")
+
+    def _on_contents_imported(self, error: str) -> None:
+        if error:
+            self.loading.setText(f"Could not load the explorer: {error}")
+            self.show_error("Could not start", error)
+            return
+        self._build_contents()
+        for action in self._content_actions:
+            action.setEnabled(True)
+
+    def _build_contents(self) -> None:
+        """The panels, the tools and the tabs (UI thread; their modules are imported already)."""
+        from .monitor.view import MonitorView
+        from .panels.base import PanelHost
+        from .playground.panel import PlaygroundPanel
+        from .training.panel import TrainPanel
+        import pyqtgraph as pg
+        pg.setConfigOptions(imageAxisOrder="row-major", antialias=True)
+        classes = [getattr(importlib.import_module(f".panels.{m}", __package__), c) for m, c in PANEL_CLASSES]
+        self.panels = {cls.name: cls(self.renderer) for cls in classes}
+        self.hosts = {name: PanelHost(p) for name, p in self.panels.items()}
+        self.tabs = QTabWidget()
+        self.tabs.setDocumentMode(True)
+        for name, host in self.hosts.items():
+            self.tabs.addTab(host, self.panels[name].title)
+        # tools that do not show the loaded model (training, monitoring): always available
+        self.train_panel = TrainPanel(self.runs_dir)
+        self.monitor = MonitorView()
+        self.playground = PlaygroundPanel()
+        self.tools = {t.name: t for t in (self.train_panel, self.monitor, self.playground)}
+        for tool in self.tools.values():
+            self.tabs.addTab(tool, tool.title)
+        self.setCentralWidget(self.tabs)
+        self.loading = None
+        self._connect_panels()
+        self._update_tabs()
+        if self.model_label.text() == LOADING_TEXT:
+            self.model_label.setText("No model")
+        self.model_list.refresh()
+        self.contents_ready.emit()
+        if self._loaded_early is not None:
+            info, self._loaded_early = self._loaded_early, None
+            self._on_renderer_model_loaded(info)
 
     # ------------------------------------------------------------------ set-up
     def _build_menus(self) -> None:
@@ -115,6 +188,7 @@ class MainWindow(QMainWindow):
         self.new_seed_action.setShortcuts([QKeySequence("N"), QKeySequence("Ctrl+R")])
         view_menu.addAction(self.new_seed_action)
         self._rebuild_recent_menu()
+        self._content_actions = (self.export_action, self.new_seed_action, self.monitor_action)
         help_menu = self.menuBar().addMenu("&Help")
         self.about_action = QAction("&About GAN Explorer", self)
         self.about_action.setMenuRole(QAction.MenuRole.AboutRole)
@@ -134,6 +208,8 @@ class MainWindow(QMainWindow):
         self.new_seed_action.triggered.connect(self._on_new_seed_triggered)
         self.about_action.triggered.connect(self._on_about_triggered)
         self.model_list.model_activated.connect(self._on_model_list_activated)
+
+    def _connect_panels(self) -> None:
         for p in self.panels.values():
             p.status_message.connect(lambda m: self.statusBar().showMessage(m, 5000))
             p.latent_sent.connect(self._on_panel_latent_sent)
@@ -189,6 +265,10 @@ class MainWindow(QMainWindow):
 
     # ------------------------------------------------------------------ handlers
     def _on_renderer_model_loaded(self, info) -> None:
+        if self.tabs is None:                    # the panels are still being imported
+            self._loaded_early = info
+            self.statusBar().showMessage(f"Loaded {info.path}; building the panels…")
+            return
         if not getattr(self, "_gc_frozen", False):      # torch is imported now: freeze it, later
             self._gc_frozen = True                       # (off the first image's critical path)
             from . import gui_gc
@@ -243,7 +323,10 @@ class MainWindow(QMainWindow):
 
     def _on_about_triggered(self) -> None:
         from .about import AboutDialog
-        self.about_dialog = AboutDialog(self.renderer.engine.device_name, self)
+        name = self.renderer.device_name
+        if name is None:                   # never import torch on the UI thread for a dialog
+            name = self.renderer.engine.device_name if self.tabs is not None else "(still loading)"
+        self.about_dialog = AboutDialog(name, self)
         self.about_dialog.open()
 
     def _on_model_list_activated(self, path: str) -> None:
@@ -284,12 +367,13 @@ class MainWindow(QMainWindow):
             self.open_model(files[0])
 
     def closeEvent(self, event) -> None:
-        if not self.train_panel.confirm_close():
-            event.ignore()
-            return
-        self.monitor.stop()
-        self.playground.shutdown()
-        self.panels["projector"].shutdown()
+        if self.tabs is not None:
+            if not self.train_panel.confirm_close():
+                event.ignore()
+                return
+            self.monitor.stop()
+            self.playground.shutdown()
+            self.panels["projector"].shutdown()
         self.settings.set_geometry(self.saveGeometry())
         self.settings.sync()
         self.renderer.close()

@@ -2,17 +2,26 @@
 
 Entries are described from checkpoint headers only (`read_header`: no tensors are read), so
 the list stays quick with many runs. Clicking an entry asks the window to open it.
+
+The runs group updates by itself: a QFileSystemWatcher on the runs folder and on each run
+folder, its checkpoints folder and events.jsonl (a run appears when its trainer writes
+config.json and shows running / finished / stopped / diverged from its events), plus a slow
+poll as a fallback where the watcher sees nothing (network file systems, a runs folder that
+does not exist yet). Either only schedules a check; the list is rebuilt only when
+`runs_scan.signature` changed.
 """
 from __future__ import annotations
 
 import sys
 from pathlib import Path
 
-from PySide6.QtCore import QEvent, QSize, Qt, Signal
+from PySide6.QtCore import QEvent, QFileSystemWatcher, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QFont, QPalette
 from PySide6.QtWidgets import QLabel, QPushButton, QTreeWidget, QTreeWidgetItem, QVBoxLayout, QWidget
 
 from gan_models.errors import GanExplorerError
+
+from . import runs_scan
 
 PATH_ROLE = Qt.ItemDataRole.UserRole
 
@@ -24,11 +33,33 @@ def default_bundled_dir() -> Path:
 
 
 def find_runs(runs_dir: Path) -> list[Path]:
-    """Run folders that have a latest checkpoint, newest first."""
-    if not runs_dir.is_dir():
-        return []
-    runs = [p for p in runs_dir.iterdir() if (p / "checkpoints" / "latest.safetensors").is_file()]
-    return sorted(runs, key=lambda p: (p / "checkpoints" / "latest.safetensors").stat().st_mtime, reverse=True)
+    """Run folders (config.json or a latest checkpoint), newest first."""
+    return runs_scan.run_folders(runs_dir)
+
+
+def describe_run(entry: runs_scan.RunEntry) -> tuple[str, str | None]:
+    """("running · dcgan · digits · step 1200", None): the state, then the checkpoint's header,
+    or config.json's model and data set before the first checkpoint."""
+    if entry.has_checkpoint:
+        details, error = describe(entry.path)
+    else:
+        details, error = _describe_config(entry.path), None
+        if entry.step:
+            details += f" · step {entry.step}"
+        details += " · no checkpoint yet"
+    state = entry.state_text()
+    return (f"{state} · {details}" if state and details else state or details), error
+
+
+def _describe_config(run: Path) -> str:
+    import json
+    try:
+        cfg = json.loads((run / "config.json").read_text())
+    except (OSError, ValueError):
+        return "starting"
+    model = cfg.get("model") if isinstance(cfg.get("model"), str) else (cfg.get("model") or {}).get("kind")
+    data = cfg.get("dataset") if isinstance(cfg.get("dataset"), str) else (cfg.get("train") or {}).get("dataset")
+    return " · ".join(str(b) for b in (model, data) if b) or "starting"
 
 
 def describe(path: Path) -> tuple[str, str | None]:
@@ -46,11 +77,23 @@ def describe(path: Path) -> tuple[str, str | None]:
 
 class ModelList(QWidget):
     model_activated = Signal(str)        # a checkpoint file or run folder to open
+    POLL_MS = 5000                       # the fallback: how often the runs folder is checked
+    SETTLE_MS = 150                      # file-system events within this are one check
 
-    def __init__(self, settings, runs_dir: Path, bundled_dir: Path, parent=None):
+    def __init__(self, settings, runs_dir: Path, bundled_dir: Path, parent=None, *, deferred: bool = False,
+                 watch: bool = True, poll_ms: int | None = None):
         super().__init__(parent)
         self.settings, self.runs_dir, self.bundled_dir = settings, Path(runs_dir), Path(bundled_dir)
         self.current: str | None = None
+        self._runs_signature = None
+        self.watcher = QFileSystemWatcher(self) if watch else None
+        if self.watcher is not None:
+            self.watcher.directoryChanged.connect(self._on_watcher_changed)
+            self.watcher.fileChanged.connect(self._on_watcher_changed)
+        self._settle = QTimer(self, singleShot=True, interval=self.SETTLE_MS)
+        self._settle.timeout.connect(self.check_runs)
+        self.poll_timer = QTimer(self, interval=poll_ms or self.POLL_MS)
+        self.poll_timer.timeout.connect(self.check_runs)
         self.tree = QTreeWidget()
         self.tree.setHeaderHidden(True)
         self.tree.setRootIsDecorated(False)
@@ -68,9 +111,42 @@ class ModelList(QWidget):
         self.tree.itemClicked.connect(self._on_tree_item_clicked)
         self.tree.itemActivated.connect(self._on_tree_item_clicked)
         self.refresh_button.clicked.connect(self.refresh)
-        self.refresh()
+        if deferred:      # entries are described from checkpoint headers: that loader imports torch
+            self._group("Loading models…", [], "Bundled models, recent files and runs appear here.")
+            self.refresh_button.setEnabled(False)
+        else:
+            self.refresh()
+
+    def check_runs(self) -> None:
+        """Rebuild the list if the runs folder shows something new (a run, an event, a
+        checkpoint); re-arm the watcher on what exists now."""
+        if runs_scan.signature(self.runs_dir) != self._runs_signature:
+            self.refresh()
+        else:
+            self._watch()
+
+    def _on_watcher_changed(self, _path: str) -> None:
+        self._settle.start()
+
+    def _watch(self) -> None:
+        if self.watcher is None:
+            return
+        want = [self.runs_dir]
+        for run in runs_scan.run_folders(self.runs_dir):
+            want += [run, run / "checkpoints", run / "events.jsonl"]
+        want = {str(p) for p in want if p.exists()}
+        have = set(self.watcher.files()) | set(self.watcher.directories())
+        if have - want:
+            self.watcher.removePaths(sorted(have - want))
+        if want - have:
+            self.watcher.addPaths(sorted(want - have))
 
     def refresh(self) -> None:
+        self.refresh_button.setEnabled(True)
+        self._runs_signature = runs_scan.signature(self.runs_dir)
+        self._watch()
+        if not self.poll_timer.isActive():
+            self.poll_timer.start()
         self.tree.clear()
         bundled = sorted(self.bundled_dir.glob("*.safetensors")) if self.bundled_dir.is_dir() else []
         self._group("Bundled models", [(p.stem, p) for p in bundled],
@@ -78,9 +154,10 @@ class ModelList(QWidget):
                     "gan-explorer train --help")
         recent = [Path(p) for p in self.settings.recent_files()]
         self._group("Recent", [(_name(p), p) for p in recent], "Models you open appear here.")
-        runs = find_runs(self.runs_dir)
-        self._group(f"Runs in {self.runs_dir}", [(p.name, p) for p in runs],
-                    "No runs yet. Runs written by gan-explorer train appear here.")
+        runs = runs_scan.scan(self.runs_dir)
+        self._group(f"Runs in {self.runs_dir}", [(r.name, r) for r in runs],
+                    "No runs yet. Runs you start in the Train tab or with gan-explorer train appear "
+                    "here as they start.")
         self.tree.expandAll()
         self._fit_rows()
 
@@ -134,9 +211,12 @@ class ModelList(QWidget):
             self.tree.setItemWidget(hint, 0, _EntryLabel("", empty_hint))
             return
         for name, path in entries:
-            details, error = describe(path)
+            run = path if isinstance(path, runs_scan.RunEntry) else None
+            details, error = describe_run(run) if run else describe(path)
+            path = run.path if run else path
             item = QTreeWidgetItem()
-            item.setData(0, PATH_ROLE, str(path))
+            if run is None or run.has_checkpoint:        # nothing to open before the first checkpoint
+                item.setData(0, PATH_ROLE, str(path))
             item.setToolTip(0, f"{path}\n{error}" if error else str(path))
             group.addChild(item)
             self.tree.setItemWidget(item, 0, _EntryLabel(name, details or "unreadable: see tooltip"))

@@ -13,6 +13,9 @@ complete results only), and a newer request for the channel, or a model load, ma
 thread abandon the older request's remaining chunks (engine.Engine.run).
 
 `sync=True` runs everything inline on the caller's thread: for tests only.
+
+Nothing here imports torch: the `Engine` (and torch with it) is created on first use, which in
+the app is the render thread's first job, so the window can appear while torch loads.
 """
 from __future__ import annotations
 
@@ -20,13 +23,16 @@ import logging
 import os
 import threading
 from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, Qt, QTimer, Signal
 
 from gan_models.errors import GanExplorerError
 
-from .engine import Engine
 from .requests import DirectionsRequest, LoadRequest, RenderRequest
+
+if TYPE_CHECKING:
+    from .engine import Engine
 
 log = logging.getLogger(__name__)
 MODEL_CHANNEL = "__model__"
@@ -56,7 +62,8 @@ class Renderer(QObject):
                  threads: int | None = None):
         super().__init__(parent)
         self.sync = sync
-        self.engine = engine or Engine()
+        self._engine = engine              # created on first use (see `engine`)
+        self._engine_lock = threading.Lock()
         self.threads = threads or default_threads()
         self.info = None                   # ModelInfo of the model loaded on the render thread
         self._stamp = 0
@@ -74,6 +81,22 @@ class Renderer(QObject):
         self._partial_timer = QTimer(self, singleShot=True, interval=0)
         self._partial_timer.timeout.connect(self._deliver_partials)
         self._finished.connect(self._on_finished, Qt.ConnectionType.QueuedConnection)
+
+    @property
+    def engine(self) -> Engine:
+        """The render thread's Engine, created (importing torch) on first use: in the app that is
+        the render thread's first job; from the UI thread, only once torch is loaded anyway."""
+        if self._engine is None:
+            with self._engine_lock:
+                if self._engine is None:
+                    from .engine import Engine
+                    self._engine = Engine()
+        return self._engine
+
+    @property
+    def device_name(self) -> str | None:
+        """"CPU", "CUDA <name>", ...; None while the engine (and torch) is not loaded yet."""
+        return None if self._engine is None else self._engine.device_name
 
     # ------------------------------------------------------------------ UI-thread API
     def submit(self, req: RenderRequest | DirectionsRequest) -> int:
@@ -142,6 +165,7 @@ class Renderer(QObject):
     def _loop(self) -> None:
         import torch
         torch.set_num_threads(self.threads)
+        self.engine                    # noqa: B018  (created here, off the UI thread)
         while True:
             with self._cv:
                 while not self._pending and not self._stop:

@@ -9,10 +9,12 @@ result as for any request.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
 
-from .latents import LatentBatch
+if TYPE_CHECKING:          # annotations only: importing latents would import torch, and the
+    from .latents import LatentBatch   # window's frame is built before torch (explorer/app.py)
 
 
 @dataclass(frozen=True)

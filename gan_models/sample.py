@@ -115,5 +115,22 @@ def render(generator, z: torch.Tensor, label: int | torch.Tensor | None = None,
     return torch.cat(list(iter_render(generator, z, label, codes, batch)))
 
 
+def spread_conditions(generator, n: int) -> tuple[torch.Tensor | None, torch.Tensor | None, int | None]:
+    """Labels or codes that show everything a conditional model can draw: sample i gets class
+    i % K (a CGAN) or first category i % k (an InfoGAN; other codes 0), so a grid K wide has one
+    class per column, as the training sample grids do. -> (labels (n,) or None, codes
+    (n, code_dim) or None, K or None for an unconditional model)."""
+    k = generator.num_classes
+    layout = generator.code_layout
+    if k:
+        return torch.arange(n) % k, None, k                                       # (n,)
+    if layout and layout.categorical:
+        cat = torch.zeros(n, len(layout.categorical), dtype=torch.long)
+        cat[:, 0] = torch.arange(n) % layout.categorical[0]
+        codes = layout.encode(cat, torch.zeros(n, layout.continuous), n)          # (n, code_dim)
+        return None, codes, layout.categorical[0]
+    return None, None, None
+
+
 def seeded_latents(generator, n: int, seed: int, truncation: float | None = None) -> torch.Tensor:
     return sample_z(n, generator.z_dim, seed, generator.z_dist, truncation)

@@ -20,6 +20,10 @@ D's features over raw pixels.
 Needs a checkpoint that holds a discriminator (a run's checkpoints/latest.safetensors, or a
 bundled model exported with keep_discriminator); generator-only files are refused with one
 clear message.
+`run_probe(..., progress=, should_stop=)` reports its progress as a fraction of the work
+(weights below: each step's share is its estimated cost, so elapsed / fraction extrapolates to
+an estimate of the whole) and stops between steps when asked (raising ProbeCancelled), in the
+manner of stylegan3's `training_loop(..., abort_fn, progress_fn)`.
 Pure torch; no scikit-learn.
 """
 from __future__ import annotations
@@ -38,6 +42,47 @@ STREAMED_N = 5000          # images rendered from a streamed data set (shapes) u
 FACTOR_BINS = {"x": 4, "y": 4, "scale": 4, "hue": 6}      # quantile bins: balanced classes
 
 
+
+class ProbeCancelled(Exception):
+    """run_probe stopped because should_stop() said so (not an error)."""
+
+
+class _Progress:
+    """Work done so far as a fraction of the planned total, reported after each step.
+
+    Costs are relative, from one probe of dcgan-shapes timed step by step on a 2-core CPU: a
+    linear fit on F features costs about F * (n + FIT_OVERHEAD) * FIT_COST whatever its n
+    labelled images (LBFGS's history over the F x K weights costs as much as ~400 images;
+    the 2-fold CV over the L2 grid is included), extracting the features of n images costs
+    n * F * FEATURE_COST. The panel turns the fraction and the elapsed time into an estimate."""
+    FIT_COST = 1.0
+    FIT_OVERHEAD = 400
+    FEATURE_COST = 0.05
+
+    def fit(self, n: int, dim: int) -> float:
+        return dim * (n + self.FIT_OVERHEAD) * self.FIT_COST
+
+    def extract(self, n: int, dim: int) -> float:
+        return n * dim * self.FEATURE_COST
+
+    def __init__(self, progress, should_stop):
+        self.progress, self.should_stop = progress, should_stop
+        self.total, self.done = 0.0, 0.0
+
+    def plan(self, cost: float) -> None:
+        self.total += cost
+
+    def step(self, cost: float, what: str) -> None:
+        self.done += cost
+        if self.progress is not None:
+            self.progress(min(1.0, self.done / max(self.total, 1e-9)), what)
+        self.check()
+
+    def check(self) -> None:
+        if self.should_stop is not None and self.should_stop():
+            raise ProbeCancelled()
+
+
 # ---------------------------------------------------------------- features
 
 def _d_inputs(D, x: torch.Tensor):
@@ -54,12 +99,15 @@ def _d_inputs(D, x: torch.Tensor):
 
 
 @torch.no_grad()
-def features(D, x, batch: int = 500) -> torch.Tensor:
-    """(N, C, H, W) images in [-1, 1] (or (N, D) points) -> (N, F) float32 features of D."""
+def features(D, x, batch: int = 500, check=None) -> torch.Tensor:
+    """(N, C, H, W) images in [-1, 1] (or (N, D) points) -> (N, F) float32 features of D.
+    check() is called before each batch (it may raise to stop)."""
     D.eval()
     x = torch.as_tensor(x, dtype=torch.float32)
     out = []
     for i in range(0, len(x), batch):
+        if check is not None:
+            check()
         xb, yb = _d_inputs(D, x[i:i + batch])
         parts = []
         for h in D.features(xb, yb):
@@ -184,7 +232,7 @@ def factor_classes(ds) -> dict:
     return out if len(out) > 1 else {}
 
 
-def factor_probe(feats: dict, targets: dict, train_idx, test_idx, l2_grid, seed: int) -> list[dict]:
+def factor_probe(feats: dict, targets: dict, train_idx, test_idx, l2_grid, seed: int, step=None) -> list[dict]:
     """One row per target: accuracy of each feature set, chance (the largest test class share)
     and gain = discriminator - raw pixels. feats: name -> (N, F) features of all images;
     targets: name -> ((N,) classes, class count)."""
@@ -196,13 +244,15 @@ def factor_probe(feats: dict, targets: dict, train_idx, test_idx, l2_grid, seed:
             res = fit_linear(f[train_idx], torch.as_tensor(y[train_idx]), f[test_idx],
                              torch.as_tensor(y[test_idx]), k, l2_grid, seed)
             row[name] = res["accuracy"]
+            if step is not None:
+                step(target, name)
         row["gain"] = row["discriminator"] - row["raw pixels"]
         rows.append(row)
     return rows
 
 
 def run_probe(checkpoint, data=None, labels=(100, 1000), n_test: int = 2000, n_data: int | None = None,
-              seed: int = 0, l2_grid=None) -> dict:
+              seed: int = 0, l2_grid=None, progress=None, should_stop=None) -> dict:
     """The three-row table: test accuracy of a linear classifier on (trained D features,
     raw pixels, random-init D features) for each label budget.
 
@@ -210,12 +260,18 @@ def run_probe(checkpoint, data=None, labels=(100, 1000), n_test: int = 2000, n_d
     "rows": [{"features": name, "dim": F, "accuracy": {str(n): acc}, "l2": {...}}], "seconds"},
     plus "factors": {"labels": the budget, "bins": FACTOR_BINS, "rows": factor_probe rows}
     for a data set with factors (the shapes).
+
+    progress(fraction, what) is called after each step; should_stop() is asked between steps
+    (and between feature batches), and True makes run_probe raise ProbeCancelled.
     """
     from gan_models.registry import build_discriminator
     t0 = time.monotonic()
     l2_grid = tuple(l2_grid or L2_GRID)
+    prog = _Progress(progress, should_stop)
     ck = load_d_checkpoint(checkpoint)
+    prog.check()
     ds = probe_data(ck, data, n_data, seed)
+    prog.check()
     k = ds.num_classes
     y_all = ds.labels.numpy()
     n = len(y_all)
@@ -231,30 +287,45 @@ def run_probe(checkpoint, data=None, labels=(100, 1000), n_test: int = 2000, n_d
     x = ds.x
     torch.manual_seed(seed + 12345)
     random_d = build_discriminator(ck.config).eval()
-    extractors = [("discriminator", lambda v: features(ck.discriminator, v)),
+    extractors = [("discriminator", lambda v: features(ck.discriminator, v, check=prog.check)),
                   ("raw pixels", lambda v: torch.as_tensor(v).flatten(1).float()),
-                  ("random D", lambda v: features(random_d, v))]
+                  ("random D", lambda v: features(random_d, v, check=prog.check))]
     rows, all_feats = [], {}
     pos = {int(i): j for j, i in enumerate(used)}
+    targets = factor_classes(ds)
+    dims = {"discriminator": feature_dim(ck.discriminator, ck.config.data_shape),
+            "raw pixels": int(np.prod(ck.config.data_shape)), "random D": None}
+    dims["random D"] = dims["discriminator"]
+    for name, _ in extractors:                               # the plan: every step's estimated cost
+        if name != "raw pixels":
+            prog.plan(prog.extract(len(used), dims[name]))
+        for m in labels:
+            prog.plan(prog.fit(int(m), dims[name]))
+        if targets:
+            prog.plan(len(targets) * prog.fit(max(int(m) for m in labels), dims[name]))
     for name, fn in extractors:
         feats = fn(x[used])                                  # only the images we use
         all_feats[name] = feats
+        if name != "raw pixels":
+            prog.step(prog.extract(len(used), dims[name]), f"{name}: features of {len(used):,} images")
         f_test = feats[[pos[int(i)] for i in test_idx]]
         row = {"features": name, "dim": int(feats.shape[1]), "accuracy": {}, "l2": {}}
         for m, idx in subsets.items():
             res = fit_linear(feats[[pos[int(i)] for i in idx]], torch.as_tensor(y_all[idx]),
                              f_test, torch.as_tensor(y_all[test_idx]), k, l2_grid, seed)
             row["accuracy"][str(m)], row["l2"][str(m)] = res["accuracy"], res["l2"]
+            prog.step(prog.fit(int(m), dims[name]), f"{name}: classifier on {m} labels")
         rows.append(row)
     out = {"checkpoint": str(ck.path), "dataset": ds.name, "kind": ck.config.kind,
            "n_data": int(n), "n_test": int(n_test), "labels": [int(m) for m in labels], "rows": rows}
-    targets = factor_classes(ds)
     if targets:
         m = max(subsets)
         local = {t: (y[used], k) for t, (y, k) in targets.items()}     # indexed like the features
         out["factors"] = {"labels": m, "bins": dict(FACTOR_BINS),
                           "rows": factor_probe(all_feats, local, [pos[int(i)] for i in subsets[m]],
-                                               [pos[int(i)] for i in test_idx], l2_grid, seed)}
+                                               [pos[int(i)] for i in test_idx], l2_grid, seed,
+                                               step=lambda t, name: prog.step(prog.fit(m, dims[name]),
+                                                                              f"{name}: {t} on {m} labels"))}
     out["seconds"] = round(time.monotonic() - t0, 1)
     return out
 

@@ -20,6 +20,15 @@ def gui_thread_gc(qapp):
     gc.collect()
 
 
+@pytest.fixture(autouse=True)
+def probe_cache_dir(tmp_path, monkeypatch):
+    """Saved D-probe results go to the test's own folder, never the user's cache."""
+    from explorer.probe_cache import ProbeCache
+    monkeypatch.setenv("GAN_EXPLORER_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.setattr(ProbeCache, "_memory", {})
+    return tmp_path / "cache"
+
+
 @pytest.fixture(scope="session")
 def checkpoints(tmp_path_factory):
     """kind -> path of a tiny checkpoint, made once per test session."""

@@ -1,4 +1,5 @@
 """The D-probe panel: gated on having D; runs off the UI thread; shows three rows and a PCA."""
+import pytest
 from model_factory import make_checkpoint
 
 from explorer.model_session import info_from_checkpoint
@@ -53,3 +54,95 @@ def test_factor_table_shows_the_gain_per_factor_for_shapes(qtbot, renderer):
     assert panel.factor_table.item(0, 5).text() == "+50.0" and panel.factor_table.item(1, 5).text() == "-5.0"
     panel._on_worker_finished({"table": table, "pca": pca})            # digits: no factor table
     assert panel.factor_table.isHidden()
+
+
+@pytest.fixture(autouse=True)
+def _no_worker_left(qtbot):
+    """A failed test must not leave a probe running into the next (Qt aborts on a QThread
+    destroyed while it runs)."""
+    panels = []
+    yield panels
+    for p in panels:
+        if p.worker is not None:
+            p.worker.cancel()
+            p.worker.wait(120_000)
+
+
+def _small(panel, keep=None):
+    panel.n_data, panel.n_test = 600, 200
+    panel.labels_a.setValue(20)
+    panel.labels_b.setValue(100)
+
+
+def test_progress_bar_estimate_and_a_second_visit_is_instant(tmp_path, qtbot, renderer, probe_cache_dir,
+                                                            _no_worker_left):
+    info = _info(make_checkpoint(tmp_path, "dcgan"))
+    panel = ProbePanel(renderer)
+    qtbot.addWidget(panel)
+    _no_worker_left.append(panel)
+    _small(panel)
+    panel.set_model(info)
+    assert "minutes" in panel.status.text() and "about a minute" not in panel.status.text()
+    seen = []
+    panel.run_button.click()
+    panel.worker.progressed.connect(lambda f, what: seen.append((f, panel.progress.format())))
+    assert not panel.progress.isHidden() and panel.cancel_button.isEnabled()
+    qtbot.waitUntil(lambda: panel.run_button.isEnabled(), timeout=120_000)
+    assert panel.result is not None, panel.status.text()
+    fractions = [f for f, _ in seen]
+    assert fractions == sorted(fractions) and fractions[-1] == 1.0 and len(fractions) >= 8
+    assert all(fmt.endswith(("left", "estimating…")) for _, fmt in seen)
+    assert panel.progress.isHidden() and not panel.cancel_button.isEnabled()
+    first = panel.result
+
+    again = ProbePanel(renderer)                         # a second visit (new panel, same file):
+    qtbot.addWidget(again)                               # the saved result, without running
+    _small(again)
+    from explorer.probe_cache import ProbeCache
+    ProbeCache._memory.clear()                           # ... read back from the cache folder
+    again.set_model(info)
+    assert again.worker is None and again.result is not None
+    assert again.result["table"]["rows"] == first["table"]["rows"]
+    assert again.table.item(0, 0).text() == panel.table.item(0, 0).text()
+    assert len(again.plot.listDataItems()) == 10
+    assert "Saved result" in again.status.text()
+    assert list(probe_cache_dir.glob("probe/*.json"))
+
+
+def test_cancel_stops_the_probe(tmp_path, qtbot, renderer, _no_worker_left):
+    info = _info(make_checkpoint(tmp_path, "dcgan"))
+    panel = ProbePanel(renderer)
+    qtbot.addWidget(panel)
+    _no_worker_left.append(panel)
+    _small(panel)
+    panel.set_model(info)
+    panel.run_button.click()
+    with qtbot.waitSignal(panel.worker.cancelled, timeout=120_000):
+        panel.cancel_button.click()
+    qtbot.waitUntil(lambda: not panel.worker.isRunning(), timeout=10_000)
+    assert panel.result is None and panel.run_button.isEnabled()
+    assert panel.status.text().startswith("Cancelled")
+
+
+def test_the_message_without_d_names_the_bundled_model_that_has_it(tmp_path):
+    """dcgan-shapes ships its D; the message must not say every bundled model is generator-only."""
+    from explorer.panels.probe import bundled_with_discriminator
+    bundled = tmp_path / "bundled"
+    bundled.mkdir()
+    import shutil
+    shutil.copy(make_checkpoint(tmp_path, "dcgan", with_d=True), bundled / "dcgan-shapes.safetensors")
+    shutil.copy(make_checkpoint(tmp_path, "cgan", with_d=False), bundled / "cgan-digits.safetensors")
+    assert bundled_with_discriminator(bundled) == ["dcgan-shapes"]
+    info = _info(make_checkpoint(tmp_path, "dcgan", with_d=False))
+    msg = ProbePanel.unavailable_reason(info)
+    assert "bundled models are generator-only" not in msg
+    from explorer.model_list import default_bundled_dir
+    if (default_bundled_dir() / "dcgan-shapes.safetensors").is_file():      # the shipped files
+        assert "only dcgan-shapes carries its D" in msg
+
+
+def test_eta_text_extrapolates_the_time_so_far():
+    from explorer.panels.probe import eta_text
+    assert eta_text(0.01, 30) == "estimating…"
+    assert eta_text(0.5, 30) == "about 30 s left"
+    assert eta_text(0.25, 60) == "about 3.0 min left"

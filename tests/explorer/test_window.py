@@ -156,3 +156,43 @@ def test_keyboard_n_draws_a_new_seed(window, checkpoints, qtbot):
     seed = panel.seed.value()
     qtbot.keyClick(panel.grid, Qt.Key.Key_R, Qt.KeyboardModifier.ControlModifier)
     assert panel.seed.value() != seed
+
+
+def test_the_window_frame_imports_no_torch():
+    """What the app builds before showing its window (the frame, the renderer) must not wait
+    for `import torch` (2-7 s on a 2-core machine): torch loads on helper threads."""
+    import subprocess
+    import sys
+    code = ("import sys\n"
+            "from explorer.app import make_application\n"
+            "app = make_application(plots=False)\n"
+            "from explorer.main_window import MainWindow\n"
+            "import explorer.main_window as mw\n"
+            "mw.threading.Thread = lambda *a, **k: type('T', (), {'start': lambda self: None})()\n"
+            "w = MainWindow(deferred=True)\n"
+            "w.show(); app.processEvents()\n"
+            "print(w.centralWidget().text(), w.model_list.tree.topLevelItem(0).text(0), sorted(m for m in sys.modules if m == 'torch' or m == 'pyqtgraph'))\n")
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120,
+                       env=dict(__import__("os").environ, QT_QPA_PLATFORM="offscreen"))
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.strip() == "Loading models… Loading models… []", r.stdout + r.stderr
+
+
+def test_a_deferred_window_builds_its_panels_and_shows_a_model_opened_while_loading(qtbot, settings, checkpoints,
+                                                                                   tmp_path):
+    from explorer.main_window import LOADING_TEXT, MainWindow
+    from explorer.render import Renderer
+    w = MainWindow(settings=settings, renderer=Renderer(threads=1), runs_dir=tmp_path, bundled_dir=tmp_path,
+                   deferred=True)
+    qtbot.addWidget(w)
+    w.show()
+    assert not w.export_action.isEnabled()
+    with qtbot.waitSignal(w.contents_ready, timeout=60_000):
+        w.open_model(checkpoints["cgan"])                    # before the panels exist
+        if w.tabs is None:
+            assert w.centralWidget().text() == LOADING_TEXT
+    qtbot.waitUntil(lambda: w.info is not None, timeout=30_000)
+    assert w.info.kind == "cgan" and w.hosts["conditional"].available
+    assert w.export_action.isEnabled() and w.model_list.refresh_button.isEnabled()
+    qtbot.waitUntil(lambda: w.panels["sampling"].result is not None, timeout=30_000)   # the first image follows
+    w.close()

@@ -65,3 +65,59 @@ def test_wrong_layout_pth_is_a_clear_error(tmp_path, capsys):
     assert main(["sample", str(tmp_path / "netG_epoch_1.pth"), "-o", str(tmp_path / "x.png")]) == 2
     err = capsys.readouterr().err
     assert "netG_epoch_1.pth" in err and "not a PyTorch DCGAN example generator" in err
+
+
+def _cells(path, n, ncol, size=28, pad=2):
+    """The n (size, size) cells of a saved grid, row-major."""
+    from PIL import Image
+    a = np.asarray(Image.open(path).convert("L"))
+    return [a[pad + (i // ncol) * (size + pad):][:size, pad + (i % ncol) * (size + pad):][:, :size] for i in range(n)]
+
+
+@pytest.mark.parametrize("kind", ["cgan", "infogan"])
+def test_without_label_or_code_every_class_is_drawn_one_per_column(ckpts, tmp_path, kind):
+    """A CGAN's classes (an InfoGAN's first categories) across the columns, not all class 0."""
+    out, npy = tmp_path / "g.png", tmp_path / "g.npy"
+    assert main(["sample", str(ckpts[kind]), "-o", str(out), "--n", "20"]) == 0
+    assert main(["sample", str(ckpts[kind]), "-o", str(npy), "--n", "20"]) == 0
+    text = read_png_text(out)
+    assert "one" in text["columns"] and "per column" in text["columns"]
+    from PIL import Image
+    assert Image.open(out).size == (10 * 30 + 2, 2 * 30 + 2)                # 10 columns, 2 rows
+    x = torch.from_numpy(np.load(npy))
+    ck = __import__("gan_models.checkpoint", fromlist=["load_checkpoint"]).load_checkpoint(ckpts[kind])
+    g = ck.generator
+    z = __import__("gan_models.sample", fromlist=["seeded_latents"]).seeded_latents(g, 20, 0)
+    with torch.no_grad():
+        if kind == "cgan":
+            expected = g.generate(z, torch.arange(20) % 10, None)
+            zeros = g.generate(z, torch.zeros(20, dtype=torch.long), None)
+        else:
+            cat = torch.zeros(20, len(g.code_layout.categorical), dtype=torch.long)
+            cat[:, 0] = torch.arange(20) % 10
+            expected = g.generate(z, None, g.code_layout.encode(cat, torch.zeros(20, g.code_layout.continuous), 20))
+            zeros = g.generate(z, None, g.code_layout.encode(torch.zeros_like(cat),
+                                                             torch.zeros(20, g.code_layout.continuous), 20))
+    assert torch.allclose(x, expected, atol=1e-7)
+    same = [bool(torch.equal(x[i], zeros[i])) for i in range(20)]        # the old default: every sample class 0
+    assert same == [i % 10 == 0 for i in range(20)]
+
+
+def test_help_says_what_the_default_draws(capsys):
+    with pytest.raises(SystemExit):
+        main(["sample", "--help"])
+    out = " ".join(capsys.readouterr().out.split())
+    assert "one class per column" in out and "first categorical code" in out and "scatter" in out
+
+
+def test_points_model_to_png_draws_generated_over_real(tmp_path):
+    from PIL import Image
+    cfg = default_config("gan", (2,))
+    torch.manual_seed(0)
+    ck = save_checkpoint(tmp_path / "ring.safetensors", cfg, build_generator(cfg), meta={"dataset": "ring8"})
+    out = tmp_path / "ring.png"
+    assert main(["sample", str(ck), "-o", str(out), "--n", "500"]) == 0
+    img = np.asarray(Image.open(out).convert("RGB")).reshape(-1, 3)
+    colours = {tuple(c) for c in np.unique(img, axis=0)}
+    assert (230, 110, 20) in colours and (150, 150, 150) in colours     # generated and real points
+    assert "ring8" in read_png_text(out)["points"]
