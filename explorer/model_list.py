@@ -51,6 +51,8 @@ class ModelList(QWidget):
         super().__init__(parent)
         self.settings, self.runs_dir, self.bundled_dir = settings, Path(runs_dir), Path(bundled_dir)
         self.current: str | None = None
+        self.failures: dict[str, str] = {}   # resolved path -> why it did not load (this session)
+        self._failed_paths: dict[str, Path] = {}
         self.tree = QTreeWidget()
         self.tree.setHeaderHidden(True)
         self.tree.setRootIsDecorated(False)
@@ -81,6 +83,10 @@ class ModelList(QWidget):
         runs = find_runs(self.runs_dir)
         self._group(f"Runs in {self.runs_dir}", [(p.name, p) for p in runs],
                     "No runs yet. Runs written by gan-explorer train appear here.")
+        listed = {_key(p) for p in bundled + recent + runs}
+        failed = [p for k, p in self._failed_paths.items() if k not in listed]
+        if failed:
+            self._group("Could not open", [(_name(p), p) for p in failed], "")
         self.tree.expandAll()
         self._fit_rows()
 
@@ -111,6 +117,18 @@ class ModelList(QWidget):
                 if isinstance(label, _EntryLabel):
                     label.set_bold(path is not None and _same(item.data(0, PATH_ROLE), path))
 
+    def mark_failed(self, path: str, message: str) -> None:
+        """A file that failed to load shows why in its entry until it loads; one not listed
+        elsewhere is listed under "Could not open" (this session only, never saved)."""
+        self.failures[_key(path)] = message
+        self._failed_paths[_key(path)] = Path(path)
+        self.refresh()
+        self.set_current(self.current)
+
+    def clear_failure(self, path: str) -> None:
+        self.failures.pop(_key(path), None)
+        self._failed_paths.pop(_key(path), None)
+
     def entries(self, group: int) -> list[str]:
         g = self.tree.topLevelItem(group)
         return [g.child(i).data(0, PATH_ROLE) for i in range(g.childCount()) if g.child(i).data(0, PATH_ROLE)]
@@ -135,11 +153,12 @@ class ModelList(QWidget):
             return
         for name, path in entries:
             details, error = describe(path)
+            error = self.failures.get(_key(path), error)
             item = QTreeWidgetItem()
             item.setData(0, PATH_ROLE, str(path))
             item.setToolTip(0, f"{path}\n{error}" if error else str(path))
             group.addChild(item)
-            self.tree.setItemWidget(item, 0, _EntryLabel(name, details or "unreadable: see tooltip"))
+            self.tree.setItemWidget(item, 0, _EntryLabel(name, _reason(path, error) if error else details))
 
     def _on_tree_item_clicked(self, item: QTreeWidgetItem, _column: int = 0) -> None:
         path = item.data(0, PATH_ROLE)
@@ -189,3 +208,19 @@ def _same(a: str | None, b: str) -> bool:
         return Path(a).resolve() == Path(b).resolve()
     except OSError:
         return a == b
+
+
+def _key(p) -> str:
+    try:
+        return str(Path(p).resolve())
+    except OSError:
+        return str(p)
+
+
+def _reason(path, error: str) -> str:
+    """The one-line reason, without the path the entry already names."""
+    for prefix in (f"{path}: ", f"{_key(path)}: "):
+        if error.startswith(prefix):
+            error = error[len(prefix):]
+            break
+    return f"not loaded: {error.splitlines()[0] if error else ''}"
