@@ -231,9 +231,9 @@ class MainWindow(QMainWindow):
         """Load a checkpoint file or run folder on the render thread; the current model stays
         until the new one has loaded (or for good, if it fails)."""
         path = str(path)
+        self.statusBar().showMessage(f"Loading {path}…")   # first: a sync renderer answers inside load_model
         model_id = self.renderer.load_model(path)
         self._requested[model_id] = path
-        self.statusBar().showMessage(f"Loading {path}…")
 
     def current_panel(self):
         return self.tabs.currentWidget().panel
@@ -241,10 +241,12 @@ class MainWindow(QMainWindow):
     def select_panel(self, name: str) -> None:
         self.tabs.setCurrentWidget(self.hosts[name])
 
-    def show_error(self, title: str, message: str) -> None:
-        """A non-blocking message box plus a status-bar note; never a traceback."""
+    def show_error(self, title: str, message: str, details: str = "") -> None:
+        """A non-blocking message box plus a status-bar note (the message's one line); never a
+        traceback. `details` is added to the box only."""
         self.last_error = message
         self.statusBar().showMessage(message, 10000)
+        message += details
         if self.error_box is None:
             self.error_box = QMessageBox(QMessageBox.Icon.Warning, title, message, QMessageBox.StandardButton.Ok, self)
         self.error_box.setWindowTitle(title)
@@ -288,12 +290,14 @@ class MainWindow(QMainWindow):
         self.settings.add_recent(path)
         self.settings.last_model = path
         self._rebuild_recent_menu()
+        self.model_list.clear_failure(path)
         self.model_list.refresh()
         self.model_list.set_current(path)
 
     def _on_renderer_model_failed(self, path: str, message: str) -> None:
         keep = f"\n\nStill showing {self.info.title}." if self.info is not None else ""
-        self.show_error("Could not open model", message + keep)
+        self.model_list.mark_failed(path, message)
+        self.show_error("Could not open model", message, keep)
 
     def _on_open_triggered(self) -> None:
         path, _ = QFileDialog.getOpenFileName(self, "Open checkpoint", "",

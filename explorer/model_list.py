@@ -94,6 +94,8 @@ class ModelList(QWidget):
         self._settle.timeout.connect(self.check_runs)
         self.poll_timer = QTimer(self, interval=poll_ms or self.POLL_MS)
         self.poll_timer.timeout.connect(self.check_runs)
+        self.failures: dict[str, str] = {}   # resolved path -> why it did not load (this session)
+        self._failed_paths: dict[str, Path] = {}
         self.tree = QTreeWidget()
         self.tree.setHeaderHidden(True)
         self.tree.setRootIsDecorated(False)
@@ -158,6 +160,10 @@ class ModelList(QWidget):
         self._group(f"Runs in {self.runs_dir}", [(r.name, r) for r in runs],
                     "No runs yet. Runs you start in the Train tab or with gan-explorer train appear "
                     "here as they start.")
+        listed = {_key(p) for p in bundled + recent + [r.path for r in runs]}
+        failed = [p for k, p in self._failed_paths.items() if k not in listed]
+        if failed:
+            self._group("Could not open", [(_name(p), p) for p in failed], "")
         self.tree.expandAll()
         self._fit_rows()
 
@@ -188,6 +194,18 @@ class ModelList(QWidget):
                 if isinstance(label, _EntryLabel):
                     label.set_bold(path is not None and _same(item.data(0, PATH_ROLE), path))
 
+    def mark_failed(self, path: str, message: str) -> None:
+        """A file that failed to load shows why in its entry until it loads; one not listed
+        elsewhere is listed under "Could not open" (this session only, never saved)."""
+        self.failures[_key(path)] = message
+        self._failed_paths[_key(path)] = Path(path)
+        self.refresh()
+        self.set_current(self.current)
+
+    def clear_failure(self, path: str) -> None:
+        self.failures.pop(_key(path), None)
+        self._failed_paths.pop(_key(path), None)
+
     def entries(self, group: int) -> list[str]:
         g = self.tree.topLevelItem(group)
         return [g.child(i).data(0, PATH_ROLE) for i in range(g.childCount()) if g.child(i).data(0, PATH_ROLE)]
@@ -214,12 +232,13 @@ class ModelList(QWidget):
             run = path if isinstance(path, runs_scan.RunEntry) else None
             details, error = describe_run(run) if run else describe(path)
             path = run.path if run else path
+            error = self.failures.get(_key(path), error)
             item = QTreeWidgetItem()
             if run is None or run.has_checkpoint:        # nothing to open before the first checkpoint
                 item.setData(0, PATH_ROLE, str(path))
             item.setToolTip(0, f"{path}\n{error}" if error else str(path))
             group.addChild(item)
-            self.tree.setItemWidget(item, 0, _EntryLabel(name, details or "unreadable: see tooltip"))
+            self.tree.setItemWidget(item, 0, _EntryLabel(name, _reason(path, error) if error else details))
 
     def _on_tree_item_clicked(self, item: QTreeWidgetItem, _column: int = 0) -> None:
         path = item.data(0, PATH_ROLE)
@@ -269,3 +288,19 @@ def _same(a: str | None, b: str) -> bool:
         return Path(a).resolve() == Path(b).resolve()
     except OSError:
         return a == b
+
+
+def _key(p) -> str:
+    try:
+        return str(Path(p).resolve())
+    except OSError:
+        return str(p)
+
+
+def _reason(path, error: str) -> str:
+    """The one-line reason, without the path the entry already names."""
+    for prefix in (f"{path}: ", f"{_key(path)}: "):
+        if error.startswith(prefix):
+            error = error[len(prefix):]
+            break
+    return f"not loaded: {error.splitlines()[0] if error else ''}"

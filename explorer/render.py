@@ -35,6 +35,17 @@ if TYPE_CHECKING:
     from .engine import Engine
 
 log = logging.getLogger(__name__)
+
+
+def one_line(e: BaseException) -> str:
+    """What a user reads of an error: its message's first line, never the exception's class name
+    (a "_LinAlgError" says nothing to a user; the log keeps the traceback)."""
+    text = next((line.strip() for line in str(e).splitlines() if line.strip()), "")
+    if not text or isinstance(e, KeyError):       # str(KeyError) is only the quoted key
+        return "an internal error; the details are in the log"
+    return text if len(text) <= 300 else text[:297] + "…"
+
+
 MODEL_CHANNEL = "__model__"
 
 
@@ -187,7 +198,7 @@ class Renderer(QObject):
             except Exception as e:   # a bug or an odd file: still a message, the details go to the log
                 log.exception("loading %s failed", job.path)
                 return _Outcome(MODEL_CHANNEL, job.stamp, "load_failed",
-                                (job.path, f"{job.path}: could not be loaded ({type(e).__name__}: {e})"))
+                                (job.path, f"{job.path}: could not be loaded ({one_line(e)})"))
         engine_info = self.engine.info
         if engine_info is None or engine_info.model_id != job.model_id:
             return _Outcome(job.channel, job.stamp, "stale", None)
@@ -199,9 +210,11 @@ class Renderer(QObject):
             if result is None:
                 return _Outcome(job.channel, job.stamp, "abandoned", None)
             return _Outcome(job.channel, job.stamp, "result", result)
+        except GanExplorerError as e:
+            return _Outcome(job.channel, job.stamp, "error", f"Rendering failed: {one_line(e)}")
         except Exception as e:
             log.exception("render on %s failed", job.channel)
-            return _Outcome(job.channel, job.stamp, "error", f"Rendering failed: {type(e).__name__}: {e}")
+            return _Outcome(job.channel, job.stamp, "error", f"Rendering failed: {one_line(e)}")
 
     def _deliver_partials(self) -> None:
         self._partial_timer.stop()
