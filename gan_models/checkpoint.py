@@ -239,9 +239,9 @@ def _load_foreign(p: Path, device) -> Checkpoint:
     from .legacy import import_pytorch_dcgan
     try:
         obj = torch.load(p, map_location="cpu", weights_only=True)
-    except Exception as e:
-        raise CheckpointError(f"{p}: a PyTorch pickle that is not a plain state_dict; it was not "
-                              f"loaded, so none of its code ran ({type(e).__name__})") from None
+    except Exception:           # the reason is torch's (UnpicklingError, ...): the user's is this
+        raise CheckpointError(f"{p}: a PyTorch pickle that is not a plain state_dict of tensors; it was "
+                              "not loaded, so none of its code ran") from None
     try:
         config, generator = import_pytorch_dcgan(obj)
     except CheckpointError as e:

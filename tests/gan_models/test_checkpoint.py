@@ -2,6 +2,7 @@
 import json
 import os
 import pickle
+import re
 import struct
 
 import pytest
@@ -143,6 +144,7 @@ def test_every_bad_file_gives_a_clear_error(tmp_path):
         msg = str(e.value)
         assert str(path.name) in msg, (name, msg)
         assert reason in msg, (name, msg)
+        assert not re.search(r"\b\w+(Error|Exception)\b", msg), (name, msg)    # no Python class names
     assert not marker.exists(), "loading a pickle ran its code"
 
 
