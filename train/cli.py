@@ -69,6 +69,8 @@ def train_parser() -> ca.Parser:
     p.add_argument("--out", type=ca.out_folder, help="run folder (default runs/<time>-<model>-<dataset>)")
     p.add_argument("--runs", type=ca.out_folder, default="runs", help="where new run folders go (default ./runs)")
     p.add_argument("--resume", metavar="RUN_DIR", help="continue a run from its last checkpoint")
+    p.add_argument("--overwrite", action="store_true",
+                   help="--out already holds a run: move it aside (RUN.replaced-TIME) and start afresh")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     return p
 
@@ -141,7 +143,8 @@ def cmd_train(argv: list[str]) -> int:
             raise GanExplorerError("--recipe cannot be combined with --resume (the run keeps its recipe)")
         trainer = resume_trainer(args.resume, **extra)
     else:
-        trainer = create_trainer(config_from_args(args), out=args.out, root=args.runs)
+        trainer = create_trainer(config_from_args(args), out=args.out, root=args.runs,
+                                 overwrite=args.overwrite)
     run = trainer.run_dir
     stop = {"flag": False}
 

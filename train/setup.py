@@ -64,8 +64,11 @@ def _versions() -> dict:
     return {"gan_explorer": app, "torch": torch.__version__, "python": platform.python_version()}
 
 
-def create_trainer(tcfg: TrainConfig, out=None, root="runs", write: bool = True) -> Trainer:
-    """A fresh run: validate, load data, build models, make the run folder (rank 0)."""
+def create_trainer(tcfg: TrainConfig, out=None, root="runs", write: bool = True,
+                   overwrite: bool = False) -> Trainer:
+    """A fresh run: validate, load data, build models, make the run folder (rank 0).
+    overwrite: an existing run in `out` is moved aside to `out.replaced-<time>` first (nothing
+    is deleted; `--overwrite`)."""
     tcfg.validate()
     device = pick_device(tcfg.device)
     _check_amp(tcfg, device)
@@ -81,8 +84,14 @@ def create_trainer(tcfg: TrainConfig, out=None, root="runs", write: bool = True)
         path = Path(out) if out else new_run_dir(root, tcfg.model, tcfg.dataset)
         path = Path(ddp.broadcast_object(str(path)))
         if ddp.is_main:
-            if (path / "config.json").exists():
-                raise ConfigError(f"--out {path}: already holds a run; resume it with --resume {path} "
+            if (path / "config.json").exists() and overwrite:
+                import time
+                aside = path.with_name(f"{path.name}.replaced-{time.strftime('%Y%m%d-%H%M%S')}")
+                path.rename(aside)
+                print(f"--overwrite: the run that was in {path} is now {aside}", file=sys.stderr)
+            elif (path / "config.json").exists():
+                raise ConfigError(f"--out {path}: already holds a run; resume it with --resume {path}, "
+                                  "start it again with --overwrite (the old one is kept aside), "
                                   "or choose another folder")
             run = RunFolder(path)
             run.remove_stale_temp()

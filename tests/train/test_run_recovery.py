@@ -90,3 +90,14 @@ def test_an_oserror_while_writing_is_one_line(tmp_path, monkeypatch):
     with pytest.raises(OutputError, match="disk is full"):
         write_text_atomic(target, json.dumps({"a": 1}))
     assert target.read_text() == "old" and not list(tmp_path.glob(".*.tmp"))
+
+
+def test_an_existing_run_is_refused_with_the_way_out_and_overwrite_keeps_it_aside(tmp_path, capsys):
+    out = tmp_path / "run"
+    assert entry(["train"] + TOY + ["--steps", "2", "--out", str(out)]) == 0
+    capsys.readouterr()
+    _one_line_exit_2(TOY + ["--steps", "2", "--out", str(out)], capsys, "--overwrite")
+    assert entry(["train"] + TOY + ["--steps", "4", "--out", str(out), "--overwrite"]) == 0
+    aside = [p for p in tmp_path.iterdir() if p.name.startswith("run.replaced-")]
+    assert len(aside) == 1 and (aside[0] / "checkpoints" / "latest.safetensors").exists()   # nothing lost
+    assert json.loads((out / "config.json").read_text())["train"]["steps"] == 4
