@@ -59,11 +59,8 @@ def random_baseline(ck, targets: torch.Tensor, probe, seed: int = 0) -> dict:
 
 def matched_accuracy(found: np.ndarray, truth: np.ndarray, k: int) -> float:
     """Share right under the best one-to-one map of found values to true classes."""
-    from train.metrics import linear_sum_assignment
-    conf = np.zeros((k, k))
-    np.add.at(conf, (found, truth), 1)
-    rows, cols = linear_sum_assignment(-conf)
-    return float(conf[rows, cols].sum() / len(found))
+    from train.metrics import best_matching
+    return best_matching(found, truth, k, k)["accuracy"]
 
 
 def bench_model(name: str, targets, labels, probe, log=print) -> dict:

@@ -24,6 +24,7 @@ from gan_models.registry import build_discriminator, build_generator
 from . import distributed as dist_util
 from .config import TrainConfig
 from .data_stream import DataStream, to_device
+from . import device as device_util
 from .augment import shape_keeping
 from .losses import code_balance, d_loss, g_loss, info_loss
 from .run_folder import RunFolder
@@ -96,8 +97,7 @@ class Trainer:
         self.total_steps = tcfg.steps or int(math.ceil(tcfg.epochs * max(steps_per_epoch, 1)))
         self.steps_per_epoch = steps_per_epoch
         # bf16 autocast on a CUDA GPU or a CPU with native bf16; elsewhere fp32 (emulated bf16 is slower)
-        from .device import bf16_native
-        amp = tcfg.amp == "bf16" and bf16_native(device)
+        amp = tcfg.amp == "bf16" and device_util.bf16_native(device)
         self.amp_fallback = tcfg.amp == "bf16" and not amp
         self._autocast = (lambda: torch.autocast(device.type, dtype=torch.bfloat16)) if amp else nullcontext
 

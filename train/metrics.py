@@ -216,14 +216,19 @@ def code_matching(generator, probe: Probe, n_per_value: int = 100, seed: int = 0
     z, label, _, cat, cont = prior_inputs(generator, n, seed)
     cat[:, 0] = values                                  # other codes keep their prior draws
     x = _images(generator, z, label, layout.encode(cat, cont, n), value_range)
-    pred = probe.predict(x)
-    conf = np.zeros((k, probe.num_classes))
-    np.add.at(conf, (values.numpy(), pred), 1)
+    return best_matching(values.numpy(), probe.predict(x), k, probe.num_classes)
+
+
+def best_matching(code: np.ndarray, pred: np.ndarray, k_code: int, k_pred: int) -> dict:
+    """Code values vs predicted classes under the best one-to-one matching (unmatched values
+    count as wrong): {"accuracy", "mapping": class matched to value v or -1, "confusion"}."""
+    conf = np.zeros((k_code, k_pred))
+    np.add.at(conf, (code, pred), 1)
     rows, cols = linear_sum_assignment(-conf)           # maximise matched counts
-    mapping = [-1] * k
+    mapping = [-1] * k_code
     for r, c in zip(rows, cols):
         mapping[int(r)] = int(c)
-    return {"accuracy": float(conf[rows, cols].sum() / n), "mapping": mapping,
+    return {"accuracy": float(conf[rows, cols].sum() / max(len(code), 1)), "mapping": mapping,
             "confusion": conf.astype(int).tolist()}
 
 

@@ -56,7 +56,8 @@ class MonitorView(ToolTab):
         self.quality = SeriesBuffer(keys=Q_METRICS, capacity=64)       # live quality rows
         self.compare_buffer: SeriesBuffer | None = None
         self.compare_quality: SeriesBuffer | None = None
-        self._health_rows: list[dict] = []                             # the rows d_health reads
+        self._train_tail: list[dict] = []      # what d_health reads: the last two windows of training rows
+        self._quality_tail: list[dict] = []    # ... and the recent quality rows
         self.watchdog = Watchdog()
         self.redraws = 0
         self._shown_sample: Path | None = None
@@ -167,7 +168,7 @@ class MonitorView(ToolTab):
         self.banner.setVisible(False)
         self._banner_state = None
         self.quality.clear()
-        self._health_rows = []
+        self._train_tail, self._quality_tail = [], []
         self._health_state = None
         self.health_label.setVisible(False)
         self.run_label.setText(f"<b>{self.poller.path.name}</b> &nbsp; {self.poller.path.parent}")
@@ -222,15 +223,14 @@ class MonitorView(ToolTab):
         if up.reset:
             self.buffer.clear()
             self.quality.clear()
-            self._health_rows = []
+            self._train_tail, self._quality_tail = [], []
         if up.rows:
             train_rows, quality_rows = split_rows(up.rows)
             self.buffer.append_rows(train_rows)
             self.quality.append_rows(quality_rows)
             self.watchdog.feed_rows(train_rows)
-            # what d_health reads: the last two windows of training rows, the recent quality rows
-            self._health_rows = ([r for r in self._health_rows if "d_real" not in r] + quality_rows)[-50:] + \
-                ([r for r in self._health_rows if "d_real" in r] + train_rows)[-2 * WINDOW:]
+            self._train_tail = (self._train_tail + train_rows)[-2 * WINDOW:]
+            self._quality_tail = (self._quality_tail + quality_rows)[-50:]
         if up.events:
             self.watchdog.feed_events(up.events)
         self.watchdog.diversity.update(snap.extra.get("diversity", {}))
@@ -339,7 +339,7 @@ class MonitorView(ToolTab):
 
     def _update_health(self) -> None:
         """The health line; set only when it changed (a wrapped label re-lays out the window)."""
-        h = d_health(self._health_rows)
+        h = d_health(self._quality_tail + self._train_tail)
         if h == self._health_state:
             return
         self._health_state = h

@@ -3,6 +3,17 @@ import pytest
 from train.config import TrainConfig
 
 TINY = {"g_width": 8, "d_width": 8}
+# `train` flags of a tiny toy run, and the one-line-exit-2 check, for the CLI hardening tests
+TOY_ARGS = ["--model", "gan", "--dataset", "ring8", "--batch-size", "16", "--g-width", "8", "--d-width", "8",
+            "--num-threads", "1", "--quiet"]
+
+
+def one_line_exit_2(argv, capsys, needle):
+    from train.cli import entry
+    assert entry(["train"] + argv) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and "Traceback" not in err, err
+    assert needle in err, err
 
 
 def tiny_config(kind="dcgan", dataset="digits", steps=6, **kw) -> TrainConfig:

@@ -1,17 +1,9 @@
 """Issue 29, the trainer's side: bad numbers, paths and recipes are one line and exit 2."""
 import pytest
 
-from train.cli import entry
 
-TOY = ["--model", "gan", "--dataset", "ring8", "--batch-size", "16", "--g-width", "8", "--d-width", "8",
-       "--num-threads", "1", "--quiet"]
-
-
-def _one_line_exit_2(argv, capsys, needle):
-    assert entry(["train"] + argv) == 2
-    err = capsys.readouterr().err.strip()
-    assert len(err.splitlines()) == 1 and "Traceback" not in err, err
-    assert needle in err, err
+from conftest import TOY_ARGS as TOY
+from conftest import one_line_exit_2 as _one_line_exit_2
 
 
 @pytest.mark.parametrize("args,needle", [

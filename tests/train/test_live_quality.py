@@ -8,7 +8,8 @@ import pytest
 import torch
 
 from gan_models.base import CodeLayout
-from train.live_quality import QualityScorer, density_coverage, matched_accuracy
+from train.live_quality import QualityScorer, density_coverage
+from train.metrics import best_matching
 from train.probe import get_probe
 
 from test_metrics import FakeGenerator, _pattern_dataset, _pick
@@ -45,11 +46,11 @@ def test_density_and_coverage_of_the_same_distribution_and_of_a_collapse():
     assert density_coverage(real, collapsed)[1] < 0.05
 
 
-def test_matched_accuracy_finds_a_permutation_and_not_chance():
+def test_best_matching_finds_a_permutation_and_not_chance():
     code = np.arange(1000) % 4
-    assert matched_accuracy(code, (code + 1) % 4, 4, 4) == 1.0
+    assert best_matching(code, (code + 1) % 4, 4, 4)["accuracy"] == 1.0
     rng = np.random.default_rng(0)
-    assert matched_accuracy(code, rng.integers(0, 4, 1000), 4, 4) < 0.35
+    assert best_matching(code, rng.integers(0, 4, 1000), 4, 4)["accuracy"] < 0.35
 
 
 def test_a_faithful_cgan_scores_well_and_a_wrong_or_collapsed_one_does_not(patterns, probe):
