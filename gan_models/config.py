@@ -9,7 +9,7 @@ from dataclasses import asdict, dataclass, fields
 
 from .errors import ConfigError
 
-KINDS = ("gan", "dcgan", "cgan", "infogan")
+KINDS = ("gan", "dcgan", "cgan", "infogan", "began")
 ARCHS = ("mlp", "conv")
 D_HEADS = ("logit", "softmax")      # one logit (sigmoid) or two logits (softmax real/fake)
 Z_DISTS = ("normal", "uniform")
@@ -23,7 +23,7 @@ CONDS = ("concat", "projection", "cbn")  # cgan/infogan: how the label (or categ
 
 @dataclass
 class ModelConfig:
-    kind: str = "dcgan"                 # which GAN: gan | dcgan | cgan | infogan
+    kind: str = "dcgan"                 # which GAN: gan | dcgan | cgan | infogan | began
     arch: str = "conv"                  # mlp (flattened/points) or conv (DCGAN-style) nets
     data_shape: tuple = (1, 28, 28)     # (C, H, W) for images, (D,) for 1D/2D points
     z_dim: int = 100                    # noise size; DCGAN paper uses 100
@@ -53,6 +53,7 @@ class ModelConfig:
                                         # on every layer; D: projection head, Miyato & Koyama 2018);
                                         # "cbn": G's conditional BatchNorm only (cgan: D as concat;
                                         # infogan: driven by the categorical codes, D/Q unchanged)
+    h_dim: int = 64                     # began: hidden size h of D's auto-encoder (the paper: 64 or 128)
 
     # -- derived capabilities (what panels and the trainer ask, never isinstance) --
     @property
@@ -128,7 +129,7 @@ class ModelConfig:
         if self.arch == "conv":
             if len(shape) != 3 or shape[0] not in (1, 3) or shape[1] != shape[2] or shape[1] not in CONV_SIZES:
                 bad("data_shape", "(1 or 3, S, S) with S in 28, 32, 64 for conv models")
-        for name, lo, hi in (("z_dim", 1, 4096), ("g_width", 1, 4096), ("d_width", 1, 4096),
+        for name, lo, hi in (("h_dim", 1, 4096), ("z_dim", 1, 4096), ("g_width", 1, 4096), ("d_width", 1, 4096),
                              ("g_layers", 1, 16), ("d_layers", 1, 16), ("maxout_pieces", 1, 16),
                              ("pack", 1, 16), ("q_width", 1, 4096), ("num_classes", 0, 10000),
                              ("cont_codes", 0, 64)):
@@ -149,6 +150,13 @@ class ModelConfig:
             bad("cat_codes", "empty (and cont_codes 0) unless kind is infogan")
         if self.kind == "dcgan" and self.arch != "conv":
             bad("arch", "conv for a dcgan")
+        if self.kind == "began":
+            if self.arch != "conv":
+                bad("arch", "conv for a began (its D is a convolutional auto-encoder)")
+            if self.d_norm != "none":
+                bad("d_norm", "none for a began (the paper's nets have no normalisation)")
+            if self.pack != 1:
+                bad("pack", "1 for a began (D reconstructs each sample on its own)")
         return self
 
 
@@ -172,5 +180,7 @@ def default_config(kind: str, data_shape=(1, 28, 28), **overrides) -> ModelConfi
             base.update(g_output="linear")
     elif kind == "infogan":
         base.update(z_dim=62, cat_codes=(10,), cont_codes=2, z_dist="uniform")
+    elif kind == "began":      # the paper: z and h of 64, z ~ U(-1, 1), no normalisation
+        base.update(z_dim=64, h_dim=64, z_dist="uniform", d_norm="none")
     base.update(overrides)
     return ModelConfig(**base).validate()

@@ -14,6 +14,7 @@ from .base import Generator, init_weights
 from .config import ModelConfig
 from .errors import ConfigError
 from .nets import apply_d_norm
+from .nets.began import BeganDiscriminator, BeganGenerator
 from .nets.conv import ConvDiscriminator, ConvGenerator, InfoConvDiscriminator, InfoConvGenerator
 from .nets.mlp import InfoMLPDiscriminator, MLPDiscriminator, MLPGenerator
 
@@ -25,6 +26,7 @@ NETWORKS = {
     ("cgan", "mlp"): (MLPGenerator, MLPDiscriminator),
     ("infogan", "conv"): (InfoConvGenerator, InfoConvDiscriminator),
     ("infogan", "mlp"): (MLPGenerator, InfoMLPDiscriminator),
+    ("began", "conv"): (BeganGenerator, BeganDiscriminator),
 }
 
 
@@ -43,7 +45,9 @@ def _classes(cfg: ModelConfig, where: str):
 
 
 def _initialise(net: nn.Module, cfg: ModelConfig) -> nn.Module:
-    if cfg.arch == "conv":
+    # BEGAN keeps PyTorch's fan-in default: its ~10 un-normalised ELU convs under N(0, 0.02)
+    # start with a near-constant output (no BatchNorm to restore the scale)
+    if cfg.arch == "conv" and cfg.kind != "began":
         init_weights(net)
     return net
 

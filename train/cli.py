@@ -16,7 +16,7 @@ from .config import TrainConfig, load_recipe
 
 # CLI flag -> TrainConfig field (None default = "not given", so recipes are not overridden)
 _TRAIN_FLAGS = [
-    ("--model", str, "gan | dcgan | cgan | infogan"),
+    ("--model", str, "gan | dcgan | cgan | infogan | began"),
     ("--dataset", str, "digits, shapes, ring8, grid25, gauss1d, or a folder (IDX, images, CIFAR-10)"),
     ("--steps", int, "G updates to run"),
     ("--epochs", ca.finite_float, "passes over the data (instead of --steps)"),
@@ -31,6 +31,10 @@ _TRAIN_FLAGS = [
     ("--info-cont-std", str, "InfoGAN: fixed (unit-variance Q for continuous codes) or learned"),
     ("--info-cont-weight", ca.finite_float, "InfoGAN: weight of the continuous codes' NLL in the information term"),
     ("--info-real-balance", ca.finite_float, "InfoGAN (our addition): weight of the term that spreads real data evenly over the categorical code"),
+    ("--began-gamma", ca.finite_float, "BEGAN: gamma = L(G(z)) / L(x) at equilibrium (low: sharper, "
+                                       "less varied; high: more varied; 0.5)"),
+    ("--began-lambda-k", ca.finite_float, "BEGAN: k_t's gain (0.001)"),
+    ("--began-plateau", int, "BEGAN: halve the lrs when M_global's mean over this many steps stalls (0 = off)"),
     ("--seed", ca.train_seed, "seed for init, data order, z"),
     ("--device", ca.device, "auto | cpu | cuda | cuda:N | mps"),
     ("--amp", str, "off | bf16"),
@@ -56,7 +60,8 @@ _MODEL_FLAGS = [("--pack", int, "PacGAN: samples per D input (1 = off)"),
                                   "none"),
                 ("--cond", str, "CGAN conditioning: concat (one-hot at G's and D's inputs) or projection "
                                 "(conditional BatchNorm in G, projection discriminator)"),
-                ("--z-dim", int, "noise size"), ("--g-width", int, "G width"), ("--d-width", int, "D width")]
+                ("--z-dim", int, "noise size"), ("--g-width", int, "G width"), ("--d-width", int, "D width"),
+                ("--h-dim", int, "BEGAN: hidden size h of D's auto-encoder")]
 
 
 def train_parser() -> ca.Parser:
@@ -99,7 +104,7 @@ def config_from_args(args) -> TrainConfig:
     elif "epochs" in train and "steps" not in train:
         train["steps"] = 0
     if "model" not in train:
-        raise GanExplorerError("--model is required (gan, dcgan, cgan or infogan), or a --recipe that sets it")
+        raise GanExplorerError("--model is required (gan, dcgan, cgan, infogan or began), or a --recipe that sets it")
     known = {f.name for f in fields(TrainConfig)}
     return TrainConfig(**{k: v for k, v in train.items() if k in known}, model_overrides=model).validate()
 
@@ -128,7 +133,8 @@ class ProgressBar:
         eta = time.strftime("%H:%M:%S", time.gmtime(p.eta_s)) if p.eta_s < 86400 * 7 else "--"
         line = (f"step {p.step}/{p.total} [{'#' * fill}{'.' * (width - fill)}] "
                 f"{100 * p.step / max(p.total, 1):3.0f}% | {p.images_per_s:7.0f} img/s | ETA {eta}"
-                + (f" | D(x) {row['d_real']:.3f} D(G(z)) {row['d_fake']:.3f}" if row else ""))
+                + (f" | D(x) {row['d_real']:.3f} D(G(z)) {row['d_fake']:.3f}" if "d_real" in row else
+                   f" | M_global {row['m_global']:.4f} k_t {row['k_t']:.4f}" if "m_global" in row else ""))
         print(("\r" + line) if self.tty else line, end="" if self.tty else "\n", file=sys.stderr, flush=True)
 
 

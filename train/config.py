@@ -23,7 +23,7 @@ ADAM_KERNELS = ("auto", "fused", "foreach")
 
 @dataclass
 class TrainConfig:
-    model: str = "dcgan"            # gan | dcgan | cgan | infogan
+    model: str = "dcgan"            # gan | dcgan | cgan | infogan | began
     dataset: str = "digits"         # built-in name or a path (IDX folder, image folder, CIFAR)
     steps: int = 0                  # G steps to run (0: use epochs)
     epochs: float = 0.0             # passes over the data (array datasets only)
@@ -51,6 +51,11 @@ class TrainConfig:
     info_cat_augment: bool = False  # InfoGAN, our addition (off = the paper): Q reads the categorical
                                     # code from a randomly moved, zoomed, turned, mirrored and recoloured
                                     # copy of each fake (train/augment.py), so G must carry it in the shape
+    began_gamma: float = 0.5        # BEGAN: gamma = E[L(G(z))] / E[L(x)], the equilibrium k_t holds; low
+                                    # = sharper, less varied samples, high = more varied (0.3-0.7 typical)
+    began_lambda_k: float = 0.001   # BEGAN: k_t's proportional gain (the paper's 0.001)
+    began_plateau: int = 0          # BEGAN: halve both lrs when M_global's mean over this many steps did
+                                    # not fall 1 % below the previous window's (the paper's decay); 0 = off
     seed: int = 0                   # one seed drives init, data order, z, labels and codes
     device: str = "auto"            # auto = cuda, else mps, else cpu
     amp: str = "off"                # bf16 autocast (CUDA/CPU) for speed on GPUs
@@ -83,7 +88,7 @@ class TrainConfig:
         checks = (("steps", 0, 10**9), ("batch_size", 1, 65536), ("d_steps", 1, 100),
                   ("log_every", 1, 10**6), ("sample_every", 1, 10**9), ("checkpoint_every", 0, 10**9),
                   ("n_fixed", 1, 1024), ("num_threads", 0, 1024), ("n_data", 0, 10**8),
-                  ("quality_every", 0, 10**9), ("quality_n", 0, 10000))
+                  ("quality_every", 0, 10**9), ("quality_n", 0, 10000), ("began_plateau", 0, 10**9))
         for name, lo, hi in checks:
             v = getattr(self, name)
             if not isinstance(v, int) or isinstance(v, bool) or not lo <= v <= hi:
@@ -100,6 +105,10 @@ class TrainConfig:
             bad("adam_kernel", "one of " + ", ".join(ADAM_KERNELS))
         if not isinstance(self.lr_decay_from, (int, float)) or not 0 <= self.lr_decay_from <= 1:
             bad("lr_decay_from", "a fraction in [0, 1] (1 = no decay)")
+        if not _number(self.began_gamma) or not 0 < self.began_gamma <= 1:
+            bad("began_gamma", "a number in (0, 1] (the paper: 0.5; 0.3-0.7 typical)")
+        if not _number(self.began_lambda_k) or not 0 <= self.began_lambda_k <= 1:
+            bad("began_lambda_k", "a number in [0, 1] (the paper: 0.001)")
         if not isinstance(self.info_lambda, (int, float)) or not 0 <= self.info_lambda <= 100:
             bad("info_lambda", "a number in [0, 100]")
         if not isinstance(self.info_cont_weight, (int, float)) or not 0 <= self.info_cont_weight <= 100:

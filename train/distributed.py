@@ -34,6 +34,14 @@ class Context:
             g.copy_(flat[i:i + g.numel()].view_as(g))
             i += g.numel()
 
+    def average_values(self, *values: torch.Tensor) -> tuple:
+        """0-dim tensors -> their means over all ranks (one all_reduce); as they are with one rank."""
+        if self.world == 1:
+            return values
+        flat = torch.stack(values)
+        dist.all_reduce(flat)
+        return tuple(flat / self.world)
+
     def broadcast_params(self, *modules) -> None:
         if self.world == 1:
             return

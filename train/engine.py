@@ -1,4 +1,4 @@
-"""The one training engine for all four GANs. Knows nothing about any UI.
+"""The one training engine for all five GANs. Knows nothing about any UI.
 
 `Trainer` owns the models, optimizers, data stream and run folder. The CLI and the app
 drive it the same way: `run(should_stop, on_progress)`, or `step()` one G update at a time
@@ -100,6 +100,10 @@ class Trainer:
         amp = tcfg.amp == "bf16" and device_util.bf16_native(device)
         self.amp_fallback = tcfg.amp == "bf16" and not amp
         self._autocast = (lambda: torch.autocast(device.type, dtype=torch.bfloat16)) if amp else nullcontext
+        self.began = None                               # BEGAN's k_t and lr plateau watch (train/began_step.py)
+        if model_cfg.kind == "began":
+            from .began_step import BeganTrainer
+            self.began = BeganTrainer(self)
 
     # ------------------------------------------------------------------ latent inputs
     def _latents(self, b: int):
@@ -197,12 +201,13 @@ class Trainer:
             out["loss_info"] = li
         return out
 
-    def _apply_lr_decay(self) -> None:
+    def _apply_lr_decay(self, scale: float = 1.0) -> None:
         """lr_decay_from < 1: both lrs fall linearly from the base value to 0 at the last step
-        (a function of step_count, so a resumed run follows the same schedule)."""
+        (a function of step_count, so a resumed run follows the same schedule); times `scale`
+        (BEGAN's halvings on a plateau of M_global)."""
         start = self.tcfg.lr_decay_from * self.total_steps
         left = max(self.total_steps - self.step_count, 0)
-        f = min(1.0, left / max(self.total_steps - start, 1e-9))
+        f = scale * min(1.0, left / max(self.total_steps - start, 1e-9))
         for opt, base in ((self.opt_d, self.tcfg.lr_d), (self.opt_g, self.tcfg.lr_g)):
             for group in opt.param_groups:
                 group["lr"] = base * f
@@ -217,19 +222,22 @@ class Trainer:
         summed on the device and become floats, NaN-checked, once per logged row."""
         if not (self.G.training and self.D.training):       # recursing train() costs ~0.3 ms a toy step
             self.G.train(); self.D.train()
-        if self.tcfg.lr_decay_from < 1.0:
-            self._apply_lr_decay()
-        for i in range(self.tcfg.d_steps):
-            d = self.d_step(keep_fake=i == self.tcfg.d_steps - 1)
-        g = self.g_step()
+        if self.began is not None:
+            out = self.began.step()                     # one D and one G update from the same losses
+        else:
+            if self.tcfg.lr_decay_from < 1.0:
+                self._apply_lr_decay()
+            for i in range(self.tcfg.d_steps):
+                d = self.d_step(keep_fake=i == self.tcfg.d_steps - 1)
+            out = {**d, **self.g_step()}
         self.step_count += 1
         if self.device.type != "cpu":
-            vals = {k: v.detach().float() for k, v in {**d, **g}.items()}
+            vals = {k: v.detach().float() for k, v in out.items()}
             for k, v in vals.items():
                 self._acc[k] = self._acc[k] + v if k in self._acc else v
             self._acc_n += 1
             return vals
-        vals = {k: float(v.detach()) for k, v in {**d, **g}.items()}
+        vals = {k: float(v.detach()) for k, v in out.items()}
         if not all(math.isfinite(v) for v in (vals["loss_d"], vals["loss_g"])):
             self._diverged(f"loss_d = {vals['loss_d']}, loss_g = {vals['loss_g']}")
         for k, v in vals.items():
@@ -331,10 +339,13 @@ class Trainer:
                 "run": self.run_dir.path.name if self.run_dir else None}
 
     def training_state(self) -> dict:
-        return {"step": self.step_count, "elapsed": self.elapsed, "opt_g": self.opt_g.state_dict(),
-                "opt_d": self.opt_d.state_dict(), "gen": self.gen.get_state(),
-                "torch_rng": torch.get_rng_state(), "data": self.data.state(),
-                "acc": self._acc_floats(), "acc_n": self._acc_n}
+        st = {"step": self.step_count, "elapsed": self.elapsed, "opt_g": self.opt_g.state_dict(),
+              "opt_d": self.opt_d.state_dict(), "gen": self.gen.get_state(),
+              "torch_rng": torch.get_rng_state(), "data": self.data.state(),
+              "acc": self._acc_floats(), "acc_n": self._acc_n}
+        if self.began is not None:
+            st["began"] = self.began.state()
+        return st
 
     def save(self, numbered: bool = False) -> Path | None:
         """Write checkpoints/latest (and step_N); promote to last_good when weights are finite."""
@@ -369,6 +380,8 @@ class Trainer:
         self.step_count = int(st["step"])
         self.elapsed = float(st.get("elapsed", 0.0))
         self._acc, self._acc_n = dict(st.get("acc", {})), int(st.get("acc_n", 0))
+        if self.began is not None:
+            self.began.load_state(st["began"])
 
     def _score_quality(self) -> None:
         """Write a metrics row of live quality scores (train/live_quality.py) for this step.
@@ -405,4 +418,6 @@ class Trainer:
     def _write_sample(self) -> None:
         self.G.eval()
         write_sample(self.run_dir, self.step_count, self.G, self.fixed, self.dataset, self.device)
+        if self.began is not None:
+            self.began.write_reconstructions()
         self.G.train()

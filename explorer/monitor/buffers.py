@@ -13,7 +13,7 @@ import math
 import numpy as np
 
 METRICS = ("d_real", "d_fake", "d_fake_after", "loss_d", "loss_g", "loss_info", "grad_norm_g",
-           "images_per_s")
+           "images_per_s", "m_global", "k_t", "loss_real_rec", "loss_fake_rec")   # the last four: BEGAN
 # live quality rows (train/live_quality.py): logged every quality_every steps, in rows of their own
 Q_METRICS = ("q_fid", "q_fid_ratio", "q_confident", "q_coverage", "q_density", "q_label_acc", "q_code_acc", "q_hq", "q_modes")
 

@@ -8,6 +8,10 @@ data; InfoGAN's information loss with its bound H(c) = ln 10; G's gradient norm;
 `SeriesBuffer`, with peak downsampling and clip-to-view so 10^6 logged steps still redraw
 quickly. A second, dashed set of curves overlays another run for comparison.
 
+BEGAN runs (`set_kind("began")`) have no D(x) = 1/2 equilibrium and no log 4: their place
+goes to BEGAN's own convergence measure M_global (falls as quality rises), the two
+reconstruction errors L(x) and L(G(z)), and the control variable k_t in [0, 1].
+
 Live runs repaint cheaply because the axes rarely move: the plots do not auto-range on every
 new row (pyqtgraph then regenerates every axis's ticks and text, ~60 % of a repaint here);
 x runs to the next round number past the newest row and y changes only when the data leaves its
@@ -45,16 +49,25 @@ PLOTS = {
     "info": ("InfoGAN information loss", [("loss_info", "L_I", "#8c564b")], (LN10, "H(c) = ln 10")),
     "grad": ("G gradient norm", [("grad_norm_g", "|grad G|", "#17becf")], None),
     "ips": ("images/s", [("images_per_s", "images/s", "#7f7f7f")], None),
+    # BEGAN (Berthelot et al. 2017)
+    "m_global": ("BEGAN convergence M_global = L(x) + |γ L(x) − L(G(z))|",
+                 [("m_global", "M_global", "#1f77b4")], None),
+    "rec": ("D's reconstruction error", [("loss_real_rec", "L(x)", "#1f77b4"),
+                                         ("loss_fake_rec", "L(G(z))", "#d62728")], None),
+    "k_t": ("k_t (weight of L(G(z)) in D's loss)", [("k_t", "k_t", "#9467bd")], None),
 }
 LAYOUT = {"d": (0, 0, 1, 1), "quality": (0, 1, 1, 1), "loss": (1, 0, 1, 1), "fid": (1, 1, 1, 1),
           "grad": (2, 0, 1, 1), "ips": (2, 1, 1, 1), "info": (3, 0, 1, 2)}
+BEGAN_LAYOUT = {"m_global": (0, 0, 1, 1), "quality": (0, 1, 1, 1), "rec": (1, 0, 1, 1), "fid": (1, 1, 1, 1),
+                "k_t": (2, 0, 1, 1), "ips": (2, 1, 1, 1)}
 QUALITY_PLOTS = ("quality", "fid")          # fed by the quality buffer (rows of their own, sparse)
 FIXED_Y = {"d": (0, 1.05), "quality": (0, 1.05)}  # probabilities and shares
+AUTO_Y = {"k_t": (0.0, 0.05)}   # k_t lives in [0, 1] but often near 0: its range follows the data from here
 # Every metric is logged at the same steps, so all plots show the same step range; only the
 # bottom row's step axes are drawn (the plots above read from them): a new range then
 # regenerates two axes' ticks and text instead of seven (axes were ~20 % of the live
 # monitor's CPU). The information loss's row exists only for InfoGAN runs.
-X_AXIS_SHOWN = ("grad", "ips", "info")
+X_AXIS_SHOWN = ("grad", "ips", "info", "k_t")
 
 
 def title_html(title: str, entries: list[tuple[str, str, bool]]) -> str:
@@ -126,9 +139,12 @@ class MetricPlots(pg.GraphicsLayoutWidget):
         self._next = 0                                        # round-robin position for budget
         self._in_legend: dict[str, bool] = {m: name not in QUALITY_PLOTS        # metric -> named in title
                                             for name, (_, series, _) in PLOTS.items() for m, _, _ in series}
+        self._layout = LAYOUT
         for name, (title, series, ref) in PLOTS.items():
-            row, col, rs, cs = LAYOUT[name]
-            p = self.addPlot(row=row, col=col, rowspan=rs, colspan=cs)
+            p = pg.PlotItem()
+            if name in LAYOUT:
+                row, col, rs, cs = LAYOUT[name]
+                self.addItem(p, row=row, col=col, rowspan=rs, colspan=cs)
             # no grid: its lines were ~60 % of a repaint here (the dashed reference lines stay)
             p.setDownsampling(auto=True, mode="peak")
             p.setClipToView(True)
@@ -166,9 +182,33 @@ class MetricPlots(pg.GraphicsLayoutWidget):
         self.ci.layout.setColumnStretchFactor(1, 1)
         for name, (y0, y1) in FIXED_Y.items():
             self.plots[name].setYRange(y0, y1, padding=0.0)
+        for name, (y0, y1) in AUTO_Y.items():
+            self.plots[name].setYRange(y0, y1, padding=0.0)
         for name in PLOTS:
             self._retitle(name)
         self._has_codes = None
+
+    @property
+    def shown(self) -> list[str]:
+        """The plots in the layout now (the others exist, hidden, for the other kinds)."""
+        return [n for n in PLOTS if self.plots[n] in self.ci.items]
+
+    def set_kind(self, kind: str) -> None:
+        """BEGAN runs get M_global, the reconstruction errors and k_t in place of the D(x) = 1/2
+        and log 4 plots; every other kind the GAN layout."""
+        layout = BEGAN_LAYOUT if kind == "began" else LAYOUT
+        if layout is self._layout:
+            return
+        self._layout = layout
+        for name in self.shown:
+            self.removeItem(self.plots[name])
+        for name, (row, col, rs, cs) in layout.items():
+            if name != "info":
+                self.addItem(self.plots[name], row=row, col=col, rowspan=rs, colspan=cs)
+        self._drawn.clear()
+        if self._has_codes and "info" in layout:
+            self._has_codes = None
+            self.set_has_codes(True)
 
     def set_has_codes(self, has: bool) -> None:
         """The information loss's plot is a row of its own, there only for InfoGAN runs."""
@@ -176,8 +216,8 @@ class MetricPlots(pg.GraphicsLayoutWidget):
             return
         self._has_codes = has
         p = self.plots["info"]
-        if has:
-            row, col, rs, cs = LAYOUT["info"]
+        if has and "info" in self._layout:
+            row, col, rs, cs = self._layout["info"]
             self.addItem(p, row=row, col=col, rowspan=rs, colspan=cs)
         elif p in self.ci.items:
             self.removeItem(p)
@@ -201,7 +241,8 @@ class MetricPlots(pg.GraphicsLayoutWidget):
         self._sources = {name: ((quality, 0.0, compare_quality) if name in QUALITY_PLOTS else (buf, alpha, compare))
                          for name in PLOTS}
         stale = []
-        for name in PLOTS:
+        shown = self.shown
+        for name in shown:
             b_run, a, b_cmp = self._sources[name]
             for which, b in (("run", b_run), ("cmp", b_cmp)):
                 if b is not None and self._drawn.get((which, name)) != (b.version, b.decimations, a):

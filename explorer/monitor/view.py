@@ -26,6 +26,7 @@ from train.health import WINDOW, d_health
 
 from .buffers import Q_METRICS, SeriesBuffer, split_rows
 from .plots import MetricPlots
+from .recon_view import ReconPanel
 from .watchdog import Watchdog, sample_diversity
 
 POLL_S = 0.25          # read the run folder 4x a second (on the poller's thread; 1x once it ended)
@@ -124,6 +125,10 @@ class MonitorView(ToolTab):
         srow.addWidget(self.follow_latest)
         rl.addLayout(srow)
         rl.addWidget(self.sample_label)
+        self.recon = ReconPanel()                  # BEGAN: D's reconstructions of real and fake images
+        self.recon.setVisible(False)
+        rl.addWidget(self.recon)
+        self._kind = None
         split = QSplitter()
         split.addWidget(self.plots)
         split.addWidget(right)
@@ -165,6 +170,8 @@ class MonitorView(ToolTab):
         self.watchdog.reset()
         self._shown_sample = None
         self.grid.set_image(None)
+        self.recon.clear()
+        self._kind = None
         self.banner.setVisible(False)
         self._banner_state = None
         self.quality.clear()
@@ -299,11 +306,22 @@ class MonitorView(ToolTab):
         self.scrubber.blockSignals(False)
         step = int(path.stem.split("_")[-1]) if path.stem.split("_")[-1].isdigit() else 0
         self.sample_label.setText(f"step {step}  ({i + 1} of {len(samples)} grids)")
+        if self._kind == "began" and self.follower is not None:
+            self.recon.show_step(self.follower.path, step, load_png)
 
     def _update_state(self, snap: Snapshot) -> None:
         cfg = snap.config
         if cfg:
-            self.plots.set_has_codes(cfg.get("model", {}).get("kind") == "infogan")
+            kind = cfg.get("model", {}).get("kind")
+            self.plots.set_has_codes(kind == "infogan")
+            if kind != self._kind:
+                self._kind = kind
+                self.plots.set_kind(kind)
+                self.recon.setVisible(kind == "began")
+                if kind == "began" and self._shown_sample is not None:
+                    self._shown_sample = None          # show the reconstructions of the grid shown
+                    self._show_sample_index(self.scrubber.value())
+                self.redraw()
         row = snap.last_row or {}
         total = f"/{snap.total}" if snap.total else ""
         text = {"waiting": "waiting for the first row…", "running": "running"}.get(snap.state, snap.state)

@@ -20,6 +20,7 @@ CASES = (
     + [("cgan", (2,), {}), ("cgan", (1, 28, 28), dict(arch="mlp", **SMALL))]
     + [("infogan", s, SMALL) for s in IMAGE_SHAPES]
     + [("infogan", (2,), {})]
+    + [("began", s, SMALL) for s in IMAGE_SHAPES]
 )
 
 

@@ -31,6 +31,8 @@ CONFIGS = {   # small models of every kind and architecture the registry builds
     "infogan-conv": lambda: default_config("infogan", (1, 28, 28), g_width=8),
     "infogan-cbn-64": lambda: default_config("infogan", (3, 64, 64), g_width=4, z_dim=8, cat_codes=(4,),
                                              cont_codes=2, cond="cbn", d_norm="spectral"),
+    "began-28": lambda: default_config("began", (1, 28, 28), g_width=8, z_dim=16),
+    "began-64-rgb": lambda: default_config("began", (3, 64, 64), g_width=4, z_dim=8),
     "infogan-points": lambda: default_config("infogan", (2,), arch="mlp", cat_codes=(3,), cont_codes=1,
                                              g_width=16, z_dim=4),
 }
