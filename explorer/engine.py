@@ -298,10 +298,13 @@ class Engine:
                                 d.explained.numpy(), d.z_std.numpy(), d.n, time.perf_counter() - t0)
 
     def _scores(self, x: torch.Tensor, label) -> np.ndarray | None:
-        """P(real) per sample; None where D cannot score single samples (PacGAN packs them)."""
+        """P(real) per sample (BEGAN: D's reconstruction error, `ModelInfo.d_score_kind`); None
+        where D cannot score single samples (PacGAN packs them)."""
         if getattr(self.discriminator, "pack", 1) != 1:
             return None
         try:
+            if getattr(self.discriminator, "score_kind", "") == "reconstruction":
+                return self.discriminator.rec_error(x.float()).cpu().numpy()     # (B,)
             logit = self.discriminator(x, label) if self.info.num_classes else self.discriminator(x)
         except Exception:                     # D's score is an extra; never fail the render for it
             log.exception("discriminator scoring failed")

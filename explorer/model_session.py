@@ -55,6 +55,15 @@ class ModelInfo:
             bits.append(f"step {self.meta['step']}")
         return " · ".join(str(b) for b in bits)
 
+    @property
+    def d_score_kind(self) -> str:
+        """What the D score column shows: "p_real" (sigmoid of D's logit) or "reconstruction"
+        (BEGAN: D is an auto-encoder; its mean pixel error on the sample, lower = more real to D)."""
+        return "reconstruction" if self.config.kind == "began" else "p_real"
+
+    def format_score(self, s: float) -> str:
+        return f"{s:.3f}" if self.d_score_kind == "reconstruction" else f"{s:.2f}"
+
     def class_name(self, i: int) -> str:
         return self.class_names[i] if 0 <= i < len(self.class_names) else str(i)
 

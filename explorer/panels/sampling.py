@@ -19,6 +19,10 @@ from ..widgets.points_view import PointsView
 from ..widgets.sample_inspector import SampleInspector
 from .base import Panel, view_grid
 
+SCORE_TIPS = {"p_real": "Show the discriminator's P(real) on each sample",
+              "reconstruction": "Show D's reconstruction error on each sample (BEGAN: D is an auto-encoder; "
+                                "lower = more real to D)"}
+
 
 def _spin(lo: int, hi: int, value: int, tip: str) -> QSpinBox:
     s = QSpinBox()
@@ -59,7 +63,7 @@ class SamplingPanel(Panel):
         self.label.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
         self.label.setMinimumContentsLength(len("Random classes"))   # the first item, unclipped
         self.scores = QCheckBox("D score")
-        self.scores.setToolTip("Show the discriminator's P(real) on each sample")
+        self.scores.setToolTip(SCORE_TIPS["p_real"])
 
         bar = QHBoxLayout()
         self._grid_controls = [QLabel("Grid"), self.rows, QLabel("×"), self.cols]
@@ -140,6 +144,7 @@ class SamplingPanel(Panel):
         for w in self._points_controls:
             w.setVisible(not info.is_image)
         self.scores.setVisible(info.has_discriminator and info.is_image)
+        self.scores.setToolTip(SCORE_TIPS[info.d_score_kind])
         self.views.setCurrentWidget(self.grid if info.is_image else self.points)
         self._toy, self._real = (None if info.is_image else toy_data(info)), None
         if not info.is_image:
@@ -181,7 +186,7 @@ class SamplingPanel(Panel):
             self.truncation.release_paint()
             return
         spec = result.specs[0]
-        self.grid.captions = [f"{s:.2f}" for s in result.scores] if result.scores is not None else []
+        self.grid.captions = [self.info.format_score(s) for s in result.scores] if result.scores is not None else []
         self.grid.show_grid(result)
         sel = self.grid.selected if 0 <= self.grid.selected < spec.count else 0
         if self._inspected == (result.stamp, sel):
@@ -193,7 +198,8 @@ class SamplingPanel(Panel):
         """The first rows of a grid that takes long (64x64): shown as they come; the enlarged
         sample follows as soon as its own row is there."""
         if result.scores is not None and len(self.grid.captions) == result.specs[0].count:
-            self.grid.captions[result.start:result.done] = [f"{s:.2f}" for s in result.scores[result.start:]]
+            self.grid.captions[result.start:result.done] = [self.info.format_score(s)
+                                                            for s in result.scores[result.start:]]
         self.grid.show_grid(result)
         sel = self.grid.selected if 0 <= self.grid.selected < result.specs[0].count else 0
         if result.start <= sel < result.done:

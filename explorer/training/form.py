@@ -19,6 +19,8 @@ from gan_models.errors import GanExplorerError
 from train.config import TrainConfig, load_recipe, recipes_dir
 from train.data import BUILTIN, LABELLED
 from train.data import BUILTIN_SHAPES as SHAPES
+
+from .began_box import BeganBox
 ERROR_STYLE = "border: 1.5px solid #d0021b;"
 # TrainConfig field -> the widget attribute that shows it (where a validation error points)
 FIELD_WIDGET = {"model": "model", "dataset": "dataset", "steps": "steps", "batch_size": "batch",
@@ -47,7 +49,7 @@ class TrainForm(QWidget):
         for p in sorted(recipes_dir().glob("*.toml")):
             self.recipe.addItem(p.stem, str(p))
         self.model = QComboBox()
-        self.model.addItems(["gan", "dcgan", "cgan", "infogan"])
+        self.model.addItems(["gan", "dcgan", "cgan", "infogan", "began"])
         self.model.setCurrentText("dcgan")
         self.dataset = QComboBox()
         self.dataset.addItems(BUILTIN)
@@ -131,6 +133,7 @@ class TrainForm(QWidget):
         self.compile = QCheckBox("compile")
         self.compile.setToolTip("torch.compile G and D: fewer, fused kernels; the first steps wait for "
                                 "the compiler (seconds to a minute)")
+        self.began = BeganBox()                   # BEGAN's gamma slider (explorer/training/began_box.py)
         self.message = QLabel("")
         self.message.setWordWrap(True)
         self.message.setStyleSheet("color: #d0021b;")
@@ -185,6 +188,7 @@ class TrainForm(QWidget):
         form.addRow("PacGAN pack", self.pack)
         form.addRow("Width", width_row)
         form.addRow("Discriminator", d_row)
+        form.addRow("BEGAN γ", self.began)
         form.addRow("Data limit", self.n_data)
         form.addRow("Every", every_row)
         dev_row = QHBoxLayout()
@@ -207,6 +211,7 @@ class TrainForm(QWidget):
         for w in (self.bf16, self.channels_last, self.compile, self.info_augment):
             w.toggled.connect(self.validate)
         self.dataset.currentTextChanged.connect(self.validate)
+        self.began.changed.connect(self.validate)
         self.recipe.currentIndexChanged.connect(self._on_recipe_current_index_changed)
         self.browse.clicked.connect(self._on_browse_clicked)
         self._recipe_values: tuple[dict, dict] = ({}, {})
@@ -239,7 +244,8 @@ class TrainForm(QWidget):
                 model[attr] = getattr(self, attr).value()
         if self.pack.value() > 1:
             model["pack"] = self.pack.value()
-        model["d_norm"] = self.d_norm.currentData()
+        if kind != "began":                   # BEGAN's auto-encoder D has no normalisation
+            model["d_norm"] = self.d_norm.currentData()
         if kind in ("cgan", "infogan"):
             model["cond"] = self.cond.currentData()
         if kind == "infogan":
@@ -255,6 +261,7 @@ class TrainForm(QWidget):
                            info_lambda=self._float(self.info_lambda, "info_lambda"),
                            info_real_balance=round(self.info_balance.value(), 3) if kind == "infogan" else 0.0,
                            info_cat_augment=kind == "infogan" and self.info_augment.isChecked(),
+                           began_gamma=self.began.value() if kind == "began" else 0.5,
                            device=self.device.currentText(), amp="bf16" if self.bf16.isChecked() else "off",
                            channels_last=self.channels_last.isChecked(), compile=self.compile.isChecked(),
                            num_threads=self.threads.value(), n_data=self.n_data.value(),
@@ -270,6 +277,8 @@ class TrainForm(QWidget):
         for w in (self.info_lambda, self.info_balance, self.info_augment, self.cat_codes, self.cont_codes):
             w.setEnabled(info)                    # only InfoGAN has codes
         self.cond.setEnabled(self.model.currentText() in ("cgan", "infogan"))
+        self.began.setEnabled(self.model.currentText() == "began")
+        self.d_norm.setEnabled(self.model.currentText() != "began")
         ds = self.dataset.currentText().strip()
         self.image_size.setEnabled(len(SHAPES.get(ds, (0, 0, 0))) == 3)    # images (a folder may be)
         problem = None
@@ -302,7 +311,7 @@ class TrainForm(QWidget):
         elif cfg.model == "cgan" and ds not in LABELLED:
             raise _FieldError("model", f"cgan needs labelled data; {ds} has no labels "
                                        f"(use {' or '.join(LABELLED)} or a labelled folder)")
-        elif cfg.model in ("dcgan", "infogan") and len(SHAPES[ds]) == 1:
+        elif cfg.model in ("dcgan", "infogan", "began") and len(SHAPES[ds]) == 1:
             raise _FieldError("model", f"{cfg.model} is a convolutional model for images; use gan for {ds}")
         if cfg.amp == "bf16" and not _cuda_device(cfg.device) and not _cpu_bf16(cfg.device):
             where = "this machine has no CUDA GPU" if cfg.device in ("auto", "cuda") else f"the device is {cfg.device}"
@@ -341,6 +350,8 @@ class TrainForm(QWidget):
               "--log-every", str(cfg.log_every), "--sample-every", str(cfg.sample_every), "--quiet"]
         if cfg.model == "infogan":
             a += ["--info-lambda", repr(cfg.info_lambda), "--info-real-balance", repr(cfg.info_real_balance)]
+        if cfg.model == "began":
+            a += ["--began-gamma", repr(cfg.began_gamma)]
         if cfg.amp != "off":
             a += ["--amp", cfg.amp]
         if cfg.num_threads:
@@ -378,6 +389,7 @@ class TrainForm(QWidget):
                 edit.setText(f"{train[key]:g}")
         self.lr_decay.setValue(float(train.get("lr_decay_from", 1.0)))
         self.info_balance.setValue(float(train.get("info_real_balance", 0.0)))
+        self.began.set_value(float(train.get("began_gamma", 0.5)))
         self.bf16.setChecked(train.get("amp", "off") == "bf16")
         self.channels_last.setChecked(bool(train.get("channels_last", False)))
         self.compile.setChecked(bool(train.get("compile", False)))

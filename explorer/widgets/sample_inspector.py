@@ -73,7 +73,9 @@ class SampleInspector(QWidget):
         self.latent = latent
         self.view.set_image(image)
         text = latent.describe(info)
-        if score is not None:
+        if score is not None and info.d_score_kind == "reconstruction":
+            text += f"\nD's reconstruction error: {score:.3f} (lower = more real to D)"
+        elif score is not None:
             text += f"\nD score: {score:.2f} (P(real))"
         self.text.setText(text)
         self.set_enabled_actions(True)

@@ -14,6 +14,7 @@ CONFIGS = {
     "infogan": lambda: default_config("infogan", (1, 28, 28), g_width=8, d_width=8, q_width=8),
     "points2d": lambda: default_config("gan", (2,), g_width=16, d_width=16),
     "points1d": lambda: default_config("gan", (1,), g_width=16, d_width=16),
+    "began": lambda: default_config("began", (1, 28, 28), g_width=8, d_width=8, z_dim=16, h_dim=16),
     "cgan_points": lambda: default_config("cgan", (2,), num_classes=3, g_width=16, d_width=16),
 }
 CLASS_NAMES = ["zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine"]
