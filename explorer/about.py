@@ -43,7 +43,7 @@ def about_text(device: str | None = None) -> str:
     build = "standalone bundle" if is_frozen() else "from source"
     py = ".".join(map(str, sys.version_info[:3]))
     return (f"<h2>GAN Explorer {version()}</h2>"
-            "<p>Train and explore GAN, DCGAN, CGAN and InfoGAN on your own machine, offline.</p>"
+            "<p>Train and explore GAN, DCGAN, CGAN, InfoGAN and BEGAN on your own machine, offline.</p>"
             f"<p>PyTorch {package_version('torch')} · device: {device or 'not started yet'}<br>"
             f"Python {py} · {build}</p>"
             "<p>GAN Explorer is MIT-licensed. It uses:</p>"

@@ -14,7 +14,7 @@ from .base import Generator, init_weights
 from .config import ModelConfig
 from .errors import ConfigError
 from .nets import apply_d_norm
-from .nets.began import BeganDiscriminator, BeganGenerator
+from .nets.began import BeganDiscriminator, BeganGenerator, init_began
 from .nets.conv import ConvDiscriminator, ConvGenerator, InfoConvDiscriminator, InfoConvGenerator
 from .nets.mlp import InfoMLPDiscriminator, MLPDiscriminator, MLPGenerator
 
@@ -45,9 +45,9 @@ def _classes(cfg: ModelConfig, where: str):
 
 
 def _initialise(net: nn.Module, cfg: ModelConfig) -> nn.Module:
-    # BEGAN keeps PyTorch's fan-in default: its ~10 un-normalised ELU convs under N(0, 0.02)
-    # start with a near-constant output (no BatchNorm to restore the scale)
-    if cfg.arch == "conv" and cfg.kind != "began":
+    if cfg.kind == "began":          # the BEGAN reference code's Glorot init (nets/began.py says why)
+        init_began(net)
+    elif cfg.arch == "conv":
         init_weights(net)
     return net
 

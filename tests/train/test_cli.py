@@ -107,7 +107,8 @@ def test_sigint_saves_and_says_how_to_resume(tmp_path):
     assert load_checkpoint(out).meta["step"] > 0
 
 
-def test_torchrun_two_gloo_processes(tmp_path):
+@pytest.mark.parametrize("kind", ["dcgan", "began"])
+def test_torchrun_two_gloo_processes(tmp_path, kind):
     out = tmp_path / "run"
     torchrun = Path(sys.executable).with_name("torchrun")
     import socket
@@ -115,7 +116,7 @@ def test_torchrun_two_gloo_processes(tmp_path):
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
     r = subprocess.run([str(torchrun), "--nproc_per_node", "2", "--master_port", str(port), "-m", "train",
-                        "--model", "dcgan", "--dataset", "digits", "--steps", "4", "--device", "cpu",
+                        "--model", kind, "--dataset", "digits", "--steps", "4", "--device", "cpu",
                         "--out", str(out), "--quiet", "--log-every", "2"] + FAST,
                        cwd=ROOT, capture_output=True, text=True, timeout=300,
                        env=dict(os.environ, PYTHONPATH=str(ROOT), OMP_NUM_THREADS="1"))
@@ -126,6 +127,8 @@ def test_torchrun_two_gloo_processes(tmp_path):
     rows = training_rows(read_jsonl(out / "metrics.jsonl"))
     assert [row["step"] for row in rows] == [2, 4]      # only rank 0 writes: no duplicate rows
     assert (out / "checkpoints" / "latest.safetensors").is_file()
+    if kind == "began":                                 # k_t from the losses averaged over both ranks
+        assert all(0 <= row["k_t"] <= 1 and "m_global" in row for row in rows)
 
 
 def test_eval_prints_metrics_as_json(tmp_path, capsys):
