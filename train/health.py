@@ -82,6 +82,10 @@ def _verdict(rows: list[dict]) -> tuple[str | None, bool, str]:
 
 def d_health(rows: list[dict]) -> Health:
     """The state of D in the last WINDOW logged rows of `rows` (metrics.jsonl order)."""
+    from .began_health import began_health
+    began = began_health(rows)                     # BEGAN's own line: no D(x) = 1/2 to read
+    if began is not None:
+        return began
     d_rows = [r for r in rows if _finite(r.get("d_real")) and _finite(r.get("d_fake"))]
     if len(d_rows) < MIN_ROWS:
         return Health("waiting", "D's health: waiting for more rows.", "info")

@@ -178,3 +178,19 @@ def test_g_and_d_shapes_follow_the_paper_at_64():
     assert d.reconstruct(x).shape == x.shape and d(x).shape == (2,)
     assert torch.allclose(-d(x), (d.reconstruct(x) - x).abs().mean((1, 2, 3)))
     assert json.loads(json.dumps(cfg.to_dict()))["h_dim"] == 32
+
+
+def _began_rows(k, m, lx=0.2, lg=0.1, n=20):
+    return [{"step": 10 * (i + 1), "k_t": k(i), "m_global": m(i), "loss_real_rec": lx, "loss_fake_rec": lg}
+            for i in range(n)]
+
+
+def test_health_line_reads_k_t_and_m_global():
+    from train.health import d_health
+    assert d_health(_began_rows(lambda i: 0.0, lambda i: 0.3, n=3)).state == "waiting"
+    assert d_health(_began_rows(lambda i: 0.0, lambda i: 0.3)).state == "k_floor"
+    h = d_health(_began_rows(lambda i: 1.0, lambda i: 0.3))
+    assert h.state == "k_ceiling" and h.level == "warn"
+    h = d_health(_began_rows(lambda i: 0.05, lambda i: 0.3 - 0.005 * i))
+    assert h.state == "converging" and "0.300 → 0.205" in h.message and "L(G(z)) / L(x) = 0.50" in h.message
+    assert d_health(_began_rows(lambda i: 0.05, lambda i: 0.3)).state == "balanced"
