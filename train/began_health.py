@@ -2,9 +2,10 @@
 
 BEGAN's controller k_t holds L(G(z)) / L(x) at gamma. From the last WINDOW logged rows:
 
-* ``k_floor``   k_t pinned at 0: L(G(z)) stays above gamma L(x), the fakes are far harder for D
-  to reconstruct than real images and D only auto-encodes real data (early in every run; late,
-  G is behind),
+* ``k_floor``   k_t pinned at 0: L(G(z)) stays above gamma L(x), so D only auto-encodes real data
+  and never learns to reject fakes (early in every run; when it lasts G is stuck: the
+  began-digits recipe run sat here from step ~150 with L(G(z)) / L(x) ~1.0 and one grey image
+  for every z),
 * ``k_ceiling`` k_t pinned at 1: L(G(z)) stays below gamma L(x) even with D pushing the fakes'
   error up at full weight: the control has run out (a lower gamma or a larger D),
 * ``converging`` M_global fell by at least FALL over the window (the paper's convergence measure,
@@ -40,9 +41,9 @@ def began_health(rows: list[dict]):
     lg = sum(r["loss_fake_rec"] for r in win) / len(win)
     nums = f"k_t {k[-1]:.3f}, L(G(z)) / L(x) = {lg / max(lx, 1e-12):.2f}, M_global {m1:.3f}"
     if max(k) <= PINNED:
-        return Health("k_floor", f"k_t sits at 0 ({nums}): the fakes are much harder for D to reconstruct "
-                                 "than real images, so D only auto-encodes real data; normal early on, "
-                                 "G is behind if it lasts.", "info")
+        return Health("k_floor", f"k_t sits at 0 ({nums}): L(G(z)) stays above γ L(x), so D only "
+                                 "auto-encodes real data and never learns to reject fakes; normal for the "
+                                 "first steps, G is stuck if it lasts (a higher γ brings k_t into play).", "info")
     if min(k) >= 1 - PINNED:
         return Health("k_ceiling", f"k_t is stuck at 1 ({nums}): D cannot push the fakes' reconstruction "
                                    "error up to γ L(x); the control has run out (try a lower γ or a wider D).",
