@@ -1,6 +1,6 @@
 """Retrain every bundled model from its recipe and export it to resources/models/.
 
-    .venv/bin/python bench/make_models.py            # all nine (what `make models` runs)
+    .venv/bin/python bench/make_models.py            # all eight (what `make models` runs)
     .venv/bin/python bench/make_models.py gan-ring8  # just one
     .venv/bin/python bench/make_models.py --runs /tmp/runs --export-only   # re-export finished runs
 
@@ -40,13 +40,11 @@ MODELS = {
                     "spectral norm): ask for a square, circle, triangle or cross", 1),
     "infogan-shapes": ("InfoGAN-64 on the embedded colour shapes: a 4-way categorical code (the shape) "
                        "and four continuous codes, learned without labels", 1),
-    "began-digits": ("BEGAN (Berthelot et al.) on the embedded digits: an auto-encoder D held at the "
-                     "equilibrium gamma = 0.5 by k_t; the D score is D's reconstruction error", 1),
 }
 
 # exported with their discriminator too (fp16, ~0.7 MB more): the D-feature probe panel and the
 # projector's D-feature loss work on them out of the box (the others ship generator-only)
-KEEP_D = {"dcgan-shapes", "began-digits"}   # began: its D score column is D's reconstruction error
+KEEP_D = {"dcgan-shapes"}
 
 
 def _child_cpu() -> float:
