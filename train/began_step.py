@@ -14,6 +14,7 @@ auto-encoding real images (sharper, less varied samples), high gamma on telling 
 One G forward per step and both nets updated from the same losses (simultaneous updates, as
 in the paper's reference code): L(G(z)) is backpropagated once and gives G its gradient and D
 the gradient of its fake term, which is then scaled by -k_t before L(x)'s gradient is added.
+`d_steps` does not apply (one simultaneous update a step, as the paper).
 
 Learning rate: the paper halves it "when the measure of convergence stalls". `began_plateau`
 = W > 0 does that: at the end of every W steps the window's mean M_global is compared with the
