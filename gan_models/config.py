@@ -72,6 +72,8 @@ class ModelConfig:
         d = asdict(self)
         d["data_shape"] = list(self.data_shape)
         d["cat_codes"] = list(self.cat_codes)
+        if self.kind != "began":
+            del d["h_dim"]      # only BEGAN has it: other kinds' files stay readable by older versions
         return d
 
     @classmethod

@@ -178,6 +178,7 @@ def test_g_and_d_shapes_follow_the_paper_at_64():
     assert d.reconstruct(x).shape == x.shape and d(x).shape == (2,)
     assert torch.allclose(-d(x), (d.reconstruct(x) - x).abs().mean((1, 2, 3)))
     assert json.loads(json.dumps(cfg.to_dict()))["h_dim"] == 32
+    assert "h_dim" not in default_config("dcgan", (1, 28, 28)).to_dict()   # older versions read other kinds
 
 
 def _began_rows(k, m, lx=0.2, lg=0.1, n=20):
