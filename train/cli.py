@@ -31,6 +31,7 @@ _TRAIN_FLAGS = [
     ("--info-cont-std", str, "InfoGAN: fixed (unit-variance Q for continuous codes) or learned"),
     ("--info-cont-weight", ca.finite_float, "InfoGAN: weight of the continuous codes' NLL in the information term"),
     ("--info-real-balance", ca.finite_float, "InfoGAN (our addition): weight of the term that spreads real data evenly over the categorical code"),
+    ("--info-real-cluster", ca.finite_float, "InfoGAN (our addition): weight of the term that makes Q cluster real images by what shape-keeping changes keep (IIC)"),
     ("--seed", ca.train_seed, "seed for init, data order, z"),
     ("--device", ca.device, "auto | cpu | cuda | cuda:N | mps"),
     ("--amp", str, "off | bf16"),

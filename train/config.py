@@ -51,6 +51,10 @@ class TrainConfig:
     info_cat_augment: bool = False  # InfoGAN, our addition (off = the paper): Q reads the categorical
                                     # code from a randomly moved, zoomed, turned, mirrored and recoloured
                                     # copy of each fake (train/augment.py), so G must carry it in the shape
+    info_real_cluster: float = 0.0  # InfoGAN, our addition (0 = the paper): weight of -I(c; c') of Q's
+                                    # categorical reading of each real image and of a shape-keeping change
+                                    # of it (IIC, train/losses.code_cluster_mi) in D's step: Q clusters the
+                                    # real data by what the changes keep, and the code follows Q
     seed: int = 0                   # one seed drives init, data order, z, labels and codes
     device: str = "auto"            # auto = cuda, else mps, else cpu
     amp: str = "off"                # bf16 autocast (CUDA/CPU) for speed on GPUs
@@ -106,6 +110,8 @@ class TrainConfig:
             bad("info_cont_weight", "a number in [0, 100]")
         if not isinstance(self.info_real_balance, (int, float)) or not 0 <= self.info_real_balance <= 100:
             bad("info_real_balance", "a number in [0, 100]")
+        if not isinstance(self.info_real_cluster, (int, float)) or not 0 <= self.info_real_cluster <= 100:
+            bad("info_real_cluster", "a number in [0, 100]")
         # finite checks: nan passes every comparison, and inf/nan here once turned autosave off
         if not _number(self.epochs) or not 0 <= self.epochs <= MAX_EPOCHS:
             bad("epochs", f"a finite number in [0, {MAX_EPOCHS}]")
