@@ -163,14 +163,14 @@ class Trainer:
         logits come from a second pass on a shape-keeping random change of the batch."""
         logit, q = self.D.forward_with_q(fake)
         if self.tcfg.info_cat_augment and q.cat_logits:
-            _, qa = self.D.forward_with_q(shape_keeping(fake, self.gen))
+            _, qa = self.D.forward_with_q(shape_keeping(fake, self.gen, self.tcfg.info_views))
             q = QOutput(cat_logits=qa.cat_logits, cont_mean=q.cont_mean, cont_logstd=q.cont_logstd)
         return logit, q
 
     def _real_cluster(self, real, q_real) -> torch.Tensor:
         """IIC on real images: Q's categorical reading of each image and of a shape-keeping
         change of it should agree, be confident and use every value equally."""
-        _, qa = self.D.forward_with_q(shape_keeping(real, self.gen))
+        _, qa = self.D.forward_with_q(shape_keeping(real, self.gen, self.tcfg.info_views))
         mi = real.new_zeros((), dtype=torch.float32)
         for l1, l2 in zip(q_real.cat_logits, qa.cat_logits):
             mi = mi + code_cluster_mi(torch.softmax(l1.float(), 1), torch.softmax(l2.float(), 1))
