@@ -17,17 +17,16 @@ import os
 from pathlib import Path
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import (QCheckBox, QComboBox, QFileDialog, QFormLayout, QHBoxLayout, QLabel, QLineEdit,
-                               QPushButton, QSizePolicy, QToolButton, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (QComboBox, QFileDialog, QFormLayout, QHBoxLayout, QLabel, QLineEdit, QSizePolicy,
+                               QVBoxLayout, QWidget)
 
-from gan_models.config import CONV_SIZES, KINDS
 from gan_models.errors import GanExplorerError
-from train.config import TrainConfig, load_recipe, recipes_dir
+from train.config import TrainConfig, load_recipe
 from train.data import BUILTIN, LABELLED
 from train.data import BUILTIN_SHAPES as SHAPES
 
-from .fields import ADVANCED, BASIC, KIND_FIELDS, ROWS, double_spin, set_widget_value, spin, widget_value
-from .recipes import RecipeList
+from .fields import BASIC, KIND_FIELDS, ROWS, set_widget_value, widget_value
+from .form_widgets import make_widgets
 
 ERROR_STYLE = "border: 1.5px solid #d0021b;"
 # TrainConfig field -> the widget attribute that shows it (where a validation error points)
@@ -37,7 +36,6 @@ FIELD_WIDGET = {"model": "model", "dataset": "dataset", "steps": "steps", "epoch
                 "g_loss": "g_loss", "info_lambda": "info_lambda", "info_real_balance": "info_balance",
                 "device": "device", "amp": "bf16", "n_data": "n_data", "image_size": "image_size",
                 "log_every": "log_every", "sample_every": "sample_every"}
-SEED_MAX = 2**31 - 1            # a QSpinBox's range (the CLI takes up to 10^12)
 # what does not change a step's cost: left out of the settings an estimate is kept for
 NOT_SPEED = ("steps", "epochs", "seed", "log_every", "sample_every", "checkpoint_every", "autosave_seconds")
 
@@ -48,116 +46,7 @@ class TrainForm(QWidget):
 
     def __init__(self, parent=None):
         super().__init__(parent)
-        self.recipe = RecipeList()    # shown by the Train tab beside the form
-        self.recipe.add_recipes(recipes_dir())
-        self.model = QComboBox()
-        self.model.addItems(list(KINDS))
-        self.model.setCurrentText("dcgan")
-        self.dataset = QComboBox()
-        self.dataset.addItems(list(BUILTIN))
-        self.dataset.setEditable(True)
-        self.dataset.setToolTip("a built-in data set, or a folder (MNIST IDX, images, CIFAR-10)")
-        self.dataset.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
-        self.dataset.setMinimumContentsLength(10)
-        self.dataset.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
-        self.browse = QPushButton("Folder…")
-        self.browse.setToolTip("Train on a folder of your own: images, MNIST IDX files or CIFAR-10")
-        self.image_size = QComboBox()
-        self.image_size.addItem("auto", 0)
-        for v in CONV_SIZES:
-            self.image_size.addItem(f"{v}×{v}", v)
-        self.image_size.setToolTip(
-            "Size the images are trained at: smaller or larger images (any size, square or not, grey or "
-            "colour) are padded or resized (antialiased) to it. auto: the size nearest the data's")
-        self.steps = spin(1, 10**8, 2000, "G updates")
-        self.epochs = double_spin(0.01, 100_000.0, 2.0, 0.5, "passes over the data set")
-        self.length_unit = QComboBox()
-        self.length_unit.addItems(["steps", "epochs"])
-        self.length_unit.setToolTip("steps: G updates; epochs: passes over the data (not for the toys, "
-                                    "which are drawn without end)")
-        self.seed = spin(0, SEED_MAX, 0, "One seed drives the nets' start, the data order, z, labels and codes: "
-                                          "the same seed trains the same model")
-        self.batch = spin(1, 65536, 64)
-        self.lr_d = QLineEdit("2e-4")
-        self.lr_g = QLineEdit("2e-4")
-        for e in (self.lr_d, self.lr_g):
-            e.setMaximumWidth(90)
-        self.lr_decay = double_spin(0.0, 1.0, 1.0, 0.1, "Fraction of the run after which both learning rates "
-                                    "fall linearly to 0 (1 = constant, the papers' setting; 0.5 sharpens the toys' modes)")
-        self.lr_decay.setSpecialValueText("never")
-        self.d_steps = spin(1, 100, 1, "k: D updates per G update")
-        self.g_loss = QComboBox()
-        self.g_loss.addItem("non-saturating  -log D(G(z))", "nonsat")
-        self.g_loss.addItem("minimax  log(1 - D(G(z)))", "minimax")
-        self.g_loss.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
-        self.info_lambda = QLineEdit("1.0")
-        self.info_lambda.setMaximumWidth(70)
-        self.info_lambda.setToolTip("InfoGAN λ: weight of the mutual-information term")
-        self.info_balance = double_spin(0.0, 100.0, 0.0, 0.5, (
-            "InfoGAN, our addition (0 = the paper): weight of a term in D's step that makes Q spread real "
-            "data evenly over each categorical code. Against the failure where two classes share one code "
-            "value; seeds 0-2 of the digits recipe: code accuracy 0.98 / 0.81 / 0.83 at 1 vs 0.80 / 0.64 / 0.66 at 0"))
-        self.info_augment = QCheckBox("shape-keeping Q")
-        self.info_augment.setToolTip(
-            "InfoGAN, our addition (off = the paper): Q reads the categorical code from a randomly moved, "
-            "zoomed, turned, mirrored and recoloured copy of each fake, so the code can only live in what "
-            "those changes keep (on the shapes data: the shape). Costs a second pass of D over the fakes")
-        self.cat_codes = QLineEdit("10")
-        self.cat_codes.setMaximumWidth(70)
-        self.cat_codes.setToolTip("InfoGAN categorical code sizes, comma-separated (e.g. 10)")
-        self.cont_codes = spin(0, 16, 2, "InfoGAN continuous codes")
-        self.pack = spin(1, 16, 1, "PacGAN: samples per D input (1 = off)")
-        self.g_width = spin(0, 4096, 0, "auto: the model's default", auto="auto")
-        self.d_width = spin(0, 4096, 0, "auto: the model's default", auto="auto")
-        self.d_norm = QComboBox()
-        for name, tip in (("batch", "BatchNorm in D (the DCGAN paper)"),
-                          ("spectral", "spectral norm on every D layer, no BatchNorm (Miyato et al. 2018): "
-                                       "D keeps learning where BatchNorm's D stalled at 1/2"),
-                          ("none", "no normalisation in D")):
-            self.d_norm.addItem(name, name)
-            self.d_norm.setItemData(self.d_norm.count() - 1, tip, Qt.ItemDataRole.ToolTipRole)
-        self.d_norm.setToolTip("D's normalisation (--d-norm)")
-        self.cond = QComboBox()
-        self.cond.addItem("concat: one-hot at the inputs", "concat")
-        self.cond.addItem("projection: every layer", "projection")
-        self.cond.addItem("cbn: every G layer", "cbn")
-        self.cond.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
-        self.cond.setMinimumContentsLength(12)
-        self.cond.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
-        self.cond.setToolTip("How the label (CGAN) or categorical code (InfoGAN) reaches the nets (--cond): "
-                             "appended to z and to D's input (concat, the study note's); conditional "
-                             "BatchNorm in every G layer and a projection D (projection, CGAN); conditional "
-                             "BatchNorm in every G layer only (cbn)")
-        self.n_data = spin(0, 10**8, 0, "use only the first N samples (auto: all of them)", auto="auto (all)")
-        self.log_every = spin(1, 10**6, 10, "steps per row of the metrics the Monitor plots")
-        self.sample_every = spin(1, 10**9, 100, "steps per sample grid (and live quality score)")
-        self.device = QComboBox()
-        self.device.addItems(["auto", "cpu", "cuda", "mps"])
-        self.device.setToolTip("auto: a CUDA GPU, else Apple MPS, else the CPU")
-        # 0: the recipe's number, else torch's default (every core). Leaving a core to the window
-        # was measured and rejected on 2 cores: the monitored dcgan-digits recipe ran 753 img/s at
-        # 1 thread vs ~1,100 at 2 (bench/monitor_overhead.py), though 1 thread shielded a tiny run
-        self.threads = spin(0, 1024, 0, "CPU threads for training (auto: the recipe's, else every core)", auto="auto")
-        # GPU speed options (the CLI's --amp bf16, --channels-last, --compile)
-        self.bf16 = QCheckBox("bf16")
-        self.bf16.setToolTip("bf16 mixed precision (autocast): CUDA GPUs and CPUs with native bf16 "
-                             "(AVX512-BF16 / AMX: ~1.7x faster training steps)")
-        self.channels_last = QCheckBox("channels-last")
-        self.channels_last.setToolTip("conv tensors in channels-last memory layout (faster on some GPUs, and ~10 % "
-                                      "on a CPU for the 64×64 nets)")
-        self.compile = QCheckBox("compile")
-        self.compile.setToolTip("torch.compile G and D: fewer, fused kernels; the first steps wait for "
-                                "the compiler (seconds to a minute)")
-        self.message = QLabel("")
-        self.message.setWordWrap(True)
-        self.message.setStyleSheet("color: #d0021b;")
-        self.advanced_button = QToolButton()
-        self.advanced_button.setText("Advanced: learning rates, widths, losses, speed…")
-        self.advanced_button.setCheckable(True)
-        self.advanced_button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
-        self.advanced_button.setArrowType(Qt.ArrowType.RightArrow)
-        self.advanced_button.setAutoRaise(True)
-        self.advanced = QWidget()
+        make_widgets(self)                # every widget of the form (form_widgets.py)
         self.kind_widgets = {f.key: f.make() for f in KIND_FIELDS}     # a model kind's own settings
         self._kind_defaults = {k: widget_value(w) for k, w in self.kind_widgets.items()}
         self._build_layout()

@@ -36,6 +36,7 @@ def format_eta(seconds: float) -> str:
 class TrainPanel(ToolTab):
     name = "train"
     title = "Train"
+    auto_measure = True                # time the recipes on the first visit (the tests switch it off)
     run_started = Signal(str)          # run folder (the monitor follows it)
     open_requested = Signal(str)       # checkpoint to open in the explorer panels
 
@@ -182,7 +183,7 @@ class TrainPanel(ToolTab):
 
     def showEvent(self, event) -> None:                        # noqa: N802 (Qt's name)
         super().showEvent(event)
-        if not self._measured:           # first visit: not at start-up, where the window loads models
+        if not self._measured and self.auto_measure:           # first visit: not at start-up, where the window loads models
             self.measure_recipes()
 
     def confirm_close(self) -> bool:
