@@ -74,13 +74,14 @@ class PlaygroundPlot(QStackedWidget):
         self.frames = 0
 
     def resizeEvent(self, event) -> None:                    # noqa: N802 (Qt's name)
-        """Keep the 2D plot square (centred), so the toy's square domain is drawn 1:1 and the
-        heat map fills the plot to every edge."""
+        """Keep the 2D plot's data area square (centred, white margins), so the toy's square
+        domain is drawn 1:1 and the heat map fills it to every edge."""
         super().resizeEvent(event)
-        w, h = self.width(), self.height()
-        side = min(w, h)
-        dx, dy = (w - side) // 2, (h - side) // 2
-        self.plot2d.setViewportMargins(dx, dy, w - side - dx, h - side - dy)
+        p = self.plot2d.getPlotItem()
+        w = event.size().width() - p.getAxis("left").width() - 12
+        h = event.size().height() - p.getAxis("bottom").height() - 12
+        extra = abs(w - h) // 2
+        p.setContentsMargins(*((extra, 0, extra, 0) if w > h else (0, extra, 0, extra)))
 
     def show_snapshot(self, snap: dict) -> None:
         if "heat_rgb" in snap:

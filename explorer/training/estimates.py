@@ -12,6 +12,7 @@ import hashlib
 import json
 import os
 import platform
+import shutil
 import sys
 
 from PySide6.QtCore import QObject, QProcess, Signal
@@ -90,8 +91,10 @@ class Estimator(QObject):
         self.seconds = seconds
         self.proc: QProcess | None = None
         self._names: dict[str, str] = {}     # the child's "name" of a job -> its cache key
-        self._queue: list[tuple[list[str], dict[str, str]]] = []
+        self._queue: list[tuple[list[str], dict[str, str], str | None]] = []
         self._buffer = b""
+        self._cleanup: str | None = None      # a folder the running job's files are in, removed after it
+        self._stop_reason = ""
 
     @property
     def busy(self) -> bool:
@@ -102,19 +105,27 @@ class Estimator(QObject):
         if recipes:
             self._submit([p for _, p in recipes], {n: keys[n] for n, _ in recipes})
 
-    def measure_args(self, key: str, train_args: list[str]) -> None:
-        """Time the run a `train` command line describes (the form's own settings)."""
-        self._submit(["--", *train_args], {"custom": key})
+    def measure_args(self, key: str, train_args: list[str], cleanup: str | None = None) -> None:
+        """Time the run a `train` command line describes (the form's own settings); cleanup: a
+        folder of files the command line names, removed when the job is done."""
+        self._submit(["--", *train_args], {"custom": key}, cleanup)
 
-    def stop(self) -> None:
+    def stop(self, reason: str = "not measured") -> None:
+        """End the jobs; what was not measured yet is reported failed with `reason`."""
+        for _, names, cleanup in self._queue:
+            for key in names.values():
+                self.estimate_failed.emit(key, reason)
+            if cleanup:
+                shutil.rmtree(cleanup, ignore_errors=True)
         self._queue.clear()
         if self.proc is not None:
+            self._stop_reason = reason
             self.proc.kill()
             self.proc.waitForFinished(3000)
 
     # ------------------------------------------------------------------ helpers
-    def _submit(self, args: list[str], names: dict[str, str]) -> None:
-        self._queue.append((args, names))
+    def _submit(self, args: list[str], names: dict[str, str], cleanup: str | None = None) -> None:
+        self._queue.append((args, names, cleanup))
         if self.proc is None:
             self._next()
 
@@ -122,7 +133,8 @@ class Estimator(QObject):
         if not self._queue:
             self.busy_changed.emit(False)
             return
-        args, self._names = self._queue.pop(0)
+        args, self._names, self._cleanup = self._queue.pop(0)
+        self._stop_reason = ""
         cmd = estimate_command("--json", "--seconds", f"{self.seconds:g}", *args)
         self.proc = QProcess(self)
         env = child_environ(PYTHONUNBUFFERED="1")
@@ -165,9 +177,13 @@ class Estimator(QObject):
             return
         self._on_proc_ready_read()
         err = bytes(self.proc.readAllStandardError()).decode(errors="replace").strip().splitlines()
+        why = self._stop_reason or (err[-1] if err else f"the estimator ended with exit code {code}")
         for key in self._names.values():              # asked for but never answered: say why
-            self.estimate_failed.emit(key, err[-1] if err else f"the estimator ended with exit code {code}")
+            self.estimate_failed.emit(key, why)
         self._names = {}
+        if self._cleanup:
+            shutil.rmtree(self._cleanup, ignore_errors=True)
+            self._cleanup = None
         self.proc.deleteLater()
         self.proc = None
         self._next()

@@ -71,7 +71,6 @@ class TrainForm(QWidget):
         self.recipe.currentIndexChanged.connect(self._on_recipe_current_index_changed)
         self.browse.clicked.connect(self._on_browse_clicked)
         self.advanced_button.toggled.connect(self._on_advanced_button_toggled)
-        self._recipe_values: tuple[dict, dict] = ({}, {})
         self._on_advanced_button_toggled(False)
         self.validate()
 

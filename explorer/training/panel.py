@@ -67,6 +67,7 @@ class TrainPanel(ToolTab):
         self.estimator = Estimator(parent=self)
         self._recipe_sig: dict[str, str | None] = {}     # recipe -> the form's speed signature it gave
         self._measured = False
+        self._pending: set[str] = set()                   # recipes' keys being measured now
         self.estimate_note = QLabel(
             "Times are estimates for this machine: each recipe's nets are built and a few real training "
             "steps are timed here, in the background, then multiplied by the recipe's steps (sample "
@@ -160,12 +161,14 @@ class TrainPanel(ToolTab):
         self._measured = True
         todo = []
         for name, path in self.form.recipe.recipes():
-            e = None if again else self.estimator.cache.get(self._recipe_key(path))
-            if e is None:
-                todo.append((name, path))
-                self.form.recipe.set_estimate(name, "measuring…")
-            else:
+            key = self._recipe_key(path)
+            e = None if again else self.estimator.cache.get(key)
+            if e is not None:
                 self._show_recipe_estimate(name, e)
+            elif key not in self._pending:
+                todo.append((name, path))
+                self._pending.add(key)
+                self.form.recipe.set_estimate(name, "measuring…")
         self.estimator.measure_recipes(todo, {n: self._recipe_key(p) for n, p in todo})
 
     def estimate_for_form(self) -> dict | None:
@@ -215,6 +218,8 @@ class TrainPanel(ToolTab):
 
     # ------------------------------------------------------------------ helpers
     def _launch(self, args: list[str], run_dir: Path) -> None:
+        if self.estimator.busy:         # timing beside a training run would slow both and skew the times
+            self.estimator.stop("not measured: a training run started (Re-measure when it is done)")
         try:
             self.process.start(args, run_dir)
         except OSError as e:
@@ -246,7 +251,7 @@ class TrainPanel(ToolTab):
         """The line under the settings: the time these settings take here, or a button to measure it."""
         e = self.estimate_for_form()
         self.estimate_button.setVisible(e is None and self.form.valid)
-        self.estimate_button.setEnabled(not self.estimator.busy)
+        self.estimate_button.setEnabled(not self.estimator.busy and not self.process.active)
         if e is not None:
             steps = self.form.total_steps(e.get("steps_per_epoch") or 0)
             self.estimate_label.setText(f"<b>Estimated time on this machine: {describe_seconds(e['setup_s'] + steps * e['step_s'])}</b>"
@@ -265,6 +270,8 @@ class TrainPanel(ToolTab):
         self.stop_button.setEnabled(st in ("running", "paused"))
         self.form.setEnabled(not self.process.active)
         self.form.recipe.setEnabled(not self.process.active)
+        self.remeasure_button.setEnabled(not self.process.active)
+        self.estimate_button.setEnabled(not self.process.active and not self.estimator.busy)
         self.open_button.setEnabled(bool(self.follower and self.follower.latest_checkpoint()))
 
     def _update_progress(self, snap: Snapshot | None = None) -> None:
@@ -292,15 +299,18 @@ class TrainPanel(ToolTab):
         self._update_estimate()
 
     def _on_estimator_estimate_ready(self, key: str, e: dict) -> None:
+        self._pending.discard(key)
         for name, path in self.form.recipe.recipes():
             if self._recipe_key(path) == key:
                 self._show_recipe_estimate(name, e)
         self._update_estimate()
 
     def _on_estimator_estimate_failed(self, key: str, message: str) -> None:
+        self._pending.discard(key)
         for name, path in self.form.recipe.recipes():
             if self._recipe_key(path) == key:
-                self.form.recipe.set_estimate(name, "no estimate", message)
+                self.form.recipe.set_estimate(name, "not measured" if message.startswith("not measured")
+                                              else "no estimate", message)
         if key == estimate_key(self.form.speed_signature() or ""):
             self.estimate_label.setText(f"Could not estimate these settings: {message}")
 
@@ -309,7 +319,7 @@ class TrainPanel(ToolTab):
         if sig is None:
             return
         out = Path(tempfile.mkdtemp(prefix="gan-explorer-estimate-"))    # the form's app-recipe.toml
-        self.estimator.measure_args(estimate_key(sig), self.form.args(out))
+        self.estimator.measure_args(estimate_key(sig), self.form.args(out), cleanup=str(out))
         self._update_estimate()
 
     def _on_start_button_clicked(self) -> None:

@@ -51,8 +51,8 @@ def test_the_heat_map_reaches_every_edge_of_the_plot(playground, qtbot):
     (x0, x1), (y0, y1) = p.plot.plot2d.getPlotItem().getViewBox().viewRange()
     assert abs(x0 - rect.left()) < 1e-3 * rect.width() and abs(x1 - rect.right()) < 1e-3 * rect.width()
     assert abs(y0 - rect.top()) < 1e-3 * rect.height() and abs(y1 - rect.bottom()) < 1e-3 * rect.height()
-    box = p.plot.plot2d.viewport().size()
-    assert abs(box.width() - box.height()) <= 2
+    box = p.plot.plot2d.getPlotItem().getViewBox().size()
+    assert abs(box.width() - box.height()) <= 0.05 * box.height()
 
 
 def test_play_trains_live_and_arrows_show(playground, qtbot):

@@ -157,3 +157,19 @@ def test_the_estimate_button_times_these_settings_in_a_child_process(panel, qtbo
     assert e["steps"] == 1000 and e["timed_steps"] >= 2 and e["step_s"] > 0
     assert "Estimated time on this machine" in panel.estimate_label.text()
     assert panel.estimate_for_form() == e
+
+
+def test_starting_a_run_stops_the_timing_and_says_so(panel, qtbot):
+    """Timing recipes beside a training run would slow both and skew the times."""
+    from test_training import _tiny
+    panel.measure_recipes(again=True)
+    assert panel.estimator.busy
+    _tiny(panel.form)
+    run = panel.start()
+    try:
+        assert run is not None and not panel.estimator.busy
+        assert all(panel.form.recipe.estimate_text(n) == "not measured" for n, _ in panel.form.recipe.recipes())
+        assert not panel.remeasure_button.isEnabled()
+    finally:
+        panel.process.stop()
+        panel.process.wait(60)
