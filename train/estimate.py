@@ -16,6 +16,7 @@ each is measured) and keeps the answers per machine. Never imports Qt.
 from __future__ import annotations
 
 import json
+import os
 import sys
 import time
 
@@ -88,7 +89,8 @@ def estimate_run(train_argv: list[str], seconds: float = 1.0, name: str = "custo
             "seconds": round(setup_s + total * step_s, 1), "timed_steps": n,
             "device": trainer.device.type, "threads": torch.get_num_threads(),
             "bf16": tcfg.amp == "bf16" and not trainer.amp_fallback,
-            "measured_at": time.strftime("%Y-%m-%d %H:%M")}
+            "measured_at": time.strftime("%Y-%m-%d %H:%M"), "cores": os.cpu_count() or 1,
+            "load": round(os.getloadavg()[0], 2) if hasattr(os, "getloadavg") else None}
 
 
 def describe(e: dict) -> str:
@@ -96,8 +98,9 @@ def describe(e: dict) -> str:
     if "error" in e:
         return f"{e['name']}: no estimate ({e['error']})"
     where = f"{e['device']}, {e['threads']} thread{'s' * (e['threads'] != 1)}" + (", bf16" if e.get("bf16") else "")
+    load = f"; load {e['load']:.1f} on {e['cores']} cores" if e.get("load") is not None else ""
     return (f"{e['name']}: {describe_seconds(e['seconds'])} ({e['steps']:,} steps x {e['step_s']:.3g} s "
-            f"+ {e['setup_s']:.0f} s setup; {where}; {e['timed_steps']} steps timed)")
+            f"+ {e['setup_s']:.0f} s setup; {where}; {e['timed_steps']} steps timed{load})")
 
 
 def cmd_estimate(argv: list[str]) -> int:

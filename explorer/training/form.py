@@ -110,6 +110,8 @@ class TrainForm(QWidget):
         outer = QVBoxLayout(self)
         outer.setContentsMargins(4, 4, 4, 4)
         outer.addLayout(basic)
+        self.below_basic = QVBoxLayout()                  # the Train tab's estimate line goes here
+        outer.addLayout(self.below_basic)
         outer.addWidget(self.advanced_button)
         outer.addWidget(self.advanced)
         outer.addWidget(self.message)

@@ -99,7 +99,7 @@ class TrainPanel(ToolTab):
         est_row = QHBoxLayout()
         est_row.addWidget(self.estimate_label, 1)
         est_row.addWidget(self.estimate_button, 0, Qt.AlignmentFlag.AlignTop)
-        sl.addLayout(est_row)
+        self.form.below_basic.addLayout(est_row)          # under the settings it is the time of
         box = QGroupBox("Run")
         bl = QVBoxLayout(box)
         buttons = QHBoxLayout()
@@ -351,5 +351,8 @@ class TrainPanel(ToolTab):
 def _detail(e: dict, steps: int) -> str:
     """How an estimate was made, in one sentence."""
     where = f"{e['device']}, {e['threads']} thread{'s' * (e['threads'] != 1)}" + (", bf16" if e.get("bf16") else "")
+    load = e.get("load")
+    busy = f" with the machine busy (load {load:.1f} on {e['cores']} cores)" if load and load >= 0.75 * e.get("cores", 1) else ""
     return (f"An estimate: {e['timed_steps']} training steps timed on this machine ({where}) at "
-            f"{e['step_s']:.3g} s a step × {steps:,} steps + {e['setup_s']:.0f} s setup; measured {e['measured_at']}.")
+            f"{e['step_s']:.3g} s a step × {steps:,} steps + {e['setup_s']:.0f} s setup; measured "
+            f"{e['measured_at']}{busy}.")

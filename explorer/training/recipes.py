@@ -43,6 +43,10 @@ class RecipeList(QListWidget):
         self.setVerticalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
         self.setSpacing(2)
         self.setAlternatingRowColors(True)
+        # wrapped two-line items: lay them out again at every width (else a text measured at one
+        # width is cut with "…" at another)
+        self.setResizeMode(QListWidget.ResizeMode.Adjust)
+        self.setUniformItemSizes(False)
         self.setMinimumWidth(220)
         self.currentRowChanged.connect(self.currentIndexChanged.emit)
         self.addItem("(none)", None)
