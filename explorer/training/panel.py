@@ -69,9 +69,8 @@ class TrainPanel(ToolTab):
         self._measured = False
         self._pending: set[str] = set()                   # recipes' keys being measured now
         self.estimate_note = QLabel(
-            "Times are estimates for this machine: each recipe's nets are built and a few real training "
-            "steps are timed here, in the background, then multiplied by the recipe's steps (sample "
-            "grids and quality scores add a few per cent).")
+            "Times are estimates: a few real training steps of each recipe timed on this machine, "
+            "times the recipe's steps. Hover over a recipe for how each was measured.")
         self.estimate_note.setWordWrap(True)
         self.estimate_note.setStyleSheet("color: palette(placeholder-text);")
         self.remeasure_button = QPushButton("Re-measure")
@@ -133,6 +132,7 @@ class TrainPanel(ToolTab):
         self.process.state_changed.connect(self._on_process_state_changed)
         self.process.finished.connect(self._on_process_finished)
         self._update_buttons()
+        self._update_estimate()
 
     # ------------------------------------------------------------------ public
     @property

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import QAbstractItemView, QListWidget, QListWidgetItem
+from PySide6.QtCore import QRect, QSize, Qt, Signal
+from PySide6.QtWidgets import QAbstractItemView, QListWidget, QListWidgetItem, QStyledItemDelegate
 
 from gan_models.errors import GanExplorerError
 
@@ -33,6 +33,18 @@ def recipe_about(path) -> str:
     return str(about.get("description") or f"{train.get('model', '?')} on {train.get('dataset', '?')}")
 
 
+class _WrappedItems(QStyledItemDelegate):
+    """Item heights from the text wrapped at the list's current width (Qt's own estimate
+    used a stale width and cut the second line with "…")."""
+
+    def sizeHint(self, option, index):                              # noqa: N802 (Qt's name)
+        view = self.parent()
+        width = max(view.viewport().width() - 2 * view.spacing() - 12, 60)
+        r = option.fontMetrics.boundingRect(QRect(0, 0, width, 100000), Qt.TextFlag.TextWordWrap,
+                                            str(index.data() or ""))
+        return QSize(width, r.height() + 8)
+
+
 class RecipeList(QListWidget):
     currentIndexChanged = Signal(int)
 
@@ -47,6 +59,7 @@ class RecipeList(QListWidget):
         # width is cut with "…" at another)
         self.setResizeMode(QListWidget.ResizeMode.Adjust)
         self.setUniformItemSizes(False)
+        self.setItemDelegate(_WrappedItems(self))
         self.setMinimumWidth(220)
         self.currentRowChanged.connect(self.currentIndexChanged.emit)
         self.addItem("(none)", None)
