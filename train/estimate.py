@@ -7,7 +7,7 @@ Each run is built exactly as `gan-explorer train` builds it (same config, data, 
 threads, bf16 / channels-last), one warm-up step is run, then whole training steps (D and G
 updates, the batch drawn) are timed for about `--seconds`. The estimate is
 
-    setup (data + nets) + the run's steps x the measured seconds per step
+    setup (imports, data, nets) + the run's steps x the measured seconds per step
 
 Sample grids, quality scores and checkpoints are not in it (a few per cent of a run). Nothing
 is written. The app's Train tab runs this in a child process (`--json`: one line per run, as
@@ -50,11 +50,14 @@ def describe_seconds(s: float) -> str:
     return f"~{h} h {m} min" if m else f"~{h} h"
 
 
-def estimate_run(train_argv: list[str], seconds: float = 1.0, name: str = "custom", _data: dict | None = None) -> dict:
+def estimate_run(train_argv: list[str], seconds: float = 1.0, name: str = "custom", _data: dict | None = None,
+                 start_s: float = 0.0) -> dict:
     """Time the run `train_argv` describes; returns what was measured and the estimate.
 
     _data: data sets already loaded in this process, by what loads them (several recipes on one
-    data set load it once; its load time is still counted in each estimate's setup)."""
+    data set load it once; its load time is still counted in each estimate's setup).
+    start_s: what starting a training process costs before it reads its settings (importing
+    torch and the trainer), measured once by the caller; part of the setup."""
     import torch
 
     from .cli import config_from_args, train_parser
@@ -72,7 +75,7 @@ def estimate_run(train_argv: list[str], seconds: float = 1.0, name: str = "custo
     sync = torch.cuda.synchronize if trainer.device.type == "cuda" else (lambda: None)
     trainer.step()                                   # warm-up: first-call allocations, autocast setup
     sync()
-    setup_s = data_s + time.perf_counter() - t1
+    setup_s = start_s + data_s + time.perf_counter() - t1
     n, t2 = 0, time.perf_counter()
     while True:
         trainer.step()
@@ -113,14 +116,18 @@ def cmd_estimate(argv: list[str]) -> int:
     args = _parser().parse_args(argv)
     if train_argv is None and not args.recipes:
         raise GanExplorerError("name one or more recipes (e.g. dcgan-digits), or give -- and a train command line")
+    t0 = time.perf_counter()
     import torch
+
+    from . import setup  # noqa: F401  (the trainer's imports: part of a run's start-up)
+    start_s = time.perf_counter() - t0
     threads = torch.get_num_threads()
     runs = [(r, ["--recipe", r]) for r in args.recipes] + ([("custom", train_argv)] if train_argv is not None else [])
     data, rc = {}, 0
     for name, run_argv in runs:
         torch.set_num_threads(threads)              # a recipe's num_threads must not carry to the next
         try:
-            result = estimate_run(run_argv, args.seconds, name=_stem(name), _data=data)
+            result = estimate_run(run_argv, args.seconds, name=_stem(name), _data=data, start_s=start_s)
         except GanExplorerError as e:
             result, rc = {"name": _stem(name), "error": str(e)}, 2
         print(json.dumps(result) if args.json else describe(result), flush=True)
