@@ -42,7 +42,7 @@ def main() -> int:
         with tempfile.TemporaryDirectory() as tmp:
             t0 = time.perf_counter()
             subprocess.run([sys.executable, "-m", "train", *args, "--out", f"{tmp}/run", "--quiet"],
-                           check=True, env=env, cwd=ROOT, stdout=subprocess.DEVNULL)
+                           check=True, env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
             real = time.perf_counter() - t0
         print(f"{name:14s} {est['seconds']:8.1f}s {real:7.1f}s {real / est['seconds']:8.2f}x  "
               f"{load0:.1f} -> {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores "
