@@ -18,7 +18,6 @@ from typing import Callable
 from PySide6.QtWidgets import QCheckBox, QComboBox, QDoubleSpinBox, QLineEdit, QSpinBox, QWidget
 
 BASIC, ADVANCED = "basic", "advanced"
-IMAGES = "images"           # a row for image data only (not the toys' points)
 
 
 @dataclass(frozen=True)
