@@ -182,7 +182,7 @@ def cmd_train(argv: list[str]) -> int:
 
 
 def main(argv: list[str]) -> int:
-    """argv[0] is the subcommand: train | eval | probe."""
+    """argv[0] is the subcommand: train | eval | probe | estimate."""
     cmd, rest = argv[0], argv[1:]
     if cmd == "train":
         return cmd_train(rest)
@@ -192,13 +192,16 @@ def main(argv: list[str]) -> int:
     if cmd == "probe":
         from .feature_probe import cmd_probe
         return cmd_probe(rest)
+    if cmd == "estimate":
+        from .estimate import cmd_estimate
+        return cmd_estimate(rest)
     raise GanExplorerError(f"unknown command {cmd!r}")
 
 
 def entry(argv=None) -> int:
-    """`python -m train [train|eval] ...` (what torchrun launches); errors -> one line, exit 2."""
+    """`python -m train [train|eval|estimate] ...` (what torchrun launches); errors -> one line, exit 2."""
     argv = list(sys.argv[1:] if argv is None else argv)
-    if not argv or argv[0] not in ("train", "eval"):
+    if not argv or argv[0] not in ("train", "eval", "estimate"):
         argv = ["train"] + argv
     try:
         return main(argv)
