@@ -73,7 +73,22 @@ class KindField:
     section: str = ADVANCED
 
 
-KIND_FIELDS: list[KindField] = []
+def _views() -> QComboBox:
+    c = QComboBox()
+    c.addItem("full changes (shapes)", "full")
+    c.addItem("small changes (digits)", "small")
+    c.setToolTip("How far the shape-keeping changes go (shape-keeping Q and clustering): full = any turn, "
+                 "mirror and hue; small = +-15 degrees, no mirror (a turned 6 is a 9)")
+    return c
+
+
+KIND_FIELDS: list[KindField] = [
+    KindField("info_real_cluster", "InfoGAN clustering", ("infogan",), "train",
+              lambda: double_spin(0.0, 100.0, 0.0, 0.5, (
+                  "Our addition (0 = the paper): Q's code on each real image and on a changed copy of it "
+                  "must agree (IIC), so Q groups real images and the code follows the groups"))),
+    KindField("info_views", "InfoGAN changes", ("infogan",), "train", _views),
+]
 
 
 def spin(lo: int, hi: int, value: int, tip: str = "", auto: str = "") -> QSpinBox:

@@ -173,3 +173,19 @@ def test_starting_a_run_stops_the_timing_and_says_so(panel, qtbot):
     finally:
         panel.process.stop()
         panel.process.wait(60)
+
+
+def test_infogan_clustering_and_its_changes_reach_the_run(panel, tmp_path):
+    """The InfoGAN-only rows of KIND_FIELDS (info_real_cluster, info_views): shown for InfoGAN,
+    filled from a recipe, and what the trainer's parser reads back."""
+    form = panel.form
+    form.advanced_button.setChecked(True)
+    form.model.setCurrentText("infogan")
+    cluster, views = form.kind_widgets["info_real_cluster"], form.kind_widgets["info_views"]
+    assert cluster.isVisible() and views.isVisible()
+    cluster.setValue(2.5)
+    views.setCurrentIndex(views.findData("small"))
+    cfg = config_from_args(train_parser().parse_args(form.args(tmp_path / "run")))
+    assert cfg.info_real_cluster == 2.5 and cfg.info_views == "small"
+    form.model.setCurrentText("dcgan")
+    assert not cluster.isVisible()
