@@ -181,11 +181,12 @@ def judge_key(steps: int, seed: int) -> str:
     return f"faces-judge-d{F.VERSION}-j{JUDGE_VERSION}-t{steps}-s{seed}"
 
 
-def evaluate_judge(judge: FaceJudge, n: int = HELD_OUT) -> dict:
+def evaluate_judge(judge: FaceJudge, n: int | None = None) -> dict:
     """Held-out numbers on faces 0..n-1 of data seed 0 (never seen in training): accuracy per
     discrete attribute, |Spearman| per continuous one, and the face head's accuracy on these
     faces and on as many corruptions of them; also the share of real faces read as valid."""
     from .metrics import spearman
+    n = HELD_OUT if n is None else n
     f = F.draw_factors(n, 0)
     x = F.render(f)
     r = judge.read(x)
