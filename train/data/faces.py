@@ -258,8 +258,9 @@ def render(f: dict, out: torch.Tensor | None = None) -> torch.Tensor:
     cv.paint(MOUTH, torch.where(smile, open_mouth, line_mouth),
              torch.where(smile.view(b, 1), torch.tensor(MOUTH_OPEN), torch.tensor(MOUTH_LINE)))
     img.mul_(2.0).sub_(1.0)
-    inverse = torch.from_numpy(np.argsort(order))
-    return torch.index_select(img, 0, inverse, out=out) if out is not None else torch.index_select(img, 0, inverse)   # as asked
+    res = out if out is not None else torch.empty_like(img)
+    res.numpy()[order] = img.numpy()                  # back to the order asked for (numpy: whole-row copies)
+    return res
 
 
 class FacesDataset:
