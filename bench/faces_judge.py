@@ -45,6 +45,7 @@ def main() -> int:
             print(f"{k:12s} {v:9.4f} {0.0:7.3f}  |Spearman| with the truth (target >= 0.9)")
     print(f"{'face head':12s} {rep['face_accuracy']:9.4f} {0.5:7.3f}  real faces vs corrupted ones")
     print(f"{'valid real':12s} {rep['valid_real']:9.4f}          share of real faces read as valid faces")
+    print(f"{'valid soft':12s} {rep['valid_softened']:9.4f}          ... of real faces softened as a GAN draws them")
     return 0
 
 

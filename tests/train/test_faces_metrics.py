@@ -219,3 +219,17 @@ def test_eval_cli_reports_face_metrics(tmp_path, monkeypatch):
         assert isinstance(res[k], float), k
     assert "slant_corr" not in res
     json.dumps(res)
+
+
+def test_live_quality_reads_a_faces_cgan_through_the_registry_judge(real, monkeypatch):
+    from train import live_quality
+    sub, judge = real
+    monkeypatch.setattr("train.faces_judge.get_judge", lambda cache_dir=None, **k: judge)
+    probe = live_quality._probe_for(sub, None)                 # what a run on faces gets
+    assert isinstance(probe, FJ.LabelView) and probe.num_classes == 4
+    for follow, want in ((True, 1.0), (False, 0.45)):
+        g = FacesOracle(judge, label=follow)
+        g.num_classes = 4
+        scores = live_quality.QualityScorer(g, sub, n=100, probe=probe).score(g)
+        assert scores["q_confident"] == 1.0
+        assert (scores["q_label_acc"] == want) if follow else (scores["q_label_acc"] < want)
