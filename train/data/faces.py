@@ -204,7 +204,7 @@ def render(f: dict, out: torch.Tensor | None = None) -> torch.Tensor:
     xx = torch.arange(x0, x1, dtype=torch.float32).add_(0.5 - CX).view(1, 1, -1)
     cv.paint(NECK, _box(xx, yy, 0.33 * a, 10.0, 2.0), skin * 0.88)
     u, v = cv.frame(EARS)
-    cv.paint(EARS, torch.minimum(_ellipse(u - a, v + 1.0, 3.2, 4.6), _ellipse(u + a, v + 1.0, 3.2, 4.6)), skin * 0.9)
+    cv.paint(EARS, _ellipse(u.abs_().sub_(a), v.add_(1.0), 3.2, 4.6), skin * 0.9)     # both ears: |u|
     # hair behind the head: long, a curtain to the shoulders; afro, a big round puff; bun, a knot
     for k, box in BACK.items():
         rows = slice(int(bounds[k]), int(bounds[k + 1]))
@@ -242,12 +242,14 @@ def render(f: dict, out: torch.Tensor | None = None) -> torch.Tensor:
     cv.paint(EYES, _ellipse(ua, ve - 0.2, 0.55 * r, 0.55 * r), PUPIL)
     u, v = cv.frame(GLASSES)
     rg = 5.6                                                                # glasses' ring radius
-    ua, ve = u.abs() - ex, v.sub_(ey)
-    ring = torch.sqrt(ua * ua + ve * ve).sub_(rg).abs_().sub_(0.75)
-    bridge = _box(u, ve + 1.0, ex - rg + 0.5, 0.7)
-    arms = _box(u.abs_().sub_((ex + rg + a) / 2), ve + 1.0, (a - ex - rg) / 2 + 0.5, 0.7)
+    ua, ve = u.abs_(), v.sub_(ey)
+    bar = torch.maximum(ua - a - 0.5, (ve + 1.0).abs_().sub_(0.7))      # bridge and arms: one bar ...
+    ua.sub_(ex)
+    dist = torch.sqrt(ua * ua + ve * ve)
+    bar = torch.maximum(bar, rg - dist)                                  # ... not inside the rings
+    ring = dist.sub_(rg).abs_().sub_(0.75)
     glasses = torch.from_numpy(f["glasses"].astype(np.float32)).view(b, 1, 1)
-    cv.paint(GLASSES, torch.minimum(torch.minimum(ring, bridge), arms), FRAME, alpha=glasses)
+    cv.paint(GLASSES, torch.minimum(ring, bar), FRAME, alpha=glasses)
     # nose and mouth
     u, v = cv.frame(MOUTH)
     cv.paint(MOUTH, _ellipse(u, v - 0.2 * HEAD_B, 1.7, 2.6), skin * 0.72, alpha=0.8)
