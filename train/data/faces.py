@@ -7,15 +7,17 @@ plain background. Every attribute is drawn independently:
   ``hair_style`` (short, long, afro, bun; a quarter each), ``hair_colour`` (black, brown,
   blonde, red, grey; a fifth each),
 * continuous, uniform: ``skin`` (tone, 0 light .. 1 dark), ``width`` (the face's half-width,
-  0.42 .. 0.55 of the half-frame), ``eye_size`` (eye radius, 0.065 .. 0.11 of the half-frame)
+  0.46 .. 0.60 of the half-frame), ``eye_size`` (eye radius, 0.07 .. 0.12 of the half-frame)
   and ``tilt`` (the head turned about its centre, -12 .. 12 degrees, positive clockwise).
 
 Drawing: layers back to front (shirt, neck, ears, hair behind the head, face, hair in front,
 brows, eyes, nose, mouth, glasses), each an anti-aliased coverage ``clip(0.5 - d, 0, 1)`` of a
 signed distance ``d`` in pixels, blended over the canvas. The head is drawn in its own turned
-frame; every feature lies in a fixed box of the frame for every attribute value, so it is only
-computed inside that box (features are small: ~8x fewer pixels than whole frames). Nothing is
-stored: image i is a pure function of (seed, i), streamed like ``shapes`` (bench/faces_rate.py).
+frame; every layer lies in a fixed box of the frame for every attribute value and tilt, so it
+is only computed inside that box (a test draws the extremes on whole frames to check), and the
+hair behind the head is drawn per hair style. Images are drawn CHUNK at a time. Nothing is
+stored: image i is a pure function of (seed, i), streamed like ``shapes``; drawing costs ~1.5x
+what shapes cost (bench/faces_rate.py).
 
 The attribute a CGAN is conditioned on is the data set's label: ``faces`` uses glasses x smile
 (4 classes); ``faces:hair_style`` or ``faces:glasses*hair_colour`` choose another one or a
