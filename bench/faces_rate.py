@@ -5,7 +5,10 @@ cores), beside the `shapes` data set drawn in the same run.
 
 Draws the images the way `take` and the trainer do (chunks of 1,024, nothing kept) and prints
 the time for 60k as wall clock and as CPU time of this process, and the ratio to drawing the
-same number of `shapes` images in the same run (the baseline: the other procedural colour set).
+same number of `shapes` images in the same run (the baseline: the other procedural colour set),
+the two taking turns chunk by chunk. On a machine shared with other work, --threads 1 gives the
+steadier ratio: two threads that wait for each other on a busy machine slow faces' many small
+steps more than shapes' few large ones.
 """
 from __future__ import annotations
 
@@ -20,14 +23,20 @@ import numpy as np  # noqa: E402
 import torch  # noqa: E402
 
 
-def _draw(ds, n: int) -> tuple[float, float, float]:
-    """(wall s, CPU s, checksum) for drawing images 0..n-1 in chunks of 1,024."""
-    t0, c0 = time.perf_counter(), time.process_time()
+def _draw_both(faces, shapes, n: int) -> dict:
+    """{name: (wall s, CPU s)} for drawing images 0..n-1 of each in chunks of 1,024, the two
+    data sets taking turns chunk by chunk so that a change in the machine's load hits both."""
+    t = {"faces": [0.0, 0.0], "shapes": [0.0, 0.0]}
     total = 0.0
     for s in range(0, n, 1024):
-        x, _ = ds.images(np.arange(s, min(n, s + 1024)))
-        total += float(x[:, :, 0, 0].sum())               # touch the result
-    return time.perf_counter() - t0, time.process_time() - c0, total
+        idx = np.arange(s, min(n, s + 1024))
+        for name, ds in (("faces", faces), ("shapes", shapes)):
+            t0, c0 = time.perf_counter(), time.process_time()
+            x, _ = ds.images(idx)
+            total += float(x[:, :, 0, 0].sum())           # touch the result
+            t[name][0] += time.perf_counter() - t0
+            t[name][1] += time.process_time() - c0
+    return t
 
 
 def main() -> int:
@@ -43,9 +52,9 @@ def main() -> int:
     faces = FacesDataset(a.n, seed=a.seed)                # the attribute table
     t1 = time.perf_counter()
     shapes = ShapesDataset(a.n, seed=a.seed)
-    _draw(faces, 2048)                                    # warm-up: first-call allocations
-    fw, fc, _ = _draw(faces, a.n)
-    sw, sc, _ = _draw(shapes, a.n)
+    _draw_both(faces, shapes, 2048)                       # warm-up: first-call allocations
+    t = _draw_both(faces, shapes, a.n)
+    (fw, fc), (sw, sc) = t["faces"], t["shapes"]
     print(f"faces vs shapes: {a.n} images 64x64 RGB each, torch threads={a.threads}, "
           f"load {os.getloadavg()[0]:.2f}")
     print(f"  faces attributes {t1 - t0:6.3f} s wall")
