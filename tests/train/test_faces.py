@@ -36,6 +36,20 @@ def test_deterministic_from_seed_and_index_and_a_longer_set_extends_a_shorter_on
     assert torch.allclose(one, ds.images([5, 17, 999])[0], atol=1e-6)
 
 
+def test_images_drawn_side_by_side_on_threads_are_the_ones_drawn_on_one():
+    ds = FacesDataset(3000, seed=2)
+    idx = np.arange(0, 3000, 5)
+    before = torch.get_num_threads()
+    try:
+        torch.set_num_threads(2)                  # chunks go to two worker threads
+        two = ds.images(idx)[0]
+        torch.set_num_threads(1)
+        one = ds.images(idx)[0]
+    finally:
+        torch.set_num_threads(before)
+    assert torch.equal(one, two)
+
+
 def test_attributes_are_in_range_and_independent_with_the_documented_frequencies():
     f = draw_factors(40000, seed=0)
     for k, names in DISCRETE.items():

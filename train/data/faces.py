@@ -15,7 +15,8 @@ brows, eyes, nose, mouth, glasses), each an anti-aliased coverage ``clip(0.5 - d
 signed distance ``d`` in pixels, blended over the canvas. The head is drawn in its own turned
 frame; every layer lies in a fixed box of the frame for every attribute value and tilt, so it
 is only computed inside that box (a test draws the extremes on whole frames to check), and the
-hair behind the head is drawn per hair style. Images are drawn CHUNK at a time. Nothing is
+hair behind the head is drawn per hair style. Images are drawn CHUNK at a time, with as many
+chunks side by side as torch has threads (see _pool). Nothing is
 stored: image i is a pure function of (seed, i), streamed like ``shapes``; drawing costs ~1.5x
 what shapes cost (bench/faces_rate.py).
 
@@ -267,6 +268,21 @@ def render(f: dict, out: torch.Tensor | None = None) -> torch.Tensor:
     return res
 
 
+_POOLS: dict = {}
+
+
+def _pool(workers: int):
+    """Threads that draw chunks side by side, one intra-op thread each: a face is ~150 small
+    torch steps, and two threads splitting every step waited on each other (on a 2-core
+    machine shared with other work, 6x slower than one thread); whole chunks per thread do not.
+    (torch.set_num_threads in a thread sets that thread's count only.)"""
+    if workers not in _POOLS:
+        from concurrent.futures import ThreadPoolExecutor
+        _POOLS[workers] = ThreadPoolExecutor(workers, thread_name_prefix="faces",
+                                             initializer=torch.set_num_threads, initargs=(1,))
+    return _POOLS[workers]
+
+
 class FacesDataset:
     """The streamed data set: n images (nominal), rendered on demand, like ShapesDataset.
 
@@ -300,9 +316,19 @@ class FacesDataset:
         """Images idx (any int array) -> (x (B, 3, 64, 64) in [-1, 1], labels (B,))."""
         idx = np.asarray(idx, dtype=np.int64)
         x = torch.empty(len(idx), 3, SIZE, SIZE)
-        for s in range(0, len(idx), CHUNK):
-            part = idx[s:s + CHUNK]
+        workers = torch.get_num_threads()
+        size = min(CHUNK, max(1, -(-len(idx) // workers)))       # every worker gets a chunk
+
+        def draw(s: int) -> None:
+            part = idx[s:s + size]
             render({k: v[part] for k, v in self.factors.items()}, out=x[s:s + len(part)])
+
+        starts = range(0, len(idx), size)
+        if workers > 1 and len(starts) > 1:
+            list(_pool(workers).map(draw, starts))
+        else:
+            for s in starts:
+                draw(s)
         return x, torch.from_numpy(self.labels_np[idx])
 
     def sample_batch(self, batch: int, gen: torch.Generator | None = None):
