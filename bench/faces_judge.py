@@ -6,7 +6,8 @@ Loads the judge from the cache (or trains it there: JUDGE_STEPS steps by default
 on HELD_OUT faces of data seed 0 that the judge never trained on: the accuracy of every
 discrete attribute (target >= 0.97), |Spearman| of every continuous reading with the truth
 (target >= 0.9), the face head's accuracy on these faces vs as many corrupted ones, and the
-share of real faces read as valid. The baseline printed beside each is chance (the most common
+shares of real faces read as valid (the face head) and clear (valid, every discrete attribute
+read with p >= 0.9), as they are and softened as a GAN draws them. The baseline printed beside each is chance (the most common
 value's share) or 0 for a correlation.
 """
 from __future__ import annotations
@@ -44,8 +45,11 @@ def main() -> int:
         else:
             print(f"{k:12s} {v:9.4f} {0.0:7.3f}  |Spearman| with the truth (target >= 0.9)")
     print(f"{'face head':12s} {rep['face_accuracy']:9.4f} {0.5:7.3f}  real faces vs corrupted ones")
-    print(f"{'valid real':12s} {rep['valid_real']:9.4f}          share of real faces read as valid faces")
+    print(f"{'valid real':12s} {rep['valid_real']:9.4f}          share of real faces read as faces")
     print(f"{'valid soft':12s} {rep['valid_softened']:9.4f}          ... of real faces softened as a GAN draws them")
+    print(f"{'clear real':12s} {rep.get('clear_real', float('nan')):9.4f}          share of real faces read as faces, every discrete "
+          f"attribute with p >= {FJ.CONFIDENT}")
+    print(f"{'clear soft':12s} {rep.get('clear_softened', float('nan')):9.4f}          ... of softened real faces")
     return 0
 
 

@@ -42,8 +42,8 @@ LR = 2e-3
 TRAIN_SEED = 7919          # the judge's training faces: another seed than the data sets' default 0
 HELD_OUT = 2000
 HEADS = {k: len(v) for k, v in F.DISCRETE.items()}
-VALID_FACE = 0.5           # face-head probability from which an image is read as a face
-CONFIDENT = 0.9            # ... and every discrete attribute must be read with this probability
+VALID_FACE = 0.5           # face-head probability from which an image is read as a (valid) face
+CONFIDENT = 0.9            # a *clear* face: valid, and every discrete attribute read with this probability
 
 
 class FaceJudgeNet(nn.Module):
@@ -147,7 +147,8 @@ class FaceJudge:
     def read(self, x) -> dict:
         """(N, 3, 64, 64) in [-1, 1] -> {attribute: (N, K) probabilities for a discrete one,
         (N,) value in the data set's units for a continuous one, "face": (N,) probability,
-        "valid": (N,) bool (a face, every discrete attribute read with CONFIDENT)}."""
+        "valid": (N,) bool (read as a face), "clear": (N,) bool (valid, and every discrete
+        attribute read with probability >= CONFIDENT)}."""
         raw = self._run(x)["raw"]
         out, i = {}, 0
         for k, n in HEADS.items():
@@ -159,7 +160,8 @@ class FaceJudge:
             i += 1
         out["face"] = torch.sigmoid(raw[:, i]).numpy()
         conf = np.stack([out[k].max(1) for k in HEADS], 1).min(1) if len(raw) else np.zeros(0)
-        out["valid"] = (out["face"] >= VALID_FACE) & (conf >= CONFIDENT)
+        out["valid"] = out["face"] >= VALID_FACE
+        out["clear"] = out["valid"] & (conf >= CONFIDENT)
         return out
 
     def values(self, x) -> dict:
@@ -207,8 +209,8 @@ def judge_key(steps: int, seed: int) -> str:
 def evaluate_judge(judge: FaceJudge, n: int | None = None) -> dict:
     """Held-out numbers on faces 0..n-1 of data seed 0 (never seen in training): accuracy per
     discrete attribute, |Spearman| per continuous one, and the face head's accuracy on these
-    faces and on as many corruptions of them; also the share of real faces read as valid, as
-    they are and softened (see soften)."""
+    faces and on as many corruptions of them; also the shares of real faces read as valid and
+    as clear faces (see read), as they are and softened (see soften)."""
     from .metrics import spearman
     n = HELD_OUT if n is None else n
     f = F.draw_factors(n, 0)
@@ -221,9 +223,10 @@ def evaluate_judge(judge: FaceJudge, n: int | None = None) -> dict:
         out["attributes"][k] = abs(spearman(r[k], f[k]))
     gen = torch.Generator().manual_seed(1)
     bad = judge.read(corrupt(x, gen))["face"]
-    out["valid_softened"] = float(judge.read(soften(x, gen))["valid"].mean())
+    soft = judge.read(soften(x, gen))
+    out["valid_softened"], out["clear_softened"] = float(soft["valid"].mean()), float(soft["clear"].mean())
     out["face_accuracy"] = float(((r["face"] >= VALID_FACE).sum() + (bad < VALID_FACE).sum()) / (2 * n))
-    out["valid_real"] = float(r["valid"].mean())
+    out["valid_real"], out["clear_real"] = float(r["valid"].mean()), float(r["clear"].mean())
     return out
 
 

@@ -2,7 +2,8 @@
 faces entry (train/judges.py).
 
 - `sample_report`: n prior samples beside n real faces: the share the judge reads as valid
-  faces, each discrete attribute's value shares (and the largest gap to the real shares, in
+  faces (its face head) and as clear ones (valid, every discrete attribute read with
+  probability >= 0.9), each discrete attribute's value shares (and the largest gap to the real shares, in
   points), each continuous attribute's 1-D Wasserstein distance to the real distribution, and a
   Frechet distance in the judge's features (with the real-vs-real floor).
 - a CGAN: the share of samples that show every attribute of the label asked for,
@@ -56,10 +57,10 @@ def _whole(probe, cache_dir):
 
 
 def reading(judge: FJ.FaceJudge, x) -> dict:
-    """Counts of what the judge reads in images x: {"n", "valid", attribute: [count per value],
+    """Counts of what the judge reads in images x: {"n", "valid", "clear", attribute: [count per value],
     continuous attribute: [mean, std]}."""
     r = judge.read(x)
-    out = {"n": int(len(r["valid"])), "valid": int(r["valid"].sum())}
+    out = {"n": int(len(r["valid"])), "valid": int(r["valid"].sum()), "clear": int(r["clear"].sum())}
     for k, n in FJ.HEADS.items():
         out[k] = np.bincount(r[k].argmax(1), minlength=n).astype(int).tolist()
     for k in F.CONTINUOUS:
@@ -82,6 +83,7 @@ def sample_report(generator, judge: FJ.FaceJudge, real_x, n: int = 2000, seed: i
     rf, rr = judge.read(fake), judge.read(real_a)
     fa = gaussian_stats(judge.features(real_a))
     out = {"n": int(n), "valid_share": float(rf["valid"].mean()), "valid_share_real": float(rr["valid"].mean()),
+           "clear_share": float(rf["clear"].mean()), "clear_share_real": float(rr["clear"].mean()),
            "fid": frechet_distance(*fa, *gaussian_stats(judge.features(fake))),
            "fid_real": frechet_distance(*fa, *gaussian_stats(judge.features(real_b))) if len(real_b) >= 2
            else float("nan"), "shares": {}, "shares_real": {}, "w1": {}}
@@ -169,12 +171,13 @@ def faces_report(generator, dataset, probe_cache=None, seed: int = 0, quick: boo
 
 def flat_metrics(rep: dict) -> dict:
     """faces_report -> evaluate()'s floats: judge_accuracy (the judge's weakest held-out
-    attribute), valid_share(_real), fid, fid_real, max_share_gap, <attribute>_w1 (share of its
+    attribute), valid_share(_real), clear_share(_real), fid, fid_real, max_share_gap, <attribute>_w1 (share of its
     range); CGAN: label_accuracy; InfoGAN: code_accuracy (best attribute) and
     code_<attribute> for each, <attribute>_corr (the largest |Spearman| of any continuous code)."""
     s = rep["samples"]
     out = {"judge_accuracy": min(rep["judge"]["attributes"].values()), "valid_share": s["valid_share"],
-           "valid_share_real": s["valid_share_real"], "fid": s["fid"], "fid_real": s["fid_real"],
+           "valid_share_real": s["valid_share_real"], "clear_share": s["clear_share"],
+           "clear_share_real": s["clear_share_real"], "fid": s["fid"], "fid_real": s["fid_real"],
            "max_share_gap": s["max_share_gap"]}
     out.update({f"{k}_w1": v for k, v in s["w1"].items()})
     if "label_accuracy" in rep:

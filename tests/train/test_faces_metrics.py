@@ -77,6 +77,7 @@ class OracleFaceJudge:
             out[k] = np.array([r[k] if r else np.nan for r in rows])
         out["face"] = np.array([1.0 if r else 0.0 for r in rows])
         out["valid"] = out["face"] > 0.5
+        out["clear"] = out["valid"].copy()
         return out
 
     def features(self, x):
@@ -106,7 +107,7 @@ def test_a_generator_of_real_faces_is_valid_with_the_data_frequencies(real):
     assert collapsed["valid_share"] == 1.0 and collapsed["max_share_gap"] > 0.45
     assert collapsed["fid"] > 10 * max(s["fid"], 1e-6)
     flat = flat_metrics(rep)
-    assert {"valid_share", "fid", "fid_real", "max_share_gap", "skin_w1", "tilt_w1"} <= set(flat)
+    assert {"valid_share", "clear_share", "fid", "fid_real", "max_share_gap", "skin_w1", "tilt_w1"} <= set(flat)
     assert all(isinstance(v, float) for v in flat.values())
 
 
@@ -114,7 +115,7 @@ def test_an_image_the_judge_cannot_read_is_not_a_valid_face(real):
     sub, judge = real
     noise = torch.rand(5, 3, 64, 64) * 2 - 1
     r = reading(judge, torch.cat([sub.x[:11], noise]))
-    assert r["n"] == 16 and r["valid"] == 11
+    assert r["n"] == 16 and r["valid"] == r["clear"] == 11
     assert r["glasses"][1] == int(sub.factors["glasses"][:11].sum()) + 0   # unread ones count as value 0
     assert len(r["hair_colour"]) == 5 and len(r["skin"]) == 2
 
@@ -192,6 +193,7 @@ def test_the_judge_is_cached_reports_every_attribute_and_reads_a_label(tmp_path,
     assert np.allclose(again.features(x), j.features(x), atol=1e-5)
     r = again.read(x)
     assert r["hair_colour"].shape == (6, 5) and r["tilt"].shape == (6,) and r["valid"].dtype == bool
+    assert (r["clear"] <= r["valid"]).all()
     view = again.for_label("glasses*smile")
     p = view.probabilities(x)
     assert p.shape == (6, 4) and np.allclose(p.sum(1), 1, atol=1e-5)
