@@ -172,9 +172,6 @@ def _real_images(dataset, n: int) -> tuple[torch.Tensor, np.ndarray | None]:
 
 
 def _probe_for(dataset, probe_cache):
-    """The same probe `gan-explorer eval` uses for this data set (shared cache)."""
-    from .probe import get_probe
-    from .shapes_metrics import applies, shapes_probe
-    if applies(dataset):
-        return shapes_probe(dataset, cache_dir=probe_cache)
-    return get_probe(dataset, cache_dir=probe_cache)
+    """The same judge `gan-explorer eval` uses for this data set (shared cache; train/judges.py)."""
+    from .judges import judge_for
+    return judge_for(dataset, cache_dir=probe_cache)
