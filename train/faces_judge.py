@@ -198,6 +198,11 @@ class LabelView:
     def predict(self, x) -> np.ndarray:
         return self.probabilities(x).argmax(1).astype(np.int64)
 
+    def valid(self, x) -> np.ndarray:
+        """(N,) bool: read as a face at all (live quality's confident share needs it: the label
+        heads alone read noise confidently, e.g. 100 % of a fresh G's samples)."""
+        return self.judge.read(x)["valid"]
+
     def features(self, x) -> np.ndarray:
         return self.judge.features(x)
 
