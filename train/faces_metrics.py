@@ -166,6 +166,10 @@ def faces_report(generator, dataset, probe_cache=None, seed: int = 0, quick: boo
     if layout.continuous:
         rep["continuous"] = continuous_sweeps(generator, whole, n=270 if quick else 900, seed=seed,
                                               value_range=value_range)
+    if not generator.num_classes and not layout:         # the DCGAN paper's face arithmetic
+        from .faces_arithmetic import arithmetic_rate
+        rep["arithmetic"] = arithmetic_rate(generator, whole, triples=30 if quick else 100,
+                                            pool=500 if quick else 2000, seed=seed, value_range=value_range)
     return rep
 
 
@@ -173,7 +177,9 @@ def flat_metrics(rep: dict) -> dict:
     """faces_report -> evaluate()'s floats: judge_accuracy (the judge's weakest held-out
     attribute), valid_share(_real), clear_share(_real), fid, fid_real, max_share_gap, <attribute>_w1 (share of its
     range); CGAN: label_accuracy; InfoGAN: code_accuracy (best attribute) and
-    code_<attribute> for each, <attribute>_corr (the largest |Spearman| of any continuous code)."""
+    code_<attribute> for each, <attribute>_corr (the largest |Spearman| of any continuous code);
+    unconditional models: arith_success, arith_success_1, arith_valid, arith_triples
+    (train/faces_arithmetic.py)."""
     s = rep["samples"]
     out = {"judge_accuracy": min(rep["judge"]["attributes"].values()), "valid_share": s["valid_share"],
            "valid_share_real": s["valid_share_real"], "clear_share": s["clear_share"],
@@ -188,6 +194,7 @@ def flat_metrics(rep: dict) -> dict:
     if "continuous" in rep:
         per = rep["continuous"]["per_code"]
         out.update({f"{a}_corr": max(abs(v[a]) for v in per.values()) for a in F.CONTINUOUS})
+    out.update(rep.get("arithmetic", {}))       # arith_success (3 exemplars a slot), arith_success_1, ...
     return {k: float(v) for k, v in out.items()}
 
 
