@@ -80,3 +80,22 @@ def arithmetic_rate(generator, judge: FJ.FaceJudge, triples: int = 100, per_slot
         if k == per_slot:
             out["arith_valid"] = float(np.mean(r["valid"]))
     return out
+
+
+def exemplar_pool(generator, judge: FJ.FaceJudge, n: int = 600, seed: int = 0,
+                  value_range=(-1.0, 1.0)) -> tuple[torch.Tensor, dict]:
+    """For the Arithmetic panel's "by attribute": n prior samples' z (n, z_dim) and, per
+    (glasses, smile) value pair, the indices of samples the judge reads clearly as that pair."""
+    z, attrs, ok = _pool(generator, judge, n, seed, value_range)
+    groups = {(g, s): np.flatnonzero(ok & (attrs["glasses"] == g) & (attrs["smile"] == s)).tolist()
+              for g in (0, 1) for s in (0, 1)}
+    return z, groups
+
+
+def reading_line(judge: FJ.FaceJudge, x) -> str:
+    """What the judge reads in images x, as the panel shows it: "faces 16 of 16 · glasses 14 of 16
+    · smiling 15 of 16"."""
+    r = judge.read(x)
+    n = len(r["valid"])
+    return (f"faces {int(r['valid'].sum())} of {n} · glasses {int((r['glasses'].argmax(1) == 1).sum())} of {n}"
+            f" · smiling {int((r['smile'].argmax(1) == 1).sum())} of {n}")

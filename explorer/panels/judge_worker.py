@@ -1,0 +1,42 @@
+"""JudgeWorker: the faces judge on its own QThread, for the Arithmetic panel's "by attribute".
+
+Two jobs, each with its own copy of the checkpoint (no nn.Module is shared with the render
+thread): "pool" draws prior samples, has the judge read them and reports their z grouped by
+(glasses, smile); "read" renders given z and reports the judge's reading as one line. The judge
+is trained once and cached (train.faces_judge.get_judge); the first job may take minutes.
+"""
+from __future__ import annotations
+
+import numpy as np
+from PySide6.QtCore import QThread, Signal
+
+from gan_models.errors import GanExplorerError
+
+
+class JudgeWorker(QThread):
+    finished_ok = Signal(int, str, object)     # job id, kind ("pool" or "read"), payload
+    failed = Signal(int, str)                  # job id, message
+
+    def __init__(self, job: int, kind: str, path, z: np.ndarray | None = None, seed: int = 0, parent=None):
+        super().__init__(parent)
+        self.job, self.kind, self.path, self.z, self.seed = job, kind, path, z, seed
+
+    def run(self) -> None:
+        try:
+            import torch
+            from gan_models.checkpoint import load_checkpoint
+            from train import faces_judge as FJ
+            from train.faces_arithmetic import exemplar_pool, reading_line
+            from train.metrics import _images
+            torch.set_num_threads(1)
+            ck = load_checkpoint(self.path)
+            g, judge, vr = ck.generator.eval(), FJ.get_judge(), tuple(ck.value_range)
+            with torch.no_grad():
+                if self.kind == "pool":
+                    z, groups = exemplar_pool(g, judge, seed=self.seed, value_range=vr)
+                    payload = (z.numpy().astype(np.float32), groups)
+                else:
+                    payload = reading_line(judge, _images(g, torch.from_numpy(self.z), None, None, vr))
+            self.finished_ok.emit(self.job, self.kind, payload)
+        except (GanExplorerError, OSError, ValueError, RuntimeError) as e:
+            self.failed.emit(self.job, f"{type(e).__name__}: {e}" if not isinstance(e, GanExplorerError) else str(e))
