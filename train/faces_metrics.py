@@ -170,6 +170,12 @@ def faces_report(generator, dataset, probe_cache=None, seed: int = 0, quick: boo
         from .faces_arithmetic import arithmetic_rate
         rep["arithmetic"] = arithmetic_rate(generator, whole, triples=30 if quick else 100,
                                             pool=500 if quick else 2000, seed=seed, value_range=value_range)
+        from .faces_directions import attribute_directions, flip_rate     # named directions, moved 2 sigma
+        dirs = attribute_directions(generator, whole, n=500 if quick else 2000, seed=seed, value_range=value_range)
+        for a in ("smile", "glasses"):
+            f = flip_rate(generator, whole, dirs, a, 2.0, n=200 if quick else 500, seed=seed + 1,
+                          value_range=value_range)
+            rep["arithmetic"].update({f"dir_{a}_flip": f["flipped"], f"dir_{a}_others_kept": f["others_kept"]})
     return rep
 
 
@@ -179,7 +185,7 @@ def flat_metrics(rep: dict) -> dict:
     range); CGAN: label_accuracy; InfoGAN: code_accuracy (best attribute) and
     code_<attribute> for each, <attribute>_corr (the largest |Spearman| of any continuous code);
     unconditional models: arith_success, arith_success_1, arith_valid, arith_triples
-    (train/faces_arithmetic.py)."""
+    (train/faces_arithmetic.py), dir_<smile|glasses>_flip and _others_kept (train/faces_directions.py)."""
     s = rep["samples"]
     out = {"judge_accuracy": min(rep["judge"]["attributes"].values()), "valid_share": s["valid_share"],
            "valid_share_real": s["valid_share_real"], "clear_share": s["clear_share"],

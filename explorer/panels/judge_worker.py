@@ -1,8 +1,9 @@
 """JudgeWorker: the faces judge on its own QThread, for the Arithmetic panel's "by attribute".
 
-Two jobs, each with its own copy of the checkpoint (no nn.Module is shared with the render
+Three jobs, each with its own copy of the checkpoint (no nn.Module is shared with the render
 thread): "pool" draws prior samples, has the judge read them and reports their z grouped by
-(glasses, smile); "read" renders given z and reports the judge's reading as one line. The judge
+(glasses, smile); "read" renders given z and reports the judge's reading as one line;
+"directions" finds the named directions (train.faces_directions) for the Directions panel. The judge
 is trained once and cached (train.faces_judge.get_judge); the first job may take minutes.
 """
 from __future__ import annotations
@@ -14,7 +15,7 @@ from gan_models.errors import GanExplorerError
 
 
 class JudgeWorker(QThread):
-    finished_ok = Signal(int, str, object)     # job id, kind ("pool" or "read"), payload
+    finished_ok = Signal(int, str, object)     # job id, kind ("pool", "read", "directions"), payload
     failed = Signal(int, str)                  # job id, message
 
     def __init__(self, job: int, kind: str, path, z: np.ndarray | None = None, seed: int = 0, parent=None):
@@ -35,6 +36,9 @@ class JudgeWorker(QThread):
                 if self.kind == "pool":
                     z, groups = exemplar_pool(g, judge, seed=self.seed, value_range=vr)
                     payload = (z.numpy().astype(np.float32), groups)
+                elif self.kind == "directions":
+                    from train.faces_directions import attribute_directions
+                    payload = attribute_directions(g, judge, seed=self.seed, value_range=vr)
                 else:
                     payload = reading_line(judge, _images(g, torch.from_numpy(self.z), None, None, vr))
             self.finished_ok.emit(self.job, self.kind, payload)
