@@ -466,7 +466,7 @@ def main(argv=None) -> int:
         from gan_models.checkpoint import read_header
         res["bundled"] = {}
         for name in ("gan-ring8", "gan-grid25", "dcgan-digits", "cgan-digits", "infogan-digits",
-                     "dcgan-faces", "cgan-faces"):
+                     "dcgan-faces", "cgan-faces", "infogan-faces"):
             p_ = MODELS / f"{name}.safetensors"
             if p_.exists():
                 _, meta = read_header(p_)

@@ -14,7 +14,7 @@ MODELS = ROOT / "resources" / "models"
 EXPECTED = {"gan-ring8": "gan", "gan-grid25": "gan", "dcgan-digits": "dcgan",
             "cgan-digits": "cgan", "infogan-digits": "infogan",
             "dcgan-shapes": "dcgan", "cgan-shapes": "cgan", "infogan-shapes": "infogan",
-            "dcgan-faces": "dcgan", "cgan-faces": "cgan"}
+            "dcgan-faces": "dcgan", "cgan-faces": "cgan", "infogan-faces": "infogan"}
 WITH_D = {"dcgan-shapes"}          # bench/make_models.py KEEP_D: shipped with D for the probe panel
 MAX_BYTES = 4 * 1024 * 1024
 
@@ -26,7 +26,7 @@ def _path(name):
     return p
 
 
-def test_all_ten_are_bundled():
+def test_all_eleven_are_bundled():
     missing = [n for n in EXPECTED if not (MODELS / f"{n}.safetensors").exists()]
     assert not missing, f"missing bundled models: {missing} (make models)"
 
@@ -73,6 +73,9 @@ def test_bundled_model_metadata_and_samples(name, kind):
             assert tuple(layout.categorical) == (4,) and layout.continuous == 4
             assert {"code_accuracy", "x_corr", "y_corr", "hue_corr", "scale_corr"} <= set(m)
             assert 0.25 <= m["code_accuracy"] <= 1           # 4 shapes: chance is 0.25
+        elif faces:                              # code matched against every discrete attribute
+            assert tuple(layout.categorical) == (4,) and layout.continuous == 4
+            assert {"code_accuracy", "code_hair_style", "code_glasses_x_smile", "skin_corr", "tilt_corr"} <= set(m)
         else:
             assert tuple(layout.categorical) == (10,) and layout.continuous == 2
             assert {"code_accuracy", "slant_corr", "width_corr"} <= set(m)
