@@ -104,8 +104,10 @@ class AttributeFill(QGroupBox):
         self.panel.slots[slot].set(latents)              # emits changed -> the panel renders
 
     def read_result(self, z: np.ndarray) -> None:
-        """Have the judge read the result and its neighbours ((n, z_dim) float32)."""
-        if self.isVisible() and self.info is not None:
+        """Have the judge read the result and its neighbours ((n, z_dim) float32): only once the
+        user has used "by attribute" (the pool is read), so merely opening the panel on a faces
+        model never starts the judge (whose first use trains it: minutes)."""
+        if self.isVisible() and self.info is not None and self.pool is not None:
             self._start("read", z=np.ascontiguousarray(z, np.float32))
 
     def _on_done(self, job: int, kind: str, payload) -> None:
