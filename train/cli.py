@@ -33,7 +33,7 @@ _TRAIN_FLAGS = [
     ("--info-cont-weight", ca.finite_float, "InfoGAN: weight of the continuous codes' NLL in the information term"),
     ("--info-real-balance", ca.finite_float, "InfoGAN (our addition): weight of the term that spreads real data evenly over the categorical code"),
     ("--info-real-cluster", ca.finite_float, "InfoGAN (our addition): weight of the term that makes Q cluster real images by what shape-keeping changes keep (IIC)"),
-    ("--info-views", str, "InfoGAN (our addition): how far the shape-keeping changes go: full (any turn, mirror, hue) or small (+-15 degrees, no mirror)"),
+    ("--info-views", str, "InfoGAN (our addition): how far the shape-keeping changes go: full (any turn, mirror, hue), small (+-15 degrees, no mirror) or silhouette (full geometry, colour dropped)"),
     ("--seed", ca.train_seed, "seed for init, data order, z"),
     ("--device", ca.device, "auto | cpu | cuda | cuda:N | mps"),
     ("--amp", str, "off | bf16"),

@@ -53,7 +53,8 @@ class TrainConfig:
                                     # copy of each fake (train/augment.py), so G must carry it in the shape
     info_views: str = "full"        # how far info_cat_augment's and info_real_cluster's changes go:
                                     # full (any turn, mirror, hue: shapes) | small (+-15 degrees, no
-                                    # mirror: digits, whose class a turn or mirror changes)
+                                    # mirror: digits, whose class a turn or mirror changes) | silhouette
+                                    # (full geometry, colour dropped: Q sees a mask)
     info_real_cluster: float = 0.0  # InfoGAN, our addition (0 = the paper): weight of -I(c; c') of Q's
                                     # categorical reading of each real image and of a shape-keeping change
                                     # of it (IIC, train/losses.code_cluster_mi) in D's step: Q clusters the
@@ -113,8 +114,8 @@ class TrainConfig:
             bad("info_cont_weight", "a number in [0, 100]")
         if not isinstance(self.info_real_balance, (int, float)) or not 0 <= self.info_real_balance <= 100:
             bad("info_real_balance", "a number in [0, 100]")
-        if self.info_views not in ("full", "small"):
-            bad("info_views", "full or small")
+        if self.info_views not in ("full", "small", "silhouette"):
+            bad("info_views", "full, small or silhouette")
         if not isinstance(self.info_real_cluster, (int, float)) or not 0 <= self.info_real_cluster <= 100:
             bad("info_real_cluster", "a number in [0, 100]")
         # finite checks: nan passes every comparison, and inf/nan here once turned autosave off

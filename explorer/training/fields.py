@@ -77,8 +77,10 @@ def _views() -> QComboBox:
     c = QComboBox()
     c.addItem("full changes (shapes)", "full")
     c.addItem("small changes (digits)", "small")
+    c.addItem("silhouette (shapes, colour dropped)", "silhouette")
     c.setToolTip("How far the shape-keeping changes go (shape-keeping Q and clustering): full = any turn, "
-                 "mirror and hue; small = +-15 degrees, no mirror (a turned 6 is a 9)")
+                 "mirror and hue; small = +-15 degrees, no mirror (a turned 6 is a 9); silhouette = full "
+                 "geometry, then only the outline (no colour or brightness)")
     return c
 
 
