@@ -27,7 +27,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/forward_latency.py
 	$(BIN)/python bench/digits_rate.py
 
-# Retrain the five bundled models from resources/recipes and export them to resources/models.
+# Retrain the bundled models (one per recipe, eight now) from resources/recipes and export them to resources/models.
 models: $(STAMP)
 	$(BIN)/python bench/make_models.py
 

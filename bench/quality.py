@@ -144,7 +144,7 @@ def merge_toy_rows(rows: list[dict]) -> list[dict]:
 # ---------------------------------------------------------------- images
 
 def image_metrics(ck_or_gen, dataset, value_range=(-1.0, 1.0), quick=False, probe=None) -> dict:
-    from train.metrics import evaluate
+    from train.judges import evaluate
     return evaluate(ck_or_gen, dataset, value_range=value_range, quick=quick, probe=probe)
 
 
@@ -263,11 +263,11 @@ def render_markdown(res: dict) -> str:
         if src == "bundled":
             L += ["Measured on the bundled models (`resources/models/*.safetensors`, fp16 generators "
                   "trained from the recipes) against the embedded `digits` data, seed 0 "
-                  "(`train.metrics.evaluate`, run by `train/export.py` on the shipped weights and "
+                  "(`train.judges.evaluate`, run by `train/export.py` on the shipped weights and "
                   "stored in each file's metadata; `--reevaluate` measures them again).", ""]
         else:
             L += [f"Measured on short runs trained on **{src}** (your data), against the same data "
-                  "(`train.metrics.evaluate`).", ""]
+                  "(`train.judges.evaluate`).", ""]
         L += ["The judge is our probe CNN (`train/probe.py`), trained on the real labelled images "
               f"(held-out accuracy {_first(img, 'probe_accuracy')}). Probe FID uses its 64-d "
               "features (2,000 real vs 2,000 generated); it is comparable only between our own "
@@ -317,7 +317,7 @@ def render_markdown(res: dict) -> str:
         L += ["## The bundled models", "",
               "`make models` (bench/make_models.py) retrains each from its recipe with one command, "
               "`python -m train --recipe resources/recipes/<name>.toml`, and exports the generator "
-              "(fp16) with these metrics (`train.metrics.evaluate`, seed 0) in its metadata. Training "
+              "(fp16) with these metrics (`train.judges.evaluate`, seed 0) in its metadata. Training "
               "time is the trainer's elapsed time for the shipped file's run on this project's 2-core "
               "CPU; *load* is the 1-minute load average when that run started, where it was recorded "
               "(runs made while other trainings shared the cores took several times longer than on "
@@ -465,7 +465,8 @@ def main(argv=None) -> int:
     if not a.data:
         from gan_models.checkpoint import read_header
         res["bundled"] = {}
-        for name in ("gan-ring8", "gan-grid25", "dcgan-digits", "cgan-digits", "infogan-digits"):
+        for name in ("gan-ring8", "gan-grid25", "dcgan-digits", "cgan-digits", "infogan-digits",
+                     "dcgan-faces", "cgan-faces", "infogan-faces"):
             p_ = MODELS / f"{name}.safetensors"
             if p_.exists():
                 _, meta = read_header(p_)

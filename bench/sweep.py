@@ -12,7 +12,7 @@ A plan is a TOML file of variants; each trains one recipe with overrides over so
     device = "cuda"                   # optional: this variant's device (default: --device)
 
 Every (variant, seed) job trains headless (bench/quality.py's recipe_config + train_quiet), then
-`train.metrics.evaluate` measures what applies (toys: modes / HQ over 2,500 samples; InfoGAN:
+`train.judges.evaluate` measures what applies (toys: modes / HQ over 2,500 samples; InfoGAN:
 code accuracy, slant / width correlations; ...). One JSON row per finished job goes to --out as
 soon as it finishes (so a run cut off at --deadline keeps what it finished); the table at the end
 gives each variant's mean +- standard error and its per-seed values. Workers are spawned
@@ -59,7 +59,7 @@ def run_job(job: dict) -> dict:
     import torch
     torch.set_num_threads(1)
     from bench.quality import recipe_config, train_quiet
-    from train.metrics import evaluate
+    from train.judges import evaluate
     t0 = time.monotonic()
     kw = dict(job["set"], seed=job["seed"], device=job["device"], num_threads=1,
               sample_every=10**9, checkpoint_every=0, autosave_seconds=1e9)

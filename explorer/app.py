@@ -15,6 +15,12 @@ import sys
 import time
 
 ORG, APP = "GAN Explorer", "GAN Explorer"
+
+
+def display_name() -> str:
+    """The app's display name, "GAN Explorer 0.1.0": every window title ends with it."""
+    from .version import version
+    return f"{APP} {version()}"
 EXIT_AFTER_FIRST_IMAGE = "GAN_EXPLORER_EXIT_AFTER_FIRST_IMAGE"
 _T_IMPORT = time.monotonic()        # fallback start time where /proc is missing
 
@@ -40,7 +46,10 @@ def make_application(argv: list[str] | None = None, *, plots: bool = True):
         app = QApplication(list(argv if argv is not None else sys.argv[:1]))
         app.setOrganizationName(ORG)
         app.setApplicationName(APP)
-        app.setApplicationDisplayName(APP)
+        # Qt (xcb, Windows) appends " — <display name>" to every window title that does not
+        # already end with it: "GAN Explorer 0.1.0 — GAN Explorer" with APP here. The window's
+        # titles end with this name (main_window.APP_TITLE), so nothing is appended
+        app.setApplicationDisplayName(display_name())
         from .frozen import icon_path
         if icon_path().is_file():
             from PySide6.QtGui import QIcon

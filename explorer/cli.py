@@ -1,7 +1,7 @@
 """`gan-explorer`: the one console script.
 
 No arguments (or a path) opens the desktop window; subcommands run headless and never
-import Qt: `sample`, `project`, `train`, `eval`, `probe`, `screenshot` (the last one renders the app offscreen).
+import Qt: `sample`, `project`, `train`, `eval`, `probe`, `estimate`, `screenshot` (the last one renders the app offscreen).
 `export CKPT --onnx G.onnx` writes the generator as an ONNX model.
 """
 from __future__ import annotations
@@ -10,7 +10,7 @@ import argparse
 import sys
 from pathlib import Path
 
-HEADLESS = ("sample", "project", "train", "eval")
+HEADLESS = ("sample", "project", "train", "eval", "estimate")
 MAX_SAMPLES = 100_000
 MAX_PNG_BYTES = 1 << 30        # a sample grid's pixels (uint8), held once in memory
 
@@ -180,7 +180,7 @@ def main(argv: list[str] | None = None) -> int:
         if cmd == "export":
             from explorer.export_cli import cmd_export
             return cmd_export(argv[1:])
-        if cmd in ("train", "eval", "probe"):
+        if cmd in ("train", "eval", "probe", "estimate"):
             from train.cli import main as train_main
             return train_main(argv)
         if cmd == "screenshot":
@@ -188,7 +188,7 @@ def main(argv: list[str] | None = None) -> int:
             return shot_main(argv[1:])
         if cmd in ("-h", "--help"):
             print(__doc__.strip())
-            print("\nusage: gan-explorer [PATH] | sample | project | train | eval | export | screenshot  (--help on each)")
+            print("\nusage: gan-explorer [PATH] | sample | project | train | eval | estimate | export | screenshot  (--help on each)")
             return 0
         if cmd == "--version":
             from explorer.version import version

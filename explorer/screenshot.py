@@ -16,7 +16,7 @@ from pathlib import Path
 
 PANEL_NAMES = ("sampling", "arithmetic", "interpolation", "conditional", "codes", "directions", "projector",
                "probe")
-TOOL_NAMES = ("monitor", "playground")      # tabs that take a run folder / toy checkpoint, not a model
+TOOL_NAMES = ("monitor", "playground", "train")   # tabs that take a run folder / toy checkpoint / recipe, not a model
 
 
 def _parser():
@@ -25,7 +25,7 @@ def _parser():
                                 description="Save a PNG of one panel of the window, rendered offscreen.")
     p.add_argument("--panel", required=True, choices=PANEL_NAMES + TOOL_NAMES)
     p.add_argument("--model", help="checkpoint file or run folder (default: the first bundled model "
-                                   "that the panel supports)")
+                                   "that the panel supports); for --panel train, the recipe to pick")
     p.add_argument("-o", "--out", required=True, type=ca.out_file(".png"), help="output .png")
     p.add_argument("--size", type=_size, default="1280x800", help="window size WxH in logical pixels (default 1280x800)")
     p.add_argument("--palette", choices=("light", "dark"), default="light", help="colour theme")
@@ -139,7 +139,14 @@ def _tool_shot(app, window, args, out: Path, width: int, height: int) -> int:
     window.resize(width, height)
     window.show()
     window.tabs.setCurrentWidget(tool)
-    if args.panel == "monitor":
+    if args.panel == "train":     # the recipes' times measured (or kept), then a recipe picked
+        tool.measure_recipes()
+        ok = _wait(app, lambda: not tool.estimator.busy, args.timeout)
+        if args.model:
+            tool.form.recipe.setCurrentIndex(tool.form.recipe.findText(args.model))
+        _wait(app, lambda: False, 0.5)
+        error = None if ok else f"the recipes' timing did not finish within {args.timeout:g} s (--timeout)"
+    elif args.panel == "monitor":
         if not args.model:
             print("gan-explorer screenshot: --panel monitor needs --model RUN_DIR", file=sys.stderr)
             return 2

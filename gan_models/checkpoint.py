@@ -162,16 +162,28 @@ def _check_tensors(p: Path, header: dict, prefix: str, module: nn.Module, requir
     return True
 
 
-def _planned_modules(p: Path, config: ModelConfig) -> tuple[nn.Module, nn.Module]:
-    """G and D built on the meta device (shapes only, no memory): their size is checked against
-    MAX_PARAM_BYTES and their tensors against the file before anything real is allocated."""
+def planned_modules(config: ModelConfig) -> tuple[nn.Module, nn.Module, int]:
+    """G and D built on the meta device (shapes only, no memory) and their parameter count, so a
+    config's size can be checked against MAX_PARAM_BYTES before anything real is allocated (the
+    loader here, a new training in train.setup)."""
     from .registry import build_discriminator, build_generator
     with torch.device("meta"):
         g, d = build_generator(config), build_discriminator(config)
-    n = sum(t.numel() for m in (g, d) for t in m.state_dict().values())
-    if 4 * n > MAX_PARAM_BYTES:
-        raise CheckpointError(f"{p}: its config asks for {n:,} parameters ({4 * n / 1024**3:.1f} GiB as "
-                              f"float32); this program builds at most {MAX_PARAM_BYTES / 1024**3:.0f} GiB")
+    return g, d, sum(t.numel() for m in (g, d) for t in m.state_dict().values())
+
+
+def too_big(n: int) -> str | None:
+    """None, or why n float32 parameters are more than this program builds."""
+    if 4 * n <= MAX_PARAM_BYTES:
+        return None
+    return (f"asks for {n:,} parameters ({4 * n / 1024**3:.1f} GiB as float32); this program builds "
+            f"at most {MAX_PARAM_BYTES / 1024**3:.0f} GiB")
+
+
+def _planned_modules(p: Path, config: ModelConfig) -> tuple[nn.Module, nn.Module]:
+    g, d, n = planned_modules(config)
+    if why := too_big(n):
+        raise CheckpointError(f"{p}: its config {why}")
     return g, d
 
 

@@ -19,6 +19,17 @@ import torch.nn.functional as F
 
 SHIFT = 0.25               # translation, fraction of the half-frame, each axis
 SCALE = (0.8, 1.25)        # zoom, log-uniform
+# `info_views`: how far the changes go. "full" (the default, made for the shapes): any turn,
+# mirrored half the time, any hue. "small" for data whose class a turn or a mirror changes
+# (digits: a 6 turned is a 9, a mirrored 2 is no digit): +-15 degrees, +-0.1 moves, 0.9-1.1 zoom,
+# no mirror (close to the IIC paper's MNIST changes). "silhouette": the full geometric changes with
+# a wider zoom, then the colour is dropped altogether: Q sees only where the image differs from its
+# background (a grey mask scaled to [-1, 1]). On the shapes a hue rotation keeps brightness, and the
+# code learned primary vs secondary hues through it; a mask carries no colour or brightness at all.
+VIEWS = {"full": dict(shift=SHIFT, scale=SCALE, turn=math.pi, mirror=True, hue=True),
+         "small": dict(shift=0.1, scale=(0.9, 1.1), turn=math.pi / 12, mirror=False, hue=False),
+         "silhouette": dict(shift=SHIFT, scale=(0.7, 1.45), turn=math.pi, mirror=True, hue=False,
+                            mask=True)}
 
 
 def _hue_rotations(angle: torch.Tensor) -> torch.Tensor:
@@ -32,20 +43,23 @@ def _hue_rotations(angle: torch.Tensor) -> torch.Tensor:
     return c * torch.eye(3) + s * kx + (1 - c) * torch.outer(k, k)
 
 
-def shape_keeping(x: torch.Tensor, gen: torch.Generator) -> torch.Tensor:
+def shape_keeping(x: torch.Tensor, gen: torch.Generator, views: str = "full") -> torch.Tensor:
     """(B, C, H, W) -> the same batch, each image randomly moved (+-SHIFT), zoomed (SCALE),
-    turned (any angle), mirrored (half of them) and, for C = 3, its hue shifted (any angle).
+    turned (any angle), mirrored (half of them) and, for C = 3, its hue shifted (any angle);
+    `views` "small": the milder changes of VIEWS.
 
     Pixels pulled in from outside the frame repeat the border (the shapes' flat background).
     Random draws come from `gen` (a CPU generator: the trainer's, so runs repeat exactly).
     """
+    v = VIEWS[views]
     b = x.shape[0]
     u = torch.rand(b, 6, generator=gen)
-    angle = u[:, 0] * 2 * math.pi
-    lo, hi = math.log(SCALE[0]), math.log(SCALE[1])
+    # any turn drawn over [0, 2 pi) as before the views existed, so "full" repeats older runs exactly
+    angle = u[:, 0] * 2 * math.pi if v["turn"] >= math.pi else (u[:, 0] * 2 - 1) * v["turn"]
+    lo, hi = math.log(v["scale"][0]), math.log(v["scale"][1])
     s = torch.exp(lo + (hi - lo) * u[:, 1])
-    flip = torch.where(u[:, 2] < 0.5, -1.0, 1.0)
-    t = (u[:, 3:5] * 2 - 1) * SHIFT
+    flip = torch.where(u[:, 2] < 0.5, -1.0, 1.0) if v["mirror"] else torch.ones(b)
+    t = (u[:, 3:5] * 2 - 1) * v["shift"]
     cos, sin = torch.cos(angle) / s, torch.sin(angle) / s
     # output pixel p samples the input at A p + t: A = R(angle) diag(flip, 1) / s
     theta = torch.stack([torch.stack([cos * flip, -sin, t[:, 0]], 1),
@@ -53,7 +67,20 @@ def shape_keeping(x: torch.Tensor, gen: torch.Generator) -> torch.Tensor:
     theta = theta.to(device=x.device, dtype=x.dtype)
     grid = F.affine_grid(theta, list(x.shape), align_corners=False)
     out = F.grid_sample(x, grid, mode="bilinear", padding_mode="border", align_corners=False)
-    if x.shape[1] == 3:
+    if x.shape[1] == 3 and v["hue"]:
         rot = _hue_rotations(u[:, 5] * 2 * math.pi).to(device=x.device, dtype=x.dtype)
         out = torch.einsum("bij,bjhw->bihw", rot, out)
+    if v.get("mask"):
+        out = silhouette(out)
     return out
+
+
+def silhouette(x: torch.Tensor) -> torch.Tensor:
+    """(B, C, H, W) -> (B, C, H, W) masks in [-1, 1]: each pixel's L1 colour distance from the
+    image's background (the median of its four corners, which the border padding repeats),
+    divided by the image's largest distance; every channel the same. Differentiable in x."""
+    corners = torch.stack([x[..., 0, 0], x[..., 0, -1], x[..., -1, 0], x[..., -1, -1]], -1)
+    bg = corners.median(-1).values[..., None, None]                     # (B, C, 1, 1)
+    d = (x - bg).abs().sum(1, keepdim=True)                             # (B, 1, H, W)
+    m = d / (d.amax((2, 3), keepdim=True) + 1e-3)
+    return (2 * m - 1).expand_as(x)

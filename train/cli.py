@@ -17,7 +17,8 @@ from .config import TrainConfig, load_recipe
 # CLI flag -> TrainConfig field (None default = "not given", so recipes are not overridden)
 _TRAIN_FLAGS = [
     ("--model", str, "gan | dcgan | cgan | infogan | began"),
-    ("--dataset", str, "digits, shapes, ring8, grid25, gauss1d, or a folder (IDX, images, CIFAR-10)"),
+    ("--dataset", str, "digits, shapes, faces (or faces:ATTRIBUTE[*ATTRIBUTE] for another label), ring8, "
+                       "grid25, gauss1d, or a folder (IDX, images, CIFAR-10)"),
     ("--steps", int, "G updates to run"),
     ("--epochs", ca.finite_float, "passes over the data (instead of --steps)"),
     ("--batch-size", int, "batch size (DCGAN: 128)"),
@@ -35,6 +36,8 @@ _TRAIN_FLAGS = [
                                        "less varied; high: more varied; 0.5)"),
     ("--began-lambda-k", ca.finite_float, "BEGAN: k_t's gain (0.001)"),
     ("--began-plateau", int, "BEGAN: halve the lrs when M_global's mean over this many steps stalls (0 = off)"),
+    ("--info-real-cluster", ca.finite_float, "InfoGAN (our addition): weight of the term that makes Q cluster real images by what shape-keeping changes keep (IIC)"),
+    ("--info-views", str, "InfoGAN (our addition): how far the shape-keeping changes go: full (any turn, mirror, hue), small (+-15 degrees, no mirror) or silhouette (full geometry, colour dropped)"),
     ("--seed", ca.train_seed, "seed for init, data order, z"),
     ("--device", ca.device, "auto | cpu | cuda | cuda:N | mps"),
     ("--amp", str, "off | bf16"),
@@ -186,7 +189,7 @@ def cmd_train(argv: list[str]) -> int:
 
 
 def main(argv: list[str]) -> int:
-    """argv[0] is the subcommand: train | eval | probe."""
+    """argv[0] is the subcommand: train | eval | probe | estimate."""
     cmd, rest = argv[0], argv[1:]
     if cmd == "train":
         return cmd_train(rest)
@@ -196,13 +199,16 @@ def main(argv: list[str]) -> int:
     if cmd == "probe":
         from .feature_probe import cmd_probe
         return cmd_probe(rest)
+    if cmd == "estimate":
+        from .estimate import cmd_estimate
+        return cmd_estimate(rest)
     raise GanExplorerError(f"unknown command {cmd!r}")
 
 
 def entry(argv=None) -> int:
-    """`python -m train [train|eval] ...` (what torchrun launches); errors -> one line, exit 2."""
+    """`python -m train [train|eval|estimate] ...` (what torchrun launches); errors -> one line, exit 2."""
     argv = list(sys.argv[1:] if argv is None else argv)
-    if not argv or argv[0] not in ("train", "eval"):
+    if not argv or argv[0] not in ("train", "eval", "estimate"):
         argv = ["train"] + argv
     try:
         return main(argv)

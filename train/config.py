@@ -56,6 +56,14 @@ class TrainConfig:
     began_lambda_k: float = 0.001   # BEGAN: k_t's proportional gain (the paper's 0.001)
     began_plateau: int = 0          # BEGAN: halve both lrs when M_global's mean over this many steps did
                                     # not fall 1 % below the previous window's (the paper's decay); 0 = off
+    info_views: str = "full"        # how far info_cat_augment's and info_real_cluster's changes go:
+                                    # full (any turn, mirror, hue: shapes) | small (+-15 degrees, no
+                                    # mirror: digits, whose class a turn or mirror changes) | silhouette
+                                    # (full geometry, colour dropped: Q sees a mask)
+    info_real_cluster: float = 0.0  # InfoGAN, our addition (0 = the paper): weight of -I(c; c') of Q's
+                                    # categorical reading of each real image and of a shape-keeping change
+                                    # of it (IIC, train/losses.code_cluster_mi) in D's step: Q clusters the
+                                    # real data by what the changes keep, and the code follows Q
     seed: int = 0                   # one seed drives init, data order, z, labels and codes
     device: str = "auto"            # auto = cuda, else mps, else cpu
     amp: str = "off"                # bf16 autocast (CUDA/CPU) for speed on GPUs
@@ -115,6 +123,10 @@ class TrainConfig:
             bad("info_cont_weight", "a number in [0, 100]")
         if not isinstance(self.info_real_balance, (int, float)) or not 0 <= self.info_real_balance <= 100:
             bad("info_real_balance", "a number in [0, 100]")
+        if self.info_views not in ("full", "small", "silhouette"):
+            bad("info_views", "full, small or silhouette")
+        if not isinstance(self.info_real_cluster, (int, float)) or not 0 <= self.info_real_cluster <= 100:
+            bad("info_real_cluster", "a number in [0, 100]")
         # finite checks: nan passes every comparison, and inf/nan here once turned autosave off
         if not _number(self.epochs) or not 0 <= self.epochs <= MAX_EPOCHS:
             bad("epochs", f"a finite number in [0, {MAX_EPOCHS}]")

@@ -26,7 +26,7 @@ from .config import TrainConfig
 from .data_stream import DataStream, to_device
 from . import device as device_util
 from .augment import shape_keeping
-from .losses import code_balance, d_loss, g_loss, info_loss
+from .losses import code_balance, code_cluster_mi, d_loss, g_loss, info_loss
 from .run_folder import RunFolder
 from .snapshots import fixed_inputs, write_sample
 
@@ -135,7 +135,8 @@ class Trainer:
                 fake = self.G(self.G.build_input(z, y_fake, codes))
             self._kept_fake = fake if keep_fake else None
             balance = bool(self.layout) and self.tcfg.info_real_balance > 0
-            if balance:
+            cluster = bool(self.layout) and self.tcfg.info_real_cluster > 0 and bool(self.layout.categorical)
+            if balance or cluster:
                 lr_, q_real = self.D.forward_with_q(real)
                 lr_ = lr_.float()
             else:
@@ -152,6 +153,9 @@ class Trainer:
             if balance:                     # logged, so a run using the term shows what it does
                 out["code_balance"] = code_balance(q_real)
                 total = total + self.tcfg.info_real_balance * out["code_balance"]
+            if cluster:                     # I(c; c') in nats, logged (log K at best)
+                out["code_cluster"] = self._real_cluster(real, q_real)
+                total = total - self.tcfg.info_real_cluster * out["code_cluster"]
         self.opt_d.zero_grad(set_to_none=True)
         total.backward()
         self.ddp.average_grads(self.D)
@@ -163,9 +167,18 @@ class Trainer:
         logits come from a second pass on a shape-keeping random change of the batch."""
         logit, q = self.D.forward_with_q(fake)
         if self.tcfg.info_cat_augment and q.cat_logits:
-            _, qa = self.D.forward_with_q(shape_keeping(fake, self.gen))
+            _, qa = self.D.forward_with_q(shape_keeping(fake, self.gen, self.tcfg.info_views))
             q = QOutput(cat_logits=qa.cat_logits, cont_mean=q.cont_mean, cont_logstd=q.cont_logstd)
         return logit, q
+
+    def _real_cluster(self, real, q_real) -> torch.Tensor:
+        """IIC on real images: Q's categorical reading of each image and of a shape-keeping
+        change of it should agree, be confident and use every value equally."""
+        _, qa = self.D.forward_with_q(shape_keeping(real, self.gen, self.tcfg.info_views))
+        mi = real.new_zeros((), dtype=torch.float32)
+        for l1, l2 in zip(q_real.cat_logits, qa.cat_logits):
+            mi = mi + code_cluster_mi(torch.softmax(l1.float(), 1), torch.softmax(l2.float(), 1))
+        return mi
 
     def _info(self, q, cat, cont) -> torch.Tensor:
         return info_loss(q, cat, cont, fixed_std=self.tcfg.info_cont_std == "fixed",

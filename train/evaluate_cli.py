@@ -1,4 +1,4 @@
-"""`gan-explorer eval RUN_DIR_OR_CHECKPOINT [--json]`: the metrics of `train.metrics`, plus the
+"""`gan-explorer eval RUN_DIR_OR_CHECKPOINT [--json]`: the metrics of `train.judges.evaluate`, plus the
 equilibrium view (mean D(x), D(G(z)) over the last logged window) for a run folder."""
 from __future__ import annotations
 
@@ -25,7 +25,8 @@ def evaluate_target(target, dataset_name=None, seed=0, quick=False, n_data=None)
     from gan_models.checkpoint import load_checkpoint
 
     from .data import load_dataset
-    from .metrics import equilibrium, evaluate
+    from .judges import evaluate
+    from .metrics import equilibrium
     from .run_folder import read_jsonl
     ck = load_checkpoint(target)
     name = dataset_name or ck.meta.get("dataset")

@@ -1,6 +1,6 @@
 """Export a training run (or checkpoint) as a bundled model: the generator (and, with
 keep_discriminator, D for the feature probe and the projector's D-feature loss), fp16, with the
-config, class names, the recipe it came from and its `train.metrics.evaluate` numbers in the
+config, class names, the recipe it came from and its `train.judges.evaluate` numbers in the
 metadata. Bundled models live in resources/models/ and open offline on first launch.
 
     export_bundled("runs/...-dcgan-digits", "resources/models/dcgan-digits.safetensors",
@@ -57,7 +57,7 @@ def export_bundled(run_dir_or_ckpt, out_path, name: str, description: str, evalu
     save_checkpoint(out, ck.config, ck.generator, discriminator=disc, meta=meta, half=True)
     if evaluate:
         from .data import load_dataset
-        from .metrics import evaluate as _evaluate
+        from .judges import evaluate as _evaluate
         shipped = load_checkpoint(out)            # measure what users get: fp16 weights
         shape = shipped.config.data_shape
         ds = load_dataset(meta.get("dataset") or "digits",

@@ -8,7 +8,8 @@ curve moves only when G does) and writes a metrics row of `q_*` scores:
 * labelled image data (digits, shapes, a folder with class subfolders, ...): features of the
   project's own probe classifier (train/probe.py, trained on the real images and cached):
   ``q_fid``        Frechet distance to QUALITY_N real images in probe features (lower = better),
-  ``q_confident``  share of samples the probe reads with probability >= CONFIDENT,
+  ``q_confident``  share of samples the probe reads with probability >= CONFIDENT (and, for a
+                   judge that tells its kind of image from junk, as faces, read as one),
   ``q_label_acc``  CGAN: share read as the label asked for,
   ``q_code_acc``   InfoGAN: categorical code 1 vs the probe's class, after best one-to-one matching,
 * unlabelled images (a user's folder): the same Frechet distance, density and coverage in the
@@ -131,7 +132,10 @@ class QualityScorer:
         out["q_density"], out["q_coverage"] = density_coverage(self.real_feats, feats)
         if self.probe is not None:
             p = self.probe.probabilities(x)
-            out["q_confident"] = float((p.max(1) >= CONFIDENT).mean())
+            ok = p.max(1) >= CONFIDENT
+            if hasattr(self.probe, "valid"):            # a judge that also tells its kind of image from junk
+                ok = ok & self.probe.valid(x)
+            out["q_confident"] = float(ok.mean())
             pred = p.argmax(1)
             if label is not None and len(label) and int(label.max()) < p.shape[1]:
                 out["q_label_acc"] = float((pred == np.asarray(label)).mean())
@@ -172,9 +176,6 @@ def _real_images(dataset, n: int) -> tuple[torch.Tensor, np.ndarray | None]:
 
 
 def _probe_for(dataset, probe_cache):
-    """The same probe `gan-explorer eval` uses for this data set (shared cache)."""
-    from .probe import get_probe
-    from .shapes_metrics import applies, shapes_probe
-    if applies(dataset):
-        return shapes_probe(dataset, cache_dir=probe_cache)
-    return get_probe(dataset, cache_dir=probe_cache)
+    """The same judge `gan-explorer eval` uses for this data set (shared cache; train/judges.py)."""
+    from .judges import judge_for
+    return judge_for(dataset, cache_dir=probe_cache)

@@ -66,3 +66,16 @@ def code_balance(q: QOutput) -> torch.Tensor:
         p = torch.softmax(logits.float(), dim=1).mean(0)               # (K,) batch marginal
         loss = loss + math.log(p.numel()) + (p * torch.log(p.clamp_min(1e-12))).sum()
     return loss
+
+
+def code_cluster_mi(p1: torch.Tensor, p2: torch.Tensor) -> torch.Tensor:
+    """I(c; c') of the code read from two views of the same images (Invariant Information
+    Clustering, Ji, Henriques, Vedaldi 2019). p1, p2: (B, K) probabilities of one categorical
+    code for view 1 and view 2 of each image. The joint P(c, c') is the batch mean of the outer
+    products, symmetrised; the result is in nats: log K when every image is read confidently,
+    the same from both views and the K values are used equally; 0 when the reading ignores the
+    image. Maximised, it makes Q cluster the data into K balanced groups that the views keep."""
+    joint = (p1.float().T @ p2.float()) / p1.shape[0]
+    joint = ((joint + joint.T) / 2).clamp_min(1e-8)
+    pi, pj = joint.sum(1, keepdim=True), joint.sum(0, keepdim=True)
+    return (joint * (joint.log() - pi.log() - pj.log())).sum()

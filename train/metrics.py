@@ -6,6 +6,10 @@
   and width, so InfoGAN's continuous codes can be checked without labels.
 - Training: the equilibrium view, D(x) and D(G(z)) averaged over the last logged rows.
 
+Which of these measure a model of which data set is decided by the judges registry
+(train/judges.py, whose `evaluate` gives the whole report); this module imports no data set's
+own metrics.
+
 Pure numpy/torch. The few algorithms usually taken from scipy (Hungarian matching, tie-aware
 ranks, a PSD matrix square root) are written here. Every generator-facing function draws its
 inputs from a seed and runs under no_grad in the generator's current train/eval mode.
@@ -20,7 +24,7 @@ import torch
 from gan_models.latent import prior_inputs
 from gan_models.sample import render
 
-from .probe import Probe, get_probe
+from .probe import Probe
 
 KL_EPS = 1e-10      # added to every mode's HQ count before normalising; see mode_metrics
 
@@ -342,7 +346,7 @@ def code_factor_correlations(generator, n: int = 1000, seed: int = 0, value_rang
     return out
 
 
-# ---------------------------------------------------------------- training and the whole report
+# ---------------------------------------------------------------- training
 
 def equilibrium(metrics_rows: list, window: int = 50) -> dict:
     """Mean D(x) and D(G(z)) over the last `window` logged rows that have them.
@@ -355,46 +359,3 @@ def equilibrium(metrics_rows: list, window: int = 50) -> dict:
         return {"rows": 0.0}
     return {"d_real": float(np.mean([r["d_real"] for r in rows])),
             "d_fake": float(np.mean([r["d_fake"] for r in rows])), "rows": float(len(rows))}
-
-
-def evaluate(generator, dataset, probe_cache=None, seed: int = 0, quick: bool = False,
-             value_range=(-1.0, 1.0), probe: Probe | None = None) -> dict:
-    """Every metric that applies to this generator and data set, as a flat dict of floats.
-
-    Chosen from capabilities only: point outputs on a toy mixture -> modes, modes_total,
-    hq_fraction, kl; images of a labelled data set -> probe_accuracy and fid (probe FID), plus
-    label_accuracy when the generator takes the data set's labels, code_accuracy when it has a
-    categorical code; continuous codes on images -> slant_corr, width_corr; the colour shapes
-    (streamed or not) -> shapes_metrics.flat_metrics instead. quick=True uses
-    fewer samples (a cheap in-training check). probe_cache: folder for probe files; probe: an
-    already loaded probe for this data set (skips get_probe). value_range: the generator's
-    output range (images are rescaled to [-1, 1] before they are judged).
-    """
-    out: dict = {}
-    if not generator.is_image:
-        if getattr(dataset, "centres", None) is not None:
-            out.update(toy_metrics(generator, dataset, n=500 if quick else 2500, seed=seed))
-        return out
-    from .shapes_metrics import applies, flat_metrics, shapes_report
-    if applies(dataset):        # colour shapes: their own factor metrics (train/shapes_metrics.py)
-        return flat_metrics(shapes_report(generator, dataset, probe_cache, seed, quick, value_range, probe,
-                                          with_real=False))
-    layout = generator.code_layout
-    x = getattr(dataset, "x", None)
-    labelled = (getattr(dataset, "labels", None) is not None and x is not None
-                and tuple(np.shape(x)[1:]) == tuple(generator.output_shape))
-    if labelled:
-        probe = probe if probe is not None else get_probe(dataset, cache_dir=probe_cache)
-        out["probe_accuracy"] = probe.accuracy
-        out["fid"] = probe_fid(generator, probe, x, n=500 if quick else 2000, seed=seed,
-                               value_range=value_range)
-        per = 20 if quick else 100
-        if generator.num_classes and generator.num_classes == probe.num_classes:
-            out["label_accuracy"] = label_accuracy(generator, probe, per, seed, value_range)
-        if layout.categorical:
-            out["code_accuracy"] = code_accuracy(generator, probe, per, seed, value_range)
-    if layout.continuous:
-        corr = code_factor_correlations(generator, n=300 if quick else 1000, seed=seed,
-                                        value_range=value_range)
-        out["slant_corr"], out["width_corr"] = corr["slant_corr"], corr["width_corr"]
-    return out

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import torch
 
+from gan_models.checkpoint import planned_modules, too_big
 from gan_models.config import CONV_SIZES, ModelConfig, default_config
 from gan_models.errors import CheckpointError, ConfigError, GanExplorerError
 
@@ -65,17 +66,21 @@ def _versions() -> dict:
 
 
 def create_trainer(tcfg: TrainConfig, out=None, root="runs", write: bool = True,
-                   overwrite: bool = False) -> Trainer:
+                   overwrite: bool = False, dataset=None) -> Trainer:
     """A fresh run: validate, load data, build models, make the run folder (rank 0).
     overwrite: an existing run in `out` is moved aside to `out.replaced-<time>` first (nothing
-    is deleted; `--overwrite`)."""
+    is deleted; `--overwrite`). dataset: the run's data already loaded by `load_data(tcfg)`
+    (train/estimate.py times several recipes on one data set)."""
     tcfg.validate()
     device = pick_device(tcfg.device)
     _check_amp(tcfg, device)
     if tcfg.num_threads:
         torch.set_num_threads(tcfg.num_threads)
-    dataset = load_data(tcfg)
+    dataset = load_data(tcfg) if dataset is None else dataset
     mcfg = model_config_for(tcfg, dataset)
+    if why := too_big(planned_modules(mcfg)[2]):      # before any real allocation (a width of 4096 ...)
+        raise ConfigError(f"the model ({mcfg.kind}, G width {mcfg.g_width}, D width {mcfg.d_width}, "
+                          f"data {tuple(mcfg.data_shape)}) {why}: choose smaller widths")
     if not tcfg.num_threads and not mcfg.is_image and device.type == "cpu":
         torch.set_num_threads(1)   # tiny MLPs: a second thread only adds sync cost (~4x slower here)
     ddp = dist_util.from_env(device)

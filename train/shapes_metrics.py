@@ -231,6 +231,19 @@ def code_factor_sweeps(generator, n: int = 900, seed: int = 0, value_range=(-1.0
 
 # ---------------------------------------------------------------- the report
 
+def judge(dataset, cache_dir=None) -> Probe:
+    """The registry's judge (train/judges.py): the shape classifier."""
+    return shapes_probe(dataset, cache_dir=cache_dir)
+
+
+def metrics(generator, dataset, *, probe_cache=None, seed: int = 0, quick: bool = False,
+            value_range=(-1.0, 1.0), probe: Probe | None = None) -> dict:
+    """The registry's metrics (train/judges.py): flat_metrics of shapes_report, without the
+    estimator check on real images (the same for every model)."""
+    return flat_metrics(shapes_report(generator, dataset, probe_cache, seed, quick, value_range, probe,
+                                      with_real=False))
+
+
 def shapes_probe(dataset, cache_dir=None) -> Probe:
     """The shape classifier: get_probe on real_subset's images, PROBE_STEPS steps (cached)."""
     return get_probe(real_subset(dataset), cache_dir=cache_dir, train_steps=PROBE_STEPS)

@@ -80,13 +80,19 @@ class MonitorView(ToolTab):
         self.smoothing.setDecimals(3)
         self.smoothing.setValue(0.6)
         self.smoothing.setToolTip("EMA smoothing of every curve (0 = raw)")
-        top = QHBoxLayout()
-        top.addWidget(self.run_label, 1)
-        top.addWidget(self.state_label)
-        top.addWidget(QLabel("Smoothing"))
-        top.addWidget(self.smoothing)
+        # two rows: in one, the state label and the buttons made the window 1049 px at least,
+        # too wide for a 1024x768 screen
+        top = QVBoxLayout()
+        first, second = QHBoxLayout(), QHBoxLayout()
+        first.addWidget(self.run_label, 1)
+        first.addWidget(self.state_label)
+        second.addWidget(QLabel("Smoothing"))
+        second.addWidget(self.smoothing)
+        second.addStretch(1)
         for b in (self.open_button, self.compare_button, self.clear_compare_button):
-            top.addWidget(b)
+            second.addWidget(b)
+        top.addLayout(first)
+        top.addLayout(second)
 
         self.banner = QFrame()
         self.banner.setStyleSheet("QFrame { background: #fff3cd; border: 1px solid #d39e00; border-radius: 4px; }"

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import json
 
+import numpy as np
+
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QGroupBox, QHBoxLayout, QLabel, QSpinBox, QVBoxLayout
 
@@ -16,6 +18,7 @@ from ..widgets.bookmarks_box import BookmarksBox
 from ..widgets.controls import FloatSlider
 from ..widgets.image_view import ImageGridView
 from ..widgets.latent_slot import LatentSlot
+from .arithmetic_attrs import AttributeFill
 from .base import Panel, single
 
 SLOTS = ("A", "B", "C")
@@ -65,8 +68,11 @@ class ArithmeticPanel(Panel):
         bottom = QHBoxLayout()
         bottom.addWidget(nb, 1)
         bottom.addWidget(self.bookmarks)
+        self.by_attribute = AttributeFill(self, SLOTS)       # faces models only (hidden otherwise)
+        self._judged_z = None
         lay = QVBoxLayout(self)
         lay.addLayout(row)
+        lay.addWidget(self.by_attribute)
         lay.addLayout(bottom, 1)
 
         for slot in self.slots.values():
@@ -89,11 +95,16 @@ class ArithmeticPanel(Panel):
         super().set_model(info)
         self.result = None
         self.bookmarks.set_model(info)
+        self.by_attribute.set_model(info)
         for i, s in enumerate(SLOTS):       # start with something to look at: seed 0's first samples
             self.slots[s].blockSignals(True)
             self.slots[s].set([random_latent(info, 0, i)])
             self.slots[s].blockSignals(False)
         self.request()
+
+    def prepare_screenshot(self):
+        """`gan-explorer screenshot` on a faces model: the paper's example filled by attribute."""
+        return self.by_attribute.paper_example() if self.by_attribute.isVisibleTo(self) else (lambda: True)
 
     def add_to_slot(self, slot: str, latent) -> None:
         self.slots[slot].add(latent)
@@ -120,7 +131,9 @@ class ArithmeticPanel(Panel):
         grids = single(len(shown))
         if res is not None:
             n = self.count.value()
-            batch = concat([batch, neighbours(res, n, self.spread.value(), seed=1)])
+            nb = neighbours(res, n, self.spread.value(), seed=1)
+            self._judged_z = np.concatenate([res.z[None], nb.z]).astype(np.float32)
+            batch = concat([batch, nb])
             grids += (GridSpec(n, n if n <= 4 else (n + 1) // 2, 2),)   # two rows fill the box better
         return self.render("slots", batch, grids)
 
@@ -131,6 +144,8 @@ class ArithmeticPanel(Panel):
                 view.show_grid(result, i)
         if len(result.grids) > len(self._views):
             self.neighbours.show_grid(result, len(result.grids) - 1)
+            if self._judged_z is not None:
+                self.by_attribute.read_result(self._judged_z)     # the judge's reading, off the UI thread
 
     def export_image(self):
         if self.result is None or self.result_latent() is None:

@@ -43,8 +43,17 @@ class DirectionsPanel(Panel):
         self.find_button.setToolTip("Search again with these settings (runs on the render thread)")
         self.summary = QLabel("")          # changes once per search: a QLabel's re-layout is fine
         self.summary.setWordWrap(True)
+        # faces models: directions named by the judge (InterFaceGAN-style) beside the unsupervised ones
+        self.source = QComboBox()
+        self.source.addItems(["found without labels", "named by the faces judge"])
+        self.source.setToolTip("Found without labels: the output's principal components (GANSpace). Named: a "
+                               "linear boundary in z per attribute the faces judge reads (+glasses, +smile, "
+                               "wider face, bigger eyes)")
+        self._named_job, self._workers = 0, []
         find_box = QGroupBox("Directions")
         find_form = QFormLayout(find_box)
+        self.find_form = find_form
+        find_form.addRow("Kind", self.source)
         find_form.addRow("Count", self.count)
         find_form.addRow("Samples", self.samples)
         find_form.addRow(self.find_button)
@@ -77,6 +86,7 @@ class DirectionsPanel(Panel):
         lay.addWidget(side_w)
         lay.addWidget(self.grid, 1)
 
+        self.source.currentIndexChanged.connect(self.find)
         self.find_button.clicked.connect(self.find)
         self.count.valueChanged.connect(self.find)
         self.samples.currentIndexChanged.connect(self.find)
@@ -96,6 +106,12 @@ class DirectionsPanel(Panel):
 
     def set_model(self, info) -> None:
         super().set_model(info)
+        from .arithmetic_attrs import applies
+        self.find_form.setRowVisible(self.source, applies(info))
+        if not applies(info):
+            self.source.blockSignals(True)
+            self.source.setCurrentIndex(0)
+            self.source.blockSignals(False)
         self.found = self.result = None
         self.grid.set_image(None)
         self.find()
@@ -110,9 +126,43 @@ class DirectionsPanel(Panel):
         self.found = None
         self.grid.set_placeholder("Finding directions…")
         self.summary.setText("Searching…")
+        named = self.source.currentIndex() == 1
+        self.count.setEnabled(not named)
+        self.samples.setEnabled(not named)
+        if named:
+            return self._find_named()
         n = SAMPLE_CHOICES[self.samples.currentIndex()]
         req = DirectionsRequest(f"{self.name}.find", self.info.model_id, k=self.count.value(), n=n)
         return self.renderer.submit(req)
+
+    def _find_named(self) -> int:
+        """The judge's named directions, on a JudgeWorker thread (2,000 samples read, ~5 s)."""
+        from .judge_worker import JudgeWorker
+        self.summary.setText("The faces judge is reading 2,000 samples (the first time it is trained: minutes)…")
+        self._named_job += 1
+        w = JudgeWorker(self._named_job, "directions", self.info.path, parent=self)
+        w.finished_ok.connect(self._on_named)
+        w.failed.connect(lambda job, msg: job == self._named_job and self.summary.setText(f"The judge failed: {msg}"))
+        w.finished.connect(lambda w=w: self._workers.remove(w) if w in self._workers else None)
+        self._workers.append(w)
+        w.start()
+        return 0
+
+    def _on_named(self, job: int, kind: str, found) -> None:
+        if job != self._named_job or self.source.currentIndex() != 1:
+            return
+        self.found, self.result = found, None
+        self.summary.setText(f"{len(found.names)} directions named by the faces judge from {found.n:,} samples: "
+                             "a linear boundary in z per attribute (+glasses and +smile kept orthogonal to "
+                             "each other's boundary, so one changes and the other stays).")
+        self.request()
+
+    def prepare_screenshot(self):
+        """`gan-explorer screenshot` on a faces model: the named directions."""
+        if not self.find_form.isRowVisible(self.source):
+            return lambda: True
+        self.source.setCurrentIndex(1)
+        return lambda: hasattr(self.found, "names") and self.result is not None
 
     def walk_values(self) -> np.ndarray:
         """(columns,) offsets in prior standard deviations, symmetric around 0."""
@@ -132,11 +182,14 @@ class DirectionsPanel(Panel):
         notes = [f"{base.note}, direction {i + 1} {v:+.2f}σ" for i in range(k) for v in t]
         batch = LatentBatch(z, rep(base.label), rep(base.codes), notes)
         self.grid.column_labels = [f"{v:+.1f}σ" if abs(v) > 1e-6 else "sample" for v in t]
-        self.grid.row_labels = [f"#{i + 1} {100 * e:.0f}%" for i, e in enumerate(f.explained)]
+        self.grid.row_labels = (list(f.names) if hasattr(f, "names") else
+                                [f"#{i + 1} {100 * e:.0f}%" for i, e in enumerate(f.explained)])
         return self.render("walk", batch, (view_grid(self.grid, k * c, c),))
 
     def on_result(self, result) -> None:
         if result.channel == f"{self.name}.find":
+            if self.source.currentIndex() == 1:          # the user switched to the named ones meanwhile
+                return
             self.found = result
             share = 100 * float(np.sum(result.explained))
             self.summary.setText(f"{len(result.vectors)} directions from {result.n:,} samples "
@@ -169,5 +222,6 @@ class DirectionsPanel(Panel):
         meta = self.base_metadata()
         meta.update(seed=self.seed.value(), sample=self.index.value(),
                     walk=", ".join(self.grid.column_labels), directions=str(len(self.found.vectors)),
-                    explained=", ".join(f"{100 * e:.1f}%" for e in self.found.explained))
+                    **({"names": ", ".join(self.found.names)} if hasattr(self.found, "names") else
+                       {"explained": ", ".join(f"{100 * e:.1f}%" for e in self.found.explained)}))
         return self.result.grids[0], meta, f"directions-seed{self.seed.value()}.png"

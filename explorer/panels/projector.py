@@ -129,7 +129,8 @@ class ProjectorPanel(Panel):
     def _loss_plot(self):
         import pyqtgraph as pg   # lazily: only when the panel is built
         self._pg = pg
-        plot = pg.PlotWidget(background=None)
+        from ..widgets.log_axis import LogAxis      # labels a narrow loss range too
+        plot = pg.PlotWidget(background=None, axisItems={"left": LogAxis(orientation="left")})
         text = self.palette().color(self.foregroundRole())
         for side in ("left", "bottom"):
             plot.getAxis(side).setPen(pg.mkPen(text))

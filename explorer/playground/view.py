@@ -28,14 +28,17 @@ class PlaygroundPlot(QStackedWidget):
         super().__init__(parent)
         self.plot2d = pg.PlotWidget(background="w")
         p = self.plot2d.getPlotItem()
-        p.setAspectLocked(True)
+        # not aspect-locked: a locked 1:1 view in a wider-than-tall plot showed more x than the
+        # heat map covers (white strips left and right); the plot is kept square instead (resizeEvent)
+        p.setAspectLocked(False)
+        p.setMouseEnabled(False, False)
         self.heat = pg.ImageItem()
         self.heat.setZValue(-10)
         p.addItem(self.heat)
         legend = p.addLegend(offset=(8, 8), labelTextColor="#222222", brush=pg.mkBrush(255, 255, 255, 200))
         self.fake = PointCloud((108, 52, 131, 170), 5)
-        self.real = PointCloud(REAL, 4)
-        self.real.setZValue(5)                    # real on top: where G covers a mode, both show
+        self.real = PointCloud((30, 132, 73, 150), 4)     # REAL, translucent
+        self.fake.setZValue(5)                    # generated on top (real ones hid them), both translucent
         self.arrows = pg.PlotDataItem(pen=pg.mkPen(ARROW, width=1.2), connect="pairs")
         for item in (self.fake, self.real, self.arrows):
             p.addItem(item)
@@ -69,6 +72,16 @@ class PlaygroundPlot(QStackedWidget):
         self.addWidget(self.plot2d)
         self.addWidget(self.plot1d)
         self.frames = 0
+
+    def resizeEvent(self, event) -> None:                    # noqa: N802 (Qt's name)
+        """Keep the 2D plot's data area square (centred, white margins), so the toy's square
+        domain is drawn 1:1 and the heat map fills it to every edge."""
+        super().resizeEvent(event)
+        p = self.plot2d.getPlotItem()
+        w = event.size().width() - p.getAxis("left").width() - 12
+        h = event.size().height() - p.getAxis("bottom").height() - 12
+        extra = abs(w - h) // 2
+        p.setContentsMargins(*((extra, 0, extra, 0) if w > h else (0, extra, 0, extra)))
 
     def show_snapshot(self, snap: dict) -> None:
         if "heat_rgb" in snap:

@@ -1,7 +1,7 @@
 """The Train tab's BEGAN settings: gamma as a slider, with one sentence on what it trades.
 
 BEGAN's k_t holds D at the equilibrium gamma = E[L(G(z))] / E[L(x)] (Berthelot et al. 2017).
-Kept in its own widget so the form only places it (the form's layout is being redesigned).
+A KindField of the Train form (explorer/training/fields.py): the form places it on BEGAN's rows.
 """
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ SENTENCE = ("γ trades diversity for quality: low γ gives sharper, less varied 
 
 
 class BeganBox(QWidget):
-    changed = Signal()
+    valueChanged = Signal(float)      # the form listens to every kind widget's valueChanged
 
     def __init__(self, parent=None):
         super().__init__(parent)
@@ -34,7 +34,7 @@ class BeganBox(QWidget):
         lay.setSpacing(2)
         lay.addWidget(self.gamma)
         lay.addWidget(self.sentence)
-        self.gamma.value_changed.connect(lambda _g: self.changed.emit())
+        self.gamma.value_changed.connect(lambda _g: self.valueChanged.emit(self.value()))
 
     def value(self) -> float:
         return round(self.gamma.value(), 3)

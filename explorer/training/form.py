@@ -1,221 +1,130 @@
 """TrainForm: the Train tab's settings, checked as you type (red border + one sentence).
 
-The form is a view of a `TrainConfig` plus the few `ModelConfig` fields worth a widget.
+The form is a view of a `TrainConfig` plus the few `ModelConfig` fields worth a widget. The
+few settings that matter are in view (model, data set, length, seed, device); the rest are
+under Advanced, collapsed, with "auto" where 0 means "the model's / data set's own". Which
+row shows what, and for which model kinds, is the table in fields.py.
+
 `args()` turns it into the same command line a terminal user would type, so a run started
 here is a `gan-explorer train` run. A recipe fills the form; a field you then change wins
 (it becomes a flag after `--recipe`, as on the command line).
 """
 from __future__ import annotations
 
+import json
+import math
 import os
 from pathlib import Path
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import (QCheckBox, QComboBox, QDoubleSpinBox, QFileDialog, QFormLayout, QHBoxLayout, QLabel,
-                               QLineEdit, QPushButton, QSpinBox, QWidget)
+from PySide6.QtWidgets import (QComboBox, QFileDialog, QFormLayout, QHBoxLayout, QLabel, QLineEdit, QSizePolicy,
+                               QVBoxLayout, QWidget)
 
-from gan_models.config import CONV_SIZES
 from gan_models.errors import GanExplorerError
-from train.config import TrainConfig, load_recipe, recipes_dir
+from train.config import TrainConfig, load_recipe
 from train.data import BUILTIN, LABELLED
 from train.data import BUILTIN_SHAPES as SHAPES
 
-from .began_box import BeganBox
+from .fields import BASIC, KIND_FIELDS, ROWS, set_widget_value, widget_value
+from .form_widgets import make_widgets
+
 ERROR_STYLE = "border: 1.5px solid #d0021b;"
 # TrainConfig field -> the widget attribute that shows it (where a validation error points)
-FIELD_WIDGET = {"model": "model", "dataset": "dataset", "steps": "steps", "batch_size": "batch",
+FIELD_WIDGET = {"model": "model", "dataset": "dataset", "steps": "steps", "epochs": "epochs",
+                "batch_size": "batch", "seed": "seed",
                 "lr_d": "lr_d", "lr_g": "lr_g", "lr_decay_from": "lr_decay", "d_steps": "d_steps",
                 "g_loss": "g_loss", "info_lambda": "info_lambda", "info_real_balance": "info_balance",
                 "device": "device", "amp": "bf16", "n_data": "n_data", "image_size": "image_size",
                 "log_every": "log_every", "sample_every": "sample_every"}
-
-
-def _spin(lo: int, hi: int, value: int, tip: str = "") -> QSpinBox:
-    s = QSpinBox()
-    s.setRange(lo, hi)
-    s.setValue(value)
-    s.setToolTip(tip)
-    s.setMinimumWidth(90)
-    return s
+# what does not change a step's cost: left out of the settings an estimate is kept for
+NOT_SPEED = ("steps", "epochs", "seed", "log_every", "sample_every", "checkpoint_every", "autosave_seconds")
 
 
 class TrainForm(QWidget):
     validity_changed = Signal(bool)
+    settings_changed = Signal()       # any value changed (the Train tab's estimate follows)
 
     def __init__(self, parent=None):
         super().__init__(parent)
-        self.recipe = QComboBox()
-        self.recipe.addItem("(none)", None)
-        for p in sorted(recipes_dir().glob("*.toml")):
-            self.recipe.addItem(p.stem, str(p))
-        self.model = QComboBox()
-        self.model.addItems(["gan", "dcgan", "cgan", "infogan", "began"])
-        self.model.setCurrentText("dcgan")
-        self.dataset = QComboBox()
-        self.dataset.addItems(BUILTIN)
-        self.dataset.setEditable(True)
-        self.dataset.setToolTip("a built-in data set, or a folder (MNIST IDX, images, CIFAR-10)")
-        self.browse = QPushButton("Folder…")
-        self.image_size = QComboBox()
-        self.image_size.addItem("auto", 0)
-        for v in CONV_SIZES:
-            self.image_size.addItem(f"{v}×{v}", v)
-        self.image_size.setToolTip(
-            "Size the images are trained at: smaller or larger images (any size, square or not, grey or "
-            "colour) are padded or resized (antialiased) to it. auto: the size nearest the data's")
-        self.steps = _spin(1, 10**8, 2000, "G updates")
-        self.batch = _spin(1, 65536, 64)
-        self.lr_d = QLineEdit("2e-4")
-        self.lr_g = QLineEdit("2e-4")
-        self.lr_decay = QDoubleSpinBox()
-        self.lr_decay.setRange(0.0, 1.0)
-        self.lr_decay.setSingleStep(0.1)
-        self.lr_decay.setValue(1.0)
-        self.lr_decay.setToolTip("Fraction of the run after which both learning rates fall linearly to 0 "
-                                 "(1 = constant, the papers' setting; 0.5 sharpens the toys' modes)")
-        self.d_steps = _spin(1, 100, 1, "k: D updates per G update")
-        self.g_loss = QComboBox()
-        self.g_loss.addItem("non-saturating  -log D(G(z))", "nonsat")
-        self.g_loss.addItem("minimax  log(1 - D(G(z)))", "minimax")
-        self.info_lambda = QLineEdit("1.0")
-        self.info_balance = QDoubleSpinBox()
-        self.info_balance.setRange(0.0, 100.0)
-        self.info_balance.setSingleStep(0.5)
-        self.info_balance.setValue(0.0)
-        self.info_balance.setToolTip(
-            "InfoGAN, our addition (0 = the paper): weight of a term in D's step that makes Q spread real "
-            "data evenly over each categorical code. Against the failure where two classes share one code "
-            "value; seeds 0-2 of the digits recipe: code accuracy 0.98 / 0.81 / 0.83 at 1 vs 0.80 / 0.64 / 0.66 at 0")
-        self.info_augment = QCheckBox("shape-keeping Q")
-        self.info_augment.setToolTip(
-            "InfoGAN, our addition (off = the paper): Q reads the categorical code from a randomly moved, "
-            "zoomed, turned, mirrored and recoloured copy of each fake, so the code can only live in what "
-            "those changes keep (on the shapes data: the shape). Costs a second pass of D over the fakes")
-        self.cat_codes = QLineEdit("10")
-        self.cat_codes.setToolTip("InfoGAN categorical code sizes, comma-separated (e.g. 10)")
-        self.cont_codes = _spin(0, 16, 2, "InfoGAN continuous codes")
-        self.pack = _spin(1, 16, 1, "PacGAN: samples per D input (1 = off)")
-        self.g_width = _spin(0, 4096, 0, "0 = the model's default")
-        self.d_width = _spin(0, 4096, 0, "0 = the model's default")
-        self.d_norm = QComboBox()
-        for name, tip in (("batch", "BatchNorm in D (the DCGAN paper)"),
-                          ("spectral", "spectral norm on every D layer, no BatchNorm (Miyato et al. 2018): "
-                                       "D keeps learning where BatchNorm's D stalled at 1/2"),
-                          ("none", "no normalisation in D")):
-            self.d_norm.addItem(name, name)
-            self.d_norm.setItemData(self.d_norm.count() - 1, tip, Qt.ItemDataRole.ToolTipRole)
-        self.d_norm.setToolTip("D's normalisation (--d-norm)")
-        self.cond = QComboBox()
-        self.cond.addItem("concat: one-hot at the inputs", "concat")
-        self.cond.addItem("projection: every layer", "projection")
-        self.cond.addItem("cbn: every G layer", "cbn")
-        self.cond.setToolTip("How the label (CGAN) or categorical code (InfoGAN) reaches the nets (--cond): "
-                             "appended to z and to D's input (concat, the study note's); conditional "
-                             "BatchNorm in every G layer and a projection D (projection, CGAN); conditional "
-                             "BatchNorm in every G layer only (cbn)")
-        self.n_data = _spin(0, 10**8, 0, "use only the first N samples (0 = all)")
-        self.log_every = _spin(1, 10**6, 10)
-        self.sample_every = _spin(1, 10**9, 100)
-        self.device = QComboBox()
-        self.device.addItems(["auto", "cpu", "cuda", "mps"])
-        # 0: the recipe's number, else torch's default (every core). Leaving a core to the window
-        # was measured and rejected on 2 cores: the monitored dcgan-digits recipe ran 753 img/s at
-        # 1 thread vs ~1,100 at 2 (bench/monitor_overhead.py), though 1 thread shielded a tiny run
-        self.threads = _spin(0, 1024, 0, "CPU threads for training (0 = the recipe's, else every core)")
-        self.threads.setSpecialValueText("auto")
-        # GPU speed options (the CLI's --amp bf16, --channels-last, --compile)
-        self.bf16 = QCheckBox("bf16")
-        self.bf16.setToolTip("bf16 mixed precision (autocast): CUDA GPUs and CPUs with native bf16 "
-                             "(AVX512-BF16 / AMX: ~1.7x faster training steps)")
-        self.channels_last = QCheckBox("channels-last")
-        self.channels_last.setToolTip("conv tensors in channels-last memory layout (faster on some GPUs, and ~10 % "
-                                      "on a CPU for the 64×64 nets)")
-        self.compile = QCheckBox("compile")
-        self.compile.setToolTip("torch.compile G and D: fewer, fused kernels; the first steps wait for "
-                                "the compiler (seconds to a minute)")
-        self.began = BeganBox()                   # BEGAN's gamma slider (explorer/training/began_box.py)
-        self.message = QLabel("")
-        self.message.setWordWrap(True)
-        self.message.setStyleSheet("color: #d0021b;")
-
-        ds_row = QHBoxLayout()
-        ds_row.addWidget(self.dataset, 1)
-        ds_row.addWidget(self.browse)
-        ds_row.addWidget(QLabel("size"))
-        ds_row.addWidget(self.image_size)
-        lr_row = QHBoxLayout()
-        lr_row.addWidget(QLabel("D"))
-        lr_row.addWidget(self.lr_d)
-        lr_row.addWidget(QLabel("G"))
-        lr_row.addWidget(self.lr_g)
-        lr_row.addWidget(QLabel("decay from"))
-        lr_row.addWidget(self.lr_decay)
-        code_row = QHBoxLayout()
-        code_row.addWidget(QLabel("λ"))
-        code_row.addWidget(self.info_lambda)
-        code_row.addWidget(QLabel("balance"))
-        code_row.addWidget(self.info_balance)
-        code_row.addWidget(self.info_augment)
-        code_row.addWidget(QLabel("cat"))
-        code_row.addWidget(self.cat_codes)
-        code_row.addWidget(QLabel("cont"))
-        code_row.addWidget(self.cont_codes)
-        width_row = QHBoxLayout()
-        width_row.addWidget(QLabel("G"))
-        width_row.addWidget(self.g_width)
-        width_row.addWidget(QLabel("D"))
-        width_row.addWidget(self.d_width)
-        d_row = QHBoxLayout()
-        d_row.addWidget(QLabel("norm"))
-        d_row.addWidget(self.d_norm)
-        d_row.addWidget(QLabel("label/code"))
-        d_row.addWidget(self.cond, 1)
-        every_row = QHBoxLayout()
-        every_row.addWidget(QLabel("log"))
-        every_row.addWidget(self.log_every)
-        every_row.addWidget(QLabel("samples"))
-        every_row.addWidget(self.sample_every)
-        form = QFormLayout(self)
-        form.addRow("Recipe", self.recipe)
-        form.addRow("Model", self.model)
-        form.addRow("Data set", ds_row)
-        form.addRow("Steps", self.steps)
-        form.addRow("Batch size", self.batch)
-        form.addRow("Learning rate", lr_row)
-        form.addRow("D steps (k)", self.d_steps)
-        form.addRow("G loss", self.g_loss)
-        form.addRow("InfoGAN", code_row)
-        form.addRow("PacGAN pack", self.pack)
-        form.addRow("Width", width_row)
-        form.addRow("Discriminator", d_row)
-        form.addRow("BEGAN γ", self.began)
-        form.addRow("Data limit", self.n_data)
-        form.addRow("Every", every_row)
-        dev_row = QHBoxLayout()
-        dev_row.addWidget(self.device)
-        for w in (self.bf16, self.channels_last, self.compile):
-            dev_row.addWidget(w)
-        dev_row.addStretch(1)
-        form.addRow("Device", dev_row)
-        form.addRow("CPU threads", self.threads)
-        form.addRow(self.message)
+        make_widgets(self)                # every widget of the form (form_widgets.py)
+        self.kind_widgets = {f.key: f.make() for f in KIND_FIELDS}     # a model kind's own settings
+        self._kind_defaults = {k: widget_value(w) for k, w in self.kind_widgets.items()}
+        self._build_layout()
 
         self.valid = True
         for w in (self.lr_d, self.lr_g, self.info_lambda, self.cat_codes):
             w.textChanged.connect(self.validate)
-        for w in (self.steps, self.batch, self.d_steps, self.cont_codes, self.pack, self.g_width,
-                  self.d_width, self.n_data, self.log_every, self.sample_every, self.info_balance):
+        for w in (self.steps, self.epochs, self.seed, self.batch, self.d_steps, self.cont_codes, self.pack,
+                  self.g_width, self.d_width, self.n_data, self.log_every, self.sample_every, self.info_balance,
+                  self.threads, self.lr_decay):
             w.valueChanged.connect(self.validate)
-        for w in (self.model, self.g_loss, self.device, self.image_size, self.d_norm, self.cond):
+        for w in (self.model, self.g_loss, self.device, self.image_size, self.d_norm, self.cond, self.length_unit):
             w.currentIndexChanged.connect(self.validate)
         for w in (self.bf16, self.channels_last, self.compile, self.info_augment):
             w.toggled.connect(self.validate)
+        for w in self.kind_widgets.values():
+            for sig in ("valueChanged", "currentIndexChanged", "toggled", "textChanged"):
+                if hasattr(w, sig):
+                    getattr(w, sig).connect(self.validate)
+                    break
         self.dataset.currentTextChanged.connect(self.validate)
-        self.began.changed.connect(self.validate)
         self.recipe.currentIndexChanged.connect(self._on_recipe_current_index_changed)
         self.browse.clicked.connect(self._on_browse_clicked)
-        self._recipe_values: tuple[dict, dict] = ({}, {})
+        self.advanced_button.toggled.connect(self._on_advanced_button_toggled)
+        self._on_advanced_button_toggled(False)
         self.validate()
+
+    def _build_layout(self) -> None:
+        """The rows of fields.ROWS (and KIND_FIELDS), in view or under Advanced."""
+        basic = QFormLayout()
+        adv = QFormLayout(self.advanced)
+        adv.setContentsMargins(12, 0, 0, 0)
+        for form in (basic, adv):
+            form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.ExpandingFieldsGrow)
+        self._rows = []                                   # (form layout, row widget, kinds, widgets)
+        for row in ROWS:
+            field, widgets = QWidget(), []
+            lay = QHBoxLayout(field)
+            lay.setContentsMargins(0, 0, 0, 0)
+            for part in row.parts:
+                caption, attr = part if isinstance(part, tuple) else (None, part)
+                if caption:
+                    lay.addWidget(QLabel(caption))
+                w = getattr(self, attr)
+                lay.addWidget(w)
+                widgets.append(w)
+            if not any(isinstance(w, QComboBox) and w.sizePolicy().horizontalPolicy() == QSizePolicy.Policy.Expanding
+                       for w in widgets):
+                lay.addStretch(1)              # small fields keep their size, left-aligned
+            label = QLabel(row.label)
+            label.setToolTip(row.tip)
+            target = basic if row.section == BASIC else adv
+            target.addRow(label, field)
+            self._rows.append((target, field, row.kinds, widgets))
+        for f in KIND_FIELDS:
+            target = basic if f.section == BASIC else adv
+            w = self.kind_widgets[f.key]
+            target.addRow(f.label, w)
+            self._rows.append((target, w, f.kinds, [w]))
+        self.epochs.hide()
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(4, 4, 4, 4)
+        outer.addLayout(basic)
+        self.below_basic = QVBoxLayout()                  # the Train tab's estimate line goes here
+        outer.addLayout(self.below_basic)
+        outer.addWidget(self.advanced_button)
+        outer.addWidget(self.advanced)
+        outer.addWidget(self.message)
+        outer.addStretch(1)
+
+    def _show_rows_for(self, kind: str) -> None:
+        """Rows of other model kinds are hidden (and their widgets disabled)."""
+        for form, field, kinds, widgets in self._rows:
+            on = kinds is None or kind in kinds
+            form.setRowVisible(field, on)
+            if kinds is not None:
+                for w in widgets:
+                    w.setEnabled(on)
 
     # ------------------------------------------------------------------ values
     def _float(self, edit: QLineEdit, name: str) -> float:
@@ -244,7 +153,7 @@ class TrainForm(QWidget):
                 model[attr] = getattr(self, attr).value()
         if self.pack.value() > 1:
             model["pack"] = self.pack.value()
-        if kind != "began":                   # BEGAN's auto-encoder D has no normalisation
+        if kind != "began":                       # BEGAN's D has no normalisation to choose
             model["d_norm"] = self.d_norm.currentData()
         if kind in ("cgan", "infogan"):
             model["cond"] = self.cond.currentData()
@@ -253,34 +162,71 @@ class TrainForm(QWidget):
             model["cont_codes"] = self.cont_codes.value()
             if not model["cat_codes"] and not model["cont_codes"]:
                 raise _FieldError("cat_codes", "InfoGAN needs at least one code")
-        return TrainConfig(model=kind, dataset=self.dataset.currentText().strip(), steps=self.steps.value(),
-                           epochs=0.0, batch_size=self.batch.value(), lr_d=self._float(self.lr_d, "lr_d"),
+        train = {}
+        for f, w in self._kind_fields(kind):
+            try:
+                (model if f.table == "model" else train)[f.key] = widget_value(w)
+            except ValueError:
+                raise _FieldError(f.key, f"{f.label}: '{w.text()}' is not a number") from None
+        by_epochs = self.length_unit.currentText() == "epochs"
+        return TrainConfig(model=kind, dataset=self.dataset.currentText().strip(),
+                           steps=0 if by_epochs else self.steps.value(),
+                           epochs=round(self.epochs.value(), 2) if by_epochs else 0.0,
+                           batch_size=self.batch.value(), seed=self.seed.value(),
+                           lr_d=self._float(self.lr_d, "lr_d"),
                            lr_g=self._float(self.lr_g, "lr_g"), lr_decay_from=round(self.lr_decay.value(), 3),
                            d_steps=self.d_steps.value(),
                            g_loss=self.g_loss.currentData(),
                            info_lambda=self._float(self.info_lambda, "info_lambda"),
                            info_real_balance=round(self.info_balance.value(), 3) if kind == "infogan" else 0.0,
                            info_cat_augment=kind == "infogan" and self.info_augment.isChecked(),
-                           began_gamma=self.began.value() if kind == "began" else 0.5,
                            device=self.device.currentText(), amp="bf16" if self.bf16.isChecked() else "off",
                            channels_last=self.channels_last.isChecked(), compile=self.compile.isChecked(),
                            num_threads=self.threads.value(), n_data=self.n_data.value(),
                            image_size=self.image_size.currentData() if self.image_size.isEnabled() else 0,
                            log_every=self.log_every.value(), sample_every=self.sample_every.value(),
-                           model_overrides=model)
+                           model_overrides=model, **train)
+
+    def _kind_fields(self, kind: str):
+        """(KindField, widget) of the settings the model kind `kind` adds."""
+        return [(f, self.kind_widgets[f.key]) for f in KIND_FIELDS if kind in f.kinds]
+
+    def speed_signature(self) -> str | None:
+        """Everything in this form that changes what a training step costs (not the length, seed
+        or logging), with the recipe tables the run would read; None while the form is invalid.
+        Two forms with one signature train at one speed: an estimate measured for one holds for both."""
+        try:
+            cfg = self.config().to_dict()
+        except GanExplorerError:
+            return None
+        train, model = self._recipe_tables(cfg["model"])
+        for k in NOT_SPEED:
+            cfg.pop(k, None)
+            train.pop(k, None)
+        return json.dumps([cfg, train, model], sort_keys=True, default=str)
+
+    def total_steps(self, steps_per_epoch: float) -> int:
+        """The run's G steps, given the data's steps per epoch (from an estimate)."""
+        if self.length_unit.currentText() == "steps":
+            return self.steps.value()
+        return int(math.ceil(self.epochs.value() * max(steps_per_epoch, 1)))
 
     def validate(self) -> bool:
         """Check every field; mark the first bad one red, say why, and report validity."""
         for name in set(FIELD_WIDGET.values()) | {"cat_codes", "pack", "cond"}:
             getattr(self, name).setStyleSheet("")
-        info = self.model.currentText() == "infogan"
-        for w in (self.info_lambda, self.info_balance, self.info_augment, self.cat_codes, self.cont_codes):
-            w.setEnabled(info)                    # only InfoGAN has codes
-        self.cond.setEnabled(self.model.currentText() in ("cgan", "infogan"))
-        self.began.setEnabled(self.model.currentText() == "began")
-        self.d_norm.setEnabled(self.model.currentText() != "began")
+        for w in self.kind_widgets.values():
+            w.setStyleSheet("")
+        self._show_rows_for(self.model.currentText())     # InfoGAN's codes, CGAN's label input, ...
         ds = self.dataset.currentText().strip()
-        self.image_size.setEnabled(len(SHAPES.get(ds, (0, 0, 0))) == 3)    # images (a folder may be)
+        images = len(SHAPES.get(ds, (0, 0, 0))) == 3        # images (a folder may be)
+        self.image_size.setEnabled(images)
+        self.length_unit.model().item(1).setEnabled(images)   # a toy is drawn without end: no epochs
+        if not images and self.length_unit.currentText() == "epochs":
+            self.length_unit.setCurrentText("steps")
+        by_epochs = self.length_unit.currentText() == "epochs"
+        self.steps.setVisible(not by_epochs)
+        self.epochs.setVisible(by_epochs)
         problem = None
         try:
             cfg = self.config().validate()
@@ -293,7 +239,7 @@ class TrainForm(QWidget):
             problem = (field, text)
         if problem:
             field, text = problem
-            widget = getattr(self, FIELD_WIDGET.get(field, field), None) if field else None
+            widget = (self.kind_widgets.get(field) or getattr(self, FIELD_WIDGET.get(field, field), None)) if field else None
             if widget is not None:
                 widget.setStyleSheet(ERROR_STYLE)
         self.message.setText(problem[1] if problem else "")
@@ -301,6 +247,7 @@ class TrainForm(QWidget):
         if valid != self.valid:
             self.valid = valid
             self.validity_changed.emit(valid)
+        self.settings_changed.emit()
         return valid
 
     def _check_model(self, cfg: TrainConfig) -> None:
@@ -311,7 +258,7 @@ class TrainForm(QWidget):
         elif cfg.model == "cgan" and ds not in LABELLED:
             raise _FieldError("model", f"cgan needs labelled data; {ds} has no labels "
                                        f"(use {' or '.join(LABELLED)} or a labelled folder)")
-        elif cfg.model in ("dcgan", "infogan", "began") and len(SHAPES[ds]) == 1:
+        elif cfg.model not in ("gan", "cgan") and len(SHAPES.get(ds, (0, 0, 0))) == 1:
             raise _FieldError("model", f"{cfg.model} is a convolutional model for images; use gan for {ds}")
         if cfg.amp == "bf16" and not _cuda_device(cfg.device) and not _cpu_bf16(cfg.device):
             where = "this machine has no CUDA GPU" if cfg.device in ("auto", "cuda") else f"the device is {cfg.device}"
@@ -324,34 +271,47 @@ class TrainForm(QWidget):
         if self.pack.value() > 1 and cfg.batch_size % self.pack.value():
             raise _FieldError("pack", f"batch size {cfg.batch_size} must be a multiple of the pack {self.pack.value()}")
 
+    def _recipe_tables(self, kind: str) -> tuple[dict, dict]:
+        """The [train] and [model] tables the run's app-recipe.toml holds: the chosen recipe's,
+        less what the form's own widgets decide, plus InfoGAN's codes and each model kind's own
+        settings (the CLI has flags for neither)."""
+        recipe_train, recipe_model = load_recipe(self.recipe.currentData()) if self.recipe.currentData() else ({}, {})
+        # the form's checkboxes decide these (the CLI can only switch them on, so a recipe's value
+        # left in the file could not be unchecked); the length is the form's steps or epochs, never both
+        recipe_train = {k: v for k, v in recipe_train.items()
+                        if k not in ("amp", "channels_last", "compile", "info_cat_augment", "steps", "epochs")}
+        recipe_model = dict(recipe_model)
+        if kind == "infogan":
+            recipe_model.update(cat_codes=self._codes(), cont_codes=self.cont_codes.value())
+        for f, w in self._kind_fields(kind):
+            try:
+                (recipe_model if f.table == "model" else recipe_train)[f.key] = widget_value(w)
+            except ValueError:
+                raise _FieldError(f.key, f"{f.label}: '{w.text()}' is not a number") from None
+        return recipe_train, recipe_model
+
     def args(self, out) -> list[str]:
         """The `train` command line for this form, writing to `out`.
 
-        The CLI has no flags for InfoGAN's codes, so those (with the chosen recipe's other
-        [model] fields) go into `out/app-recipe.toml`, kept in the run folder for the record."""
+        The CLI has no flags for InfoGAN's codes or a model kind's own settings, so those (with
+        the chosen recipe's other fields) go into `out/app-recipe.toml`, kept in the run folder
+        for the record."""
         cfg = self.config()
         a = []
-        recipe_train, recipe_model = load_recipe(self.recipe.currentData()) if self.recipe.currentData() else ({}, {})
-        if cfg.model == "infogan":
-            recipe_model = {**recipe_model, "cat_codes": cfg.model_overrides["cat_codes"],
-                            "cont_codes": cfg.model_overrides["cont_codes"]}
-        # the form's checkboxes decide these (the CLI can only switch them on, so a recipe's value
-        # left in the file could not be unchecked)
-        recipe_train = {k: v for k, v in recipe_train.items() if k not in ("amp", "channels_last", "compile", "info_cat_augment")}
+        recipe_train, recipe_model = self._recipe_tables(cfg.model)
         if recipe_train or recipe_model:
             path = Path(out) / "app-recipe.toml"
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_text(_toml({"train": recipe_train, "model": recipe_model}))
             a += ["--recipe", str(path)]
-        a += ["--model", cfg.model, "--dataset", cfg.dataset, "--steps", str(cfg.steps),
+        length = ["--epochs", repr(cfg.epochs)] if cfg.epochs else ["--steps", str(cfg.steps)]
+        a += ["--model", cfg.model, "--dataset", cfg.dataset, *length, "--seed", str(cfg.seed),
               "--batch-size", str(cfg.batch_size), "--lr-d", repr(cfg.lr_d), "--lr-g", repr(cfg.lr_g),
               "--lr-decay-from", repr(cfg.lr_decay_from), "--d-steps", str(cfg.d_steps), "--g-loss", cfg.g_loss,
               "--device", cfg.device,
               "--log-every", str(cfg.log_every), "--sample-every", str(cfg.sample_every), "--quiet"]
         if cfg.model == "infogan":
             a += ["--info-lambda", repr(cfg.info_lambda), "--info-real-balance", repr(cfg.info_real_balance)]
-        if cfg.model == "began":
-            a += ["--began-gamma", repr(cfg.began_gamma)]
         if cfg.amp != "off":
             a += ["--amp", cfg.amp]
         if cfg.num_threads:
@@ -379,6 +339,11 @@ class TrainForm(QWidget):
             return
         self.model.setCurrentText(train.get("model", self.model.currentText()))
         self.dataset.setCurrentText(str(train.get("dataset", self.dataset.currentText())))
+        by_epochs = bool(train.get("epochs")) and not train.get("steps")
+        if by_epochs:
+            self.epochs.setValue(float(train["epochs"]))
+        self.length_unit.setCurrentText("epochs" if by_epochs else "steps")
+        self.seed.setValue(int(train.get("seed", 0)))
         for key, spin in (("steps", self.steps), ("batch_size", self.batch), ("d_steps", self.d_steps),
                           ("n_data", self.n_data), ("log_every", self.log_every),
                           ("sample_every", self.sample_every)):
@@ -389,7 +354,6 @@ class TrainForm(QWidget):
                 edit.setText(f"{train[key]:g}")
         self.lr_decay.setValue(float(train.get("lr_decay_from", 1.0)))
         self.info_balance.setValue(float(train.get("info_real_balance", 0.0)))
-        self.began.set_value(float(train.get("began_gamma", 0.5)))
         self.bf16.setChecked(train.get("amp", "off") == "bf16")
         self.channels_last.setChecked(bool(train.get("channels_last", False)))
         self.compile.setChecked(bool(train.get("compile", False)))
@@ -407,7 +371,14 @@ class TrainForm(QWidget):
             self.cat_codes.setText(",".join(map(str, model["cat_codes"])))
         if "cont_codes" in model:
             self.cont_codes.setValue(int(model["cont_codes"]))
+        for f in KIND_FIELDS:
+            table = model if f.table == "model" else train
+            set_widget_value(self.kind_widgets[f.key], table.get(f.key, self._kind_defaults[f.key]))
         self.validate()
+
+    def _on_advanced_button_toggled(self, on: bool) -> None:
+        self.advanced.setVisible(on)
+        self.advanced_button.setArrowType(Qt.ArrowType.DownArrow if on else Qt.ArrowType.RightArrow)
 
     def _on_browse_clicked(self) -> None:
         path = QFileDialog.getExistingDirectory(self, "Training data folder")

@@ -1,20 +1,25 @@
-"""TrainPanel: the Train tab. Settings on the left; Start / Pause / Resume / Stop, progress
-with ETA and images/s, and "Open in explorer" on the right.
+"""TrainPanel: the Train tab. The recipes on the left, each with what it trains and how long it
+takes on this machine (measured: estimates.py); the settings on the right, the few that matter
+in view and the rest under Advanced; below them Start / Pause / Resume / Stop, progress with
+ETA and images/s, and "Open in explorer". Fits a 1024x768 window without scrolling sideways.
 
 Training runs in a child process (`TrainingProcess`); progress is read back from the run
 folder by a `FolderPoller` thread, exactly as the monitor reads it.
 """
 from __future__ import annotations
 
+import tempfile
 import time
 from pathlib import Path
 
-from PySide6.QtCore import Signal
-from PySide6.QtWidgets import (QGroupBox, QHBoxLayout, QLabel, QMessageBox, QProgressBar, QPushButton,
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (QFrame, QGroupBox, QHBoxLayout, QLabel, QMessageBox, QProgressBar, QPushButton,
                                QScrollArea, QVBoxLayout)
 
+from train.estimate import describe_seconds
 from train.run_folder import new_run_dir
 
+from .estimates import Estimator, estimate_key
 from .follower import RunFollower
 from .form import TrainForm
 from .poller import FolderPoller, Snapshot
@@ -31,6 +36,7 @@ def format_eta(seconds: float) -> str:
 class TrainPanel(ToolTab):
     name = "train"
     title = "Train"
+    auto_measure = True                # time the recipes on the first visit (the tests switch it off)
     run_started = Signal(str)          # run folder (the monitor follows it)
     open_requested = Signal(str)       # checkpoint to open in the explorer panels
 
@@ -58,10 +64,41 @@ class TrainPanel(ToolTab):
         self.run_label = QLabel("")
         self.run_label.setWordWrap(True)
 
+        self.estimator = Estimator(parent=self)
+        self._recipe_sig: dict[str, str | None] = {}     # recipe -> the form's speed signature it gave
+        self._measured = False
+        self._pending: set[str] = set()                   # recipes' keys being measured now
+        self.estimate_note = QLabel(
+            "Times are estimates: a few real training steps of each recipe timed on this machine, "
+            "times the recipe's steps. Hover over a recipe for how each was measured.")
+        self.estimate_note.setWordWrap(True)
+        self.estimate_note.setStyleSheet("color: palette(placeholder-text);")
+        self.remeasure_button = QPushButton("Re-measure")
+        self.remeasure_button.setToolTip("Time every recipe again (e.g. after the machine's load changed)")
+        self.estimate_label = QLabel("")
+        self.estimate_label.setWordWrap(True)
+        self.estimate_label.setTextFormat(Qt.TextFormat.RichText)
+        self.estimate_button = QPushButton("Estimate time")
+        self.estimate_button.setToolTip("Time a few steps of these settings on this machine (a few seconds)")
+
+        recipes_box = QGroupBox("Start from a recipe")
+        rl = QVBoxLayout(recipes_box)
+        rl.addWidget(self.form.recipe, 1)
+        rl.addWidget(self.estimate_note)
+        rl.addWidget(self.remeasure_button, 0, Qt.AlignmentFlag.AlignRight)
         scroll = QScrollArea()
         scroll.setWidget(self.form)
         scroll.setWidgetResizable(True)
-        scroll.setMinimumWidth(420)
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        scroll.setFrameShape(QFrame.Shape.NoFrame)
+        self.scroll = scroll
+        settings_box = QGroupBox("Settings")
+        sl = QVBoxLayout(settings_box)
+        sl.addWidget(scroll, 1)
+        est_row = QHBoxLayout()
+        est_row.addWidget(self.estimate_label, 1)
+        est_row.addWidget(self.estimate_button, 0, Qt.AlignmentFlag.AlignTop)
+        self.form.below_basic.addLayout(est_row)          # under the settings it is the time of
         box = QGroupBox("Run")
         bl = QVBoxLayout(box)
         buttons = QHBoxLayout()
@@ -72,11 +109,20 @@ class TrainPanel(ToolTab):
         bl.addWidget(self.status)
         bl.addWidget(self.run_label)
         bl.addWidget(self.open_button)
-        bl.addStretch(1)
+        right = QVBoxLayout()
+        right.addWidget(settings_box, 1)
+        right.addWidget(box, 0)
         lay = QHBoxLayout(self)
-        lay.addWidget(scroll, 1)
-        lay.addWidget(box, 1)
+        lay.addWidget(recipes_box, 2)
+        lay.addLayout(right, 3)
 
+        self.form.recipe.currentIndexChanged.connect(self._on_recipe_current_index_changed)
+        self.form.settings_changed.connect(self._update_estimate)
+        self.estimator.estimate_ready.connect(self._on_estimator_estimate_ready)
+        self.estimator.estimate_failed.connect(self._on_estimator_estimate_failed)
+        self.estimator.busy_changed.connect(lambda _: self._update_estimate())
+        self.remeasure_button.clicked.connect(lambda: self.measure_recipes(again=True))
+        self.estimate_button.clicked.connect(self._on_estimate_button_clicked)
         self.start_button.clicked.connect(self._on_start_button_clicked)
         self.pause_button.clicked.connect(self.process.pause)
         self.resume_button.clicked.connect(self.process.resume)
@@ -86,6 +132,7 @@ class TrainPanel(ToolTab):
         self.process.state_changed.connect(self._on_process_state_changed)
         self.process.finished.connect(self._on_process_finished)
         self._update_buttons()
+        self._update_estimate()
 
     # ------------------------------------------------------------------ public
     @property
@@ -108,8 +155,43 @@ class TrainPanel(ToolTab):
             return
         self._launch(["--resume", str(run_dir), "--quiet"], Path(run_dir))
 
+    def measure_recipes(self, again: bool = False) -> None:
+        """Show each recipe's time: kept ones at once, the others measured in the background
+        (again: every recipe measured afresh)."""
+        self._measured = True
+        todo = []
+        for name, path in self.form.recipe.recipes():
+            key = self._recipe_key(path)
+            e = None if again else self.estimator.cache.get(key)
+            if e is not None:
+                self._show_recipe_estimate(name, e)
+            elif key not in self._pending:
+                todo.append((name, path))
+                self._pending.add(key)
+                self.form.recipe.set_estimate(name, "measuring…")
+        self.estimator.measure_recipes(todo, {n: self._recipe_key(p) for n, p in todo})
+
+    def estimate_for_form(self) -> dict | None:
+        """The kept estimate that holds for the form as it is (its recipe's, if only the length,
+        seed or logging changed since the recipe was picked; else one measured for these settings)."""
+        sig = self.form.speed_signature()
+        if sig is None:
+            return None
+        name, path = self.form.recipe.currentText(), self.form.recipe.currentData()
+        if path and self._recipe_sig.get(name) == sig:
+            e = self.estimator.cache.get(self._recipe_key(path))
+            if e is not None:
+                return e
+        return self.estimator.cache.get(estimate_key(sig))
+
+    def showEvent(self, event) -> None:                        # noqa: N802 (Qt's name)
+        super().showEvent(event)
+        if not self._measured and self.auto_measure:           # first visit: not at start-up, where the window loads models
+            self.measure_recipes()
+
     def confirm_close(self) -> bool:
         """Window closing: ask whether to stop (saving) or keep the run going. False = cancel."""
+        self.estimator.stop()
         if not self.process.active:
             return True
         choice = self.ask_close()
@@ -136,6 +218,8 @@ class TrainPanel(ToolTab):
 
     # ------------------------------------------------------------------ helpers
     def _launch(self, args: list[str], run_dir: Path) -> None:
+        if self.estimator.busy:         # timing beside a training run would slow both and skew the times
+            self.estimator.stop("not measured: a training run started (Re-measure when it is done)")
         try:
             self.process.start(args, run_dir)
         except OSError as e:
@@ -152,6 +236,32 @@ class TrainPanel(ToolTab):
         self.poller.start()
         self.run_started.emit(str(run_dir))
 
+    @staticmethod
+    def _recipe_key(path) -> str:
+        try:
+            text = Path(path).read_text(errors="replace")
+        except OSError:
+            text = str(path)
+        return estimate_key("recipe:" + text)
+
+    def _show_recipe_estimate(self, name: str, e: dict) -> None:
+        self.form.recipe.set_estimate(name, f"{describe_seconds(e['seconds'])} (est.)", _detail(e, e["steps"]))
+
+    def _update_estimate(self) -> None:
+        """The line under the settings: the time these settings take here, or a button to measure it."""
+        e = self.estimate_for_form()
+        self.estimate_button.setVisible(e is None and self.form.valid)
+        self.estimate_button.setEnabled(not self.estimator.busy and not self.process.active)
+        if e is not None:
+            steps = self.form.total_steps(e.get("steps_per_epoch") or 0)
+            self.estimate_label.setText(f"<b>Estimated time on this machine: {describe_seconds(e['setup_s'] + steps * e['step_s'])}</b>"
+                                        f"<br><small>{_detail(e, steps)}</small>")
+        elif not self.form.valid:
+            self.estimate_label.setText("")
+        else:
+            self.estimate_label.setText("Measuring…" if self.estimator.busy else
+                                        "No time estimate for these settings yet: a few steps timed here tell.")
+
     def _update_buttons(self) -> None:
         st = self.process.state
         self.start_button.setEnabled(self.form.valid and not self.process.active)
@@ -159,6 +269,9 @@ class TrainPanel(ToolTab):
         self.resume_button.setEnabled(st == "paused")
         self.stop_button.setEnabled(st in ("running", "paused"))
         self.form.setEnabled(not self.process.active)
+        self.form.recipe.setEnabled(not self.process.active)
+        self.remeasure_button.setEnabled(not self.process.active)
+        self.estimate_button.setEnabled(not self.process.active and not self.estimator.busy)
         self.open_button.setEnabled(bool(self.follower and self.follower.latest_checkpoint()))
 
     def _update_progress(self, snap: Snapshot | None = None) -> None:
@@ -179,6 +292,36 @@ class TrainPanel(ToolTab):
         self.open_button.setEnabled(snap.latest_checkpoint is not None)
 
     # ------------------------------------------------------------------ handlers
+    def _on_recipe_current_index_changed(self, _i: int) -> None:
+        name = self.form.recipe.currentText()      # the form has filled itself from the recipe by now
+        if self.form.recipe.currentData():
+            self._recipe_sig[name] = self.form.speed_signature()
+        self._update_estimate()
+
+    def _on_estimator_estimate_ready(self, key: str, e: dict) -> None:
+        self._pending.discard(key)
+        for name, path in self.form.recipe.recipes():
+            if self._recipe_key(path) == key:
+                self._show_recipe_estimate(name, e)
+        self._update_estimate()
+
+    def _on_estimator_estimate_failed(self, key: str, message: str) -> None:
+        self._pending.discard(key)
+        for name, path in self.form.recipe.recipes():
+            if self._recipe_key(path) == key:
+                self.form.recipe.set_estimate(name, "not measured" if message.startswith("not measured")
+                                              else "no estimate", message)
+        if key == estimate_key(self.form.speed_signature() or ""):
+            self.estimate_label.setText(f"Could not estimate these settings: {message}")
+
+    def _on_estimate_button_clicked(self) -> None:
+        sig = self.form.speed_signature()
+        if sig is None:
+            return
+        out = Path(tempfile.mkdtemp(prefix="gan-explorer-estimate-"))    # the form's app-recipe.toml
+        self.estimator.measure_args(estimate_key(sig), self.form.args(out), cleanup=str(out))
+        self._update_estimate()
+
     def _on_start_button_clicked(self) -> None:
         self.start()
 
@@ -203,3 +346,13 @@ class TrainPanel(ToolTab):
         if state != "failed":
             self.progress.setFormat(self.progress.format().split(" · ETA")[0] + f" · {state}")
         self.status_message.emit(message.splitlines()[0])
+
+
+def _detail(e: dict, steps: int) -> str:
+    """How an estimate was made, in one sentence."""
+    where = f"{e['device']}, {e['threads']} thread{'s' * (e['threads'] != 1)}" + (", bf16" if e.get("bf16") else "")
+    load = e.get("load")
+    busy = f" with the machine busy (load {load:.1f} on {e['cores']} cores)" if load and load >= 0.75 * e.get("cores", 1) else ""
+    return (f"An estimate: {e['timed_steps']} training steps timed on this machine ({where}) at "
+            f"{e['step_s']:.3g} s a step × {steps:,} steps + {e['setup_s']:.0f} s setup; measured "
+            f"{e['measured_at']}{busy}.")

@@ -394,8 +394,11 @@ class ImageGridView(QWidget):
         for k, text in enumerate(self.column_labels[: self._ncol]):
             c = self._cell_rect(k, rect)
             box = QRectF(c.x() - 4, rect.y() - fm.height() - 4, c.width() + 8, fm.height())
+            # elided to the cell's own width less a gap, so long names (a faces CGAN's "glasses,
+            # neutral") never run into the next column's; the middle goes, so both ends still tell
+            # "no glasses, neutral" from "no glasses, smiling"
             p.drawText(box, Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignBottom,
-                       fm.elidedText(text, Qt.TextElideMode.ElideRight, int(box.width())))
+                       fm.elidedText(text, Qt.TextElideMode.ElideMiddle, max(1, int(c.width()) - 6)))
         rows = math.ceil(self._count / self._ncol)
         for r, text in enumerate(self.row_labels[:rows]):
             c = self._cell_rect(r * self._ncol, rect)

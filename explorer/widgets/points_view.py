@@ -1,5 +1,7 @@
 """PointsView: generated points of a 1-D or 2-D model, as a scatter (2-D) or histogram (1-D),
-beside real points of the model's data set when it is a known toy (green, on top).
+beside real points of the model's data set when it is a known toy (green, translucent, under the
+generated ones: where G misses a mode the green shows, where it covers one the generated points
+are not hidden).
 
 Follows pyqtgraph's fast path: the plot items are created once per model and only `setData`
 is called per result. Colours follow the Qt palette; classes (CGAN) get one hue each.
@@ -47,8 +49,9 @@ class PointsView(QWidget):
         if with_real:
             green = QColor(REAL)
             if dims >= 2:
+                green.setAlpha(110)
                 self._real_item = pg.ScatterPlotItem(size=4, pen=None, brush=pg.mkBrush(green), name="real data")
-                self._real_item.setZValue(5)      # on top: where G covers a mode, both show
+                self._real_item.setZValue(-5)     # under the generated points (issue 28: real hid them)
             else:
                 self._real_item = pg.PlotDataItem(stepMode="center", pen=pg.mkPen(green, width=2), name="real data")
             self.plot.addItem(self._real_item)
@@ -56,6 +59,7 @@ class PointsView(QWidget):
             groups = ["generated"]
         for i, name in enumerate(groups):
             color = pg.intColor(i, hues=max(len(groups), 2), alpha=170) if len(groups) > 1 else QColor(base)
+            color.setAlpha(170)                   # translucent: dense spots and the real points show through
             if dims >= 2:
                 item = pg.ScatterPlotItem(size=5, pen=None, brush=pg.mkBrush(color), name=name or None)
             else:

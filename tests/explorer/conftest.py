@@ -29,6 +29,14 @@ def probe_cache_dir(tmp_path, monkeypatch):
     return tmp_path / "cache"
 
 
+@pytest.fixture(autouse=True)
+def no_recipe_timing(monkeypatch):
+    """The Train tab times every recipe in a child process on its first visit; tests that want
+    it call measure_recipes() themselves."""
+    from explorer.training.panel import TrainPanel
+    monkeypatch.setattr(TrainPanel, "auto_measure", False)
+
+
 @pytest.fixture(scope="session")
 def checkpoints(tmp_path_factory):
     """kind -> path of a tiny checkpoint, made once per test session."""

@@ -35,3 +35,20 @@ def test_train_command_from_source_runs_the_module():
 
     from explorer.frozen import train_command
     assert train_command("--steps", "1") == [sys.executable, "-m", "train", "--steps", "1"]
+
+
+def _as_qt_shows_it(title: str, display_name: str) -> str:
+    """The title a window manager gets: Qt appends " — display name" unless the title ends with it
+    (QPlatformWindow::formatWindowTitle, used by the xcb and Windows platforms)."""
+    return title if not display_name or title.endswith(display_name) else f"{title} — {display_name}"
+
+
+def test_the_window_title_names_the_app_once(window, qtbot, checkpoints):
+    """Issue 28 item 8: the title read "GAN Explorer 0.1.0 -- GAN Explorer"."""
+    from explorer.app import display_name          # what make_application gives Qt
+    shown = _as_qt_shows_it(window.windowTitle(), display_name())
+    assert shown.count("GAN Explorer") == 1 and version() in shown
+    window.open_model(str(checkpoints["dcgan"]))
+    qtbot.waitUntil(lambda: window.info is not None, timeout=30000)
+    shown = _as_qt_shows_it(window.windowTitle(), display_name())
+    assert shown.count("GAN Explorer") == 1 and shown.startswith(window.info.title)

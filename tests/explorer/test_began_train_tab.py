@@ -1,5 +1,5 @@
-"""The Train tab's BEGAN gamma slider: only for BEGAN, says what it trades, and reaches the
-command line the run is started with."""
+"""The Train tab's BEGAN rows (KIND_FIELDS): gamma as a slider with its sentence, lambda_k and h,
+shown only for BEGAN, with the adversarial-only rows hidden, and what the run's parser reads."""
 from __future__ import annotations
 
 import pytest
@@ -16,20 +16,25 @@ def form(qtbot, tmp_path):
     yield p.form
 
 
-def test_gamma_slider_is_for_began_and_reaches_the_command_line(form, tmp_path):
+def test_gamma_slider_is_for_began_and_reaches_the_run(form, tmp_path):
+    gamma = form.kind_widgets["began_gamma"]
+    form.advanced_button.setChecked(True)
     form.model.setCurrentText("dcgan")
-    assert not form.began.isEnabled() and "--began-gamma" not in form.args(tmp_path / "a")
+    assert not gamma.isVisible() and form.d_norm.isVisible()
     form.model.setCurrentText("began")
     form.dataset.setCurrentText("digits")
-    assert form.began.isEnabled() and not form.d_norm.isEnabled() and form.valid, form.message.text()
-    text = form.began.sentence.text()
+    assert gamma.isVisible() and gamma.isEnabled() and form.valid, form.message.text()
+    assert not form.d_norm.isVisible() and not form.pack.isVisible() and not form.g_loss.isVisible()
+    text = gamma.sentence.text()
     assert "low γ" in text and "sharper" in text and "high γ" in text and "varied" in text
-    assert form.began.value() == 0.5                                   # the paper's default
-    form.began.set_value(0.7)
+    assert gamma.value() == 0.5                                   # the paper's default
+    gamma.set_value(0.7)
+    form.kind_widgets["h_dim"].setValue(32)
     args = form.args(tmp_path / "b")
-    assert args[args.index("--began-gamma") + 1] == "0.7" and "--d-norm" not in args
-    cfg = config_from_args(train_parser().parse_args(args))           # what the CLI will run
-    assert cfg.model == "began" and cfg.began_gamma == 0.7
+    assert "--d-norm" not in args
+    cfg = config_from_args(train_parser().parse_args(args))      # what the CLI will run
+    assert cfg.model == "began" and cfg.began_gamma == 0.7 and cfg.model_overrides["h_dim"] == 32
+    cfg.validate()
 
 
 def test_began_on_points_is_refused_in_the_form(form):

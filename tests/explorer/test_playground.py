@@ -41,6 +41,20 @@ def test_heatmap_updates_after_single_d_and_g_steps(playground, qtbot):
     assert "G steps 1" in p.status.text()
 
 
+def test_the_heat_map_reaches_every_edge_of_the_plot(playground, qtbot):
+    """Issue 28 item 8: in a wide window the heat map stopped short of the plot's left and right
+    edges; now the view shows exactly the heat map's rectangle, in a square plot."""
+    p = playground
+    p.resize(1100, 600)
+    qtbot.wait(100)
+    rect = p.plot.heat.mapRectToView(p.plot.heat.boundingRect())
+    (x0, x1), (y0, y1) = p.plot.plot2d.getPlotItem().getViewBox().viewRange()
+    assert abs(x0 - rect.left()) < 1e-3 * rect.width() and abs(x1 - rect.right()) < 1e-3 * rect.width()
+    assert abs(y0 - rect.top()) < 1e-3 * rect.height() and abs(y1 - rect.bottom()) < 1e-3 * rect.height()
+    box = p.plot.plot2d.getPlotItem().getViewBox().size()
+    assert abs(box.width() - box.height()) <= 0.05 * box.height()
+
+
 def test_play_trains_live_and_arrows_show(playground, qtbot):
     p = playground
     p.arrows.setChecked(True)

@@ -72,6 +72,31 @@ def test_is_repeatable_per_seed_differs_per_image_and_passes_gradients():
     assert grey.grad.abs().sum() > 0                                # G learns through the change
 
 
+def test_small_views_keep_orientation_and_colour():
+    """views "small" (for digits): an L-shaped stroke is never mirrored or turned past 15
+    degrees, and colour is kept; "full" turns it anywhere."""
+    x = -torch.ones(64, 3, 64, 64)
+    x[:, 0, 16:48, 20:26] = 1                                       # a red L: vertical bar ...
+    x[:, 0, 42:48, 20:44] = 1                                       # ... and its foot to the right
+    def mass_centre(img):
+        m = (img.amax(1) > -0.5).float()                            # any colour, on grey
+        ys, xs = torch.meshgrid(torch.arange(64.0), torch.arange(64.0), indexing="ij")
+        a = m.sum((1, 2))
+        return (m * xs).sum((1, 2)) / a, (m * ys).sum((1, 2)) / a
+    cx0, cy0 = mass_centre(x[:1])
+    small = shape_keeping(x, torch.Generator().manual_seed(3), "small")
+    cx, cy = mass_centre(small)
+    # the mass stays right of the bar and below the middle relative to the moved L: no mirror/turn
+    bar_x = ((small.amax(1) > -0.5).float().sum(1) > 10).float().argmax(1)     # leftmost tall column
+    assert bool((cx > bar_x.float() + 3).all())
+    assert float((small[:, 1:] - x[:, 1:]).abs().amax()) < 1e-5 or bool((small[:, 1:] <= -0.99).all())
+    full = shape_keeping(x, torch.Generator().manual_seed(3), "full")
+    fx, _ = mass_centre(full)
+    assert float(fx.std()) > 3 * float(cx.std())                    # "full" turns and mirrors
+    with pytest.raises(KeyError):
+        shape_keeping(x, torch.Generator(), "huge")
+
+
 def test_engine_reads_the_categorical_code_through_the_change_only_when_asked():
     def q_after_one_step(on):
         tr = create_trainer(tiny_config("infogan", "digits", info_cat_augment=on), out=None, write=False)

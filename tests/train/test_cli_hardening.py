@@ -36,3 +36,12 @@ def test_bad_output_folders(tmp_path, capsys):
     _one_line_exit_2(TOY + ["--steps", "1", "--out", str(f)], capsys, "is a file")
     _one_line_exit_2(TOY + ["--steps", "1", "--runs", str(f)], capsys, "is a file")
     _one_line_exit_2(TOY + ["--steps", "1", "--out", "/proc/run"], capsys, "/proc")
+
+
+def test_widths_in_range_but_too_big_together_are_refused_before_training(tmp_path, capsys):
+    """Each width is within 1..4096, but together a 64x64 DCGAN with both at 4096 would need
+    tens of GiB: one line before anything is allocated, and no run folder is left behind."""
+    out = tmp_path / "huge"
+    _one_line_exit_2(["--model", "dcgan", "--dataset", "shapes", "--g-width", "4096", "--d-width", "4096",
+                      "--steps", "1", "--out", str(out)], capsys, "choose smaller widths")
+    assert not out.exists()

@@ -50,7 +50,7 @@ def ink_moments(x: torch.Tensor):
 # ---------------------------------------------------------------- digits
 
 def test_builtin_names():
-    assert list_builtin() == ["digits", "shapes", "ring8", "grid25", "gauss1d"]
+    assert list_builtin() == ["digits", "shapes", "faces", "ring8", "grid25", "gauss1d"]
 
 
 def test_builtin_table_says_what_each_builtin_holds():

@@ -67,6 +67,24 @@ def test_a_faithful_cgan_scores_well_and_a_wrong_or_collapsed_one_does_not(patte
     assert sc.reference["q_coverage"] > 0.5 and "q_label_acc" not in sc.reference
 
 
+def test_a_judge_that_tells_junk_from_its_kind_of_image_keeps_junk_out_of_the_confident_share(patterns, probe):
+    """A probe with valid() (the faces judge: face or not) counts a sample as confident only when it
+    is also read as valid; without valid() the label heads' confidence alone counts (noise read
+    confidently as some class is what the faces judge's label heads did on a fresh G)."""
+    class Strict:                                   # the same probe, but it calls every sample junk
+        def __init__(self, p, ok):
+            self.p, self.ok = p, ok
+        def __getattr__(self, name):
+            return getattr(self.p, name)
+        def valid(self, x):
+            return np.full(len(x), self.ok)
+    g = _cgan(patterns)
+    plain = QualityScorer.for_run(g, patterns, n=N, probe=probe).score(g)["q_confident"]
+    assert plain > 0.8
+    assert QualityScorer.for_run(g, patterns, n=N, probe=Strict(probe, True)).score(g)["q_confident"] == plain
+    assert QualityScorer.for_run(g, patterns, n=N, probe=Strict(probe, False)).score(g)["q_confident"] == 0.0
+
+
 def test_infogan_code_matching_reads_the_categorical_code(patterns, probe):
     bank = torch.as_tensor(np.stack([patterns.x[patterns.labels == k][:40] for k in range(10)]))
     layout = CodeLayout((10,), 0)

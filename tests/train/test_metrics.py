@@ -15,7 +15,8 @@ from torch import nn
 
 from gan_models.base import CodeLayout
 from train import probe as probe_mod
-from train.metrics import (code_accuracy, code_factor_correlations, code_matching, equilibrium, evaluate,
+from train.judges import evaluate
+from train.metrics import (code_accuracy, code_factor_correlations, code_matching, equilibrium,
                            factor_correlations, frechet_distance, gaussian_stats, image_slant, image_width,
                            label_accuracy, linear_sum_assignment, mode_metrics, probe_fid, rankdata, spearman,
                            toy_metrics)

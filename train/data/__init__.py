@@ -6,6 +6,9 @@ Built-in names (no files, no downloads):
   ``shapes``  procedural colour sprites, 64x64 RGB, labels = shape (square, circle,
               triangle, cross) and the factors hue/x/y/scale/rotation; streamed: each
               batch is drawn when needed (default n=60,000; shapes.py)
+  ``faces``   procedural cartoon faces, 64x64 RGB, labels = glasses x smile and every
+              attribute as a factor; ``faces:hair_style`` or ``faces:glasses*smile`` picks the
+              label (one attribute or a product of two); streamed (faces.py)
   ``ring8``, ``grid25``, ``gauss1d``  Gaussian mixtures with an exact density (toys.py)
 
 Paths (the format is detected; GAN Explorer never downloads anything):
@@ -38,11 +41,11 @@ from .toys import TOYS, ToyDataset, make_toy
 
 Dataset = Union[ArrayDataset, ToyDataset]
 
-BUILTIN = ("digits", "shapes") + TOYS
+BUILTIN = ("digits", "shapes", "faces") + TOYS
 # what each built-in holds, for callers that check a choice without loading it (the Train tab);
 # tests/train/test_data.py checks both against the loaded data sets
-BUILTIN_SHAPES = {"digits": (1, 28, 28), "shapes": (3, 64, 64), "ring8": (2,), "grid25": (2,), "gauss1d": (1,)}
-LABELLED = ("digits", "shapes")
+BUILTIN_SHAPES = {"digits": (1, 28, 28), "shapes": (3, 64, 64), "faces": (3, 64, 64), "ring8": (2,), "grid25": (2,), "gauss1d": (1,)}
+LABELLED = ("digits", "shapes", "faces")
 DIGITS_DEFAULT_N = 60000
 
 WHERE_TO_GET = (
@@ -63,7 +66,7 @@ def list_builtin() -> list[str]:
 
 
 def in_memory(dataset, n: int):
-    """The data set as one in memory: a streamed one (shapes) renders its first n images once
+    """The data set as one in memory: a streamed one (shapes, faces) renders its first n images once
     (``take``); an in-memory one is returned as it is."""
     if getattr(dataset, "x", None) is None and hasattr(dataset, "take"):
         return dataset.take(min(n, len(dataset)))
@@ -79,6 +82,8 @@ def load_dataset(name_or_path: str | os.PathLike, *, image_size: int | None = No
     key = str(name_or_path).strip()
     if key.lower() in BUILTIN:     # a folder with such a name: pass it as ./digits
         return _builtin(key.lower(), image_size=image_size, channels=channels, n=n, seed=seed)
+    if key.lower().startswith("faces:"):          # faces with another attribute as the label
+        return _faces(key[6:], image_size=image_size, channels=channels, n=n, seed=seed)
     path = Path(os.path.expanduser(key))
     if not key or not path.exists():
         raise DatasetError(
@@ -143,7 +148,17 @@ def _search_below(path: Path, depth: int) -> list[tuple[str, Path]]:
     return found
 
 
+def _faces(label, *, image_size, channels, n, seed):
+    from .faces import DEFAULT_N, SIZE, FacesDataset
+    if image_size not in (None, SIZE) or channels not in (None, 3):
+        raise DatasetError(f"faces: drawn at {SIZE}x{SIZE} RGB only (got image_size {image_size}, "
+                           f"channels {channels})")
+    return FacesDataset(n or DEFAULT_N, seed=seed, label=label)
+
+
 def _builtin(name: str, *, image_size, channels, n, seed) -> Dataset:
+    if name == "faces":
+        return _faces(None, image_size=image_size, channels=channels, n=n, seed=seed)
     if name == "shapes":
         from .shapes import DEFAULT_N, SIZE, ShapesDataset
         if image_size not in (None, SIZE) or channels not in (None, 3):
