@@ -59,7 +59,7 @@ def checkpoint_has_discriminator(path) -> bool:
 
 
 def bundled_with_discriminator(folder: Path | None = None) -> list[str]:
-    """Names of the bundled models that carry their D (today: dcgan-shapes)."""
+    """Names of the bundled models that carry their D (today: dcgan-faces, dcgan-shapes)."""
     folder = Path(folder or default_bundled_dir())
     files = sorted(folder.glob("*.safetensors")) if folder.is_dir() else []
     return [p.stem for p in files if checkpoint_has_discriminator(p)]
