@@ -270,8 +270,9 @@ class ProbePanel(Panel):
             w.setVisible(bool(fa))
         if not fa:
             return
-        self.factor_title.setText(f"Per factor, {fa['labels']} labels (quantile bins: 4 for x, y, scale, 6 "
-                                  "for hue; chance = the largest test class). Gain = D minus raw pixels, "
+        from train.feature_probe import bins_text
+        self.factor_title.setText(f"Per factor, {fa['labels']} labels ({bins_text(fa.get('bins') or {})}; "
+                                  "chance = the largest test class). Gain = D minus raw pixels, "
                                   "in accuracy points.")
         self.factor_table.setRowCount(len(fa["rows"]))
         for r, row in enumerate(fa["rows"]):

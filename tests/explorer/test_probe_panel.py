@@ -42,7 +42,7 @@ def test_factor_table_shows_the_gain_per_factor_for_shapes(qtbot, renderer):
     panel = ProbePanel(renderer)
     qtbot.addWidget(panel)
     rows = [{"features": f, "dim": 10, "accuracy": {"40": 0.5}} for f in ("discriminator", "raw pixels", "random D")]
-    factors = {"labels": 40, "rows": [
+    factors = {"labels": 40, "bins": {"x": 4}, "rows": [
         {"factor": f, "classes": 4, "chance": 0.25, "discriminator": 0.9, "raw pixels": p, "random D": 0.5,
          "gain": 0.9 - p} for f, p in (("shape", 0.4), ("x", 0.95))]}
     pca = {"coords": np.zeros((4, 2), np.float32), "labels": np.arange(4), "explained": 0.5,
@@ -52,6 +52,12 @@ def test_factor_table_shows_the_gain_per_factor_for_shapes(qtbot, renderer):
     assert not panel.factor_table.isHidden() and panel.factor_table.rowCount() == 2
     assert [panel.factor_table.item(r, 0).text() for r in range(2)] == ["shape", "x"]
     assert panel.factor_table.item(0, 5).text() == "+50.0" and panel.factor_table.item(1, 5).text() == "-5.0"
+    assert "4 for x" in panel.factor_title.text()
+    faces = dict(factors, bins={"skin": 4, "tilt": 4}, rows=[dict(r, factor=f) for r, f in
+                                                              zip(factors["rows"], ("glasses × smile", "skin"))])
+    panel._on_worker_finished({"table": dict(table, dataset="faces", factors=faces), "pca": pca})
+    assert [panel.factor_table.item(r, 0).text() for r in range(2)] == ["glasses × smile", "skin"]
+    assert "4 for skin, tilt" in panel.factor_title.text() and "hue" not in panel.factor_title.text()
     panel._on_worker_finished({"table": table, "pca": pca})            # digits: no factor table
     assert panel.factor_table.isHidden()
 
