@@ -58,6 +58,15 @@ def test_factor_table_shows_the_gain_per_factor_for_shapes(qtbot, renderer):
     panel._on_worker_finished({"table": dict(table, dataset="faces", factors=faces), "pca": pca})
     assert [panel.factor_table.item(r, 0).text() for r in range(2)] == ["glasses × smile", "skin"]
     assert "4 for skin, tilt" in panel.factor_title.text() and "hue" not in panel.factor_title.text()
+    nine = [dict(factors["rows"][0], factor=f) for f in ("glasses × smile", "glasses", "smile", "hair_style",
+                                                         "hair_colour", "skin", "width", "eye_size", "tilt")]
+    panel.resize(1000, 700)
+    panel.show()
+    panel._on_worker_finished({"table": dict(table, dataset="faces", factors=dict(faces, rows=nine)), "pca": pca})
+    qtbot.wait(50)
+    assert panel.factor_table.item(3, 0).text() == "hair style"
+    bars = (panel.factor_table.horizontalScrollBar(), panel.factor_table.verticalScrollBar())
+    assert not any(b.isVisible() for b in bars)          # every row and the gain column in view
     panel._on_worker_finished({"table": table, "pca": pca})            # digits: no factor table
     assert panel.factor_table.isHidden()
 
@@ -110,6 +119,10 @@ def test_progress_bar_estimate_and_a_second_visit_is_instant(tmp_path, qtbot, re
     assert again.worker is None and again.result is not None
     assert again.result["table"]["rows"] == first["table"]["rows"]
     assert again.table.item(0, 0).text() == panel.table.item(0, 0).text()
+    headers = [again.table.horizontalHeaderItem(c).text() for c in range(again.table.columnCount())]
+    assert headers == [f"{n} labels" for n in first["table"]["labels"]] + ["features"]   # not "1", "2", "3"
+    done = again.prepare_screenshot()                    # `gan-explorer screenshot`: the saved result,
+    assert again.worker is None and done()               # not minutes of probing again
     assert len(again.plot.listDataItems()) == 10
     assert "Saved result" in again.status.text()
     assert list(probe_cache_dir.glob("probe/*.json"))
