@@ -236,7 +236,7 @@ def factor_classes(ds) -> dict:
         if len(v) == len(ds.labels):
             out[name] = (v.astype(np.int64), len(values))
     for name, k in FACTOR_BINS.items():
-        v = np.asarray(getattr(ds, "factors", {}).get(name, []), np.float64)
+        v = np.asarray(factors.get(name, []), np.float64)
         if len(v) != len(ds.labels):
             continue
         edges = np.quantile(v, np.arange(1, k) / k)

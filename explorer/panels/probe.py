@@ -282,7 +282,8 @@ class ProbePanel(Panel):
         for r, row in enumerate(fa["rows"]):
             for c, (_, key) in enumerate(FACTOR_COLUMNS):
                 v = row[key]
-                text = (v.replace("_", " ") if isinstance(v, str) else f"{100 * v:+.1f}" if key == "gain" else f"{100 * v:.1f}%")
+                text = (v.replace("_", " ") if isinstance(v, str) else
+                        f"{100 * v:+.1f}" if key == "gain" else f"{100 * v:.1f}%")
                 item = QTableWidgetItem(text)
                 if key == "gain":
                     item.setForeground(QColor(GAIN_COLOURS[v > 0]))
