@@ -49,7 +49,7 @@ MODELS = {
 
 # exported with their discriminator too (fp16, ~0.7 MB more): the D-feature probe panel and the
 # projector's D-feature loss work on them out of the box (the others ship generator-only)
-KEEP_D = {"dcgan-shapes"}
+KEEP_D = {"dcgan-shapes", "dcgan-faces"}
 
 
 def _child_cpu() -> float:

@@ -12,10 +12,12 @@ results (28,672 features on CIFAR-10) and fit a linear L2-SVM on a few labelled 
                      randomly initialised D of the same architecture
     feature_pca(...) 2-D PCA coordinates of D's features (for an app panel)
 
-Data sets with ground-truth factors x, y, scale, hue (the colour shapes) also get one row per
-factor (`factor_probe`): the same classifier, at the largest label budget, predicting the shape
-and each factor binned into quantile classes (x, y, scale: 4 bins; hue: 6), with the gain of
-D's features over raw pixels.
+Data sets with ground-truth factors also get one row per factor (`factor_probe`): the same
+classifier, at the largest label budget, predicting the label and each factor, with the gain of
+D's features over raw pixels. Continuous factors are binned into quantile classes (FACTOR_BINS:
+the shapes' x, y, scale in 4 bins, hue in 6; the faces' skin, width, eye size, tilt in 4);
+discrete attributes a data set lists in extra["attribute_values"] (the faces' glasses, smile,
+hair style and colour) are predicted as they are.
 
 Needs a checkpoint that holds a discriminator (a run's checkpoints/latest.safetensors, or a
 bundled model exported with keep_discriminator); generator-only files are refused with one
@@ -39,7 +41,8 @@ from gan_models.errors import GanExplorerError
 POOL = 4
 L2_GRID = (1e-4, 1e-3, 1e-2, 1e-1)
 STREAMED_N = 5000          # images rendered from a streamed data set (shapes) unless --n-data
-FACTOR_BINS = {"x": 4, "y": 4, "scale": 4, "hue": 6}      # quantile bins: balanced classes
+FACTOR_BINS = {"x": 4, "y": 4, "scale": 4, "hue": 6,       # shapes; quantile bins: balanced classes
+               "skin": 4, "width": 4, "eye_size": 4, "tilt": 4}  # faces
 
 
 
@@ -220,11 +223,20 @@ def probe_data(ck, data=None, n_data: int | None = None, seed: int = 0):
 
 
 def factor_classes(ds) -> dict:
-    """The probe's targets: {"shape" (the label), factor: (N,) int64 bin}, each with its class
-    count, as (labels, k), for the factors in FACTOR_BINS that the data set has (none for digits)."""
-    out = {"shape": (ds.labels.numpy(), ds.num_classes)}
+    """The probe's targets, each as ((N,) int64 classes, class count): the label (named "shape"
+    on the shapes, after the data set's label on the faces, e.g. "glasses × smile"), each discrete
+    attribute the data set lists in extra["attribute_values"] and each factor of FACTOR_BINS it
+    has, binned; {} for a data set without factors (digits)."""
+    extra = getattr(ds, "extra", {}) or {}
+    label = str(extra.get("label", "shape")).replace("*", " × ")
+    out = {label: (ds.labels.numpy(), ds.num_classes)}
+    factors = getattr(ds, "factors", {}) or {}
+    for name, values in (extra.get("attribute_values") or {}).items():
+        v = np.asarray(factors.get(name, []))
+        if len(v) == len(ds.labels):
+            out[name] = (v.astype(np.int64), len(values))
     for name, k in FACTOR_BINS.items():
-        v = np.asarray(getattr(ds, "factors", {}).get(name, []), np.float64)
+        v = np.asarray(factors.get(name, []), np.float64)
         if len(v) != len(ds.labels):
             continue
         edges = np.quantile(v, np.arange(1, k) / k)
@@ -258,8 +270,8 @@ def run_probe(checkpoint, data=None, labels=(100, 1000), n_test: int = 2000, n_d
 
     Returns {"checkpoint", "dataset", "n_test", "labels": [...], "feature_dims": {...},
     "rows": [{"features": name, "dim": F, "accuracy": {str(n): acc}, "l2": {...}}], "seconds"},
-    plus "factors": {"labels": the budget, "bins": FACTOR_BINS, "rows": factor_probe rows}
-    for a data set with factors (the shapes).
+    plus "factors": {"labels": the budget, "bins": {factor: quantile bins} of the binned ones,
+    "rows": factor_probe rows} for a data set with factors (shapes, faces).
 
     progress(fraction, what) is called after each step; should_stop() is asked between steps
     (and between feature batches), and True makes run_probe raise ProbeCancelled.
@@ -321,13 +333,23 @@ def run_probe(checkpoint, data=None, labels=(100, 1000), n_test: int = 2000, n_d
     if targets:
         m = max(subsets)
         local = {t: (y[used], k) for t, (y, k) in targets.items()}     # indexed like the features
-        out["factors"] = {"labels": m, "bins": dict(FACTOR_BINS),
+        out["factors"] = {"labels": m, "bins": {t: FACTOR_BINS[t] for t in targets if t in FACTOR_BINS},
                           "rows": factor_probe(all_feats, local, [pos[int(i)] for i in subsets[m]],
                                                [pos[int(i)] for i in test_idx], l2_grid, seed,
                                                step=lambda t, name: prog.step(prog.fit(m, dims[name]),
                                                                               f"{name}: {t} on {m} labels"))}
     out["seconds"] = round(time.monotonic() - t0, 1)
     return out
+
+
+def bins_text(bins: dict) -> str:
+    """{"x": 4, "y": 4, "hue": 6} -> "quantile bins: 4 for x, y, 6 for hue" (the other
+    factors are discrete: their own values)."""
+    by_k: dict = {}
+    for name, k in bins.items():
+        by_k.setdefault(k, []).append(name.replace("_", " "))
+    return "quantile bins: " + ", ".join(f"{k} for {', '.join(names)}" for k, names in by_k.items()) \
+        if by_k else "every factor discrete"
 
 
 def feature_pca(checkpoint_or_d, x, labels=None, n: int = 1000, seed: int = 0) -> dict:
@@ -387,9 +409,10 @@ def cmd_probe(argv: list[str]) -> int:
               + " ".join(f"{r['accuracy'][str(m)]:11.4f}" for m in res["labels"]))
     if res.get("factors"):
         fa = res["factors"]
-        print(f"\nper factor ({fa['labels']} labels; quantile bins: 4 for x, y, scale, 6 for hue):")
-        print(f"{'factor':8s} {'chance':>7s} {'D':>7s} {'pixels':>7s} {'random D':>9s} {'gain':>7s}")
+        print(f"\nper factor ({fa['labels']} labels; {bins_text(fa['bins'])}):")
+        w = max(8, *(len(r["factor"]) for r in fa["rows"]))
+        print(f"{'factor':{w}s} {'chance':>7s} {'D':>7s} {'pixels':>7s} {'random D':>9s} {'gain':>7s}")
         for r in fa["rows"]:
-            print(f"{r['factor']:8s} {r['chance']:7.3f} {r['discriminator']:7.3f} {r['raw pixels']:7.3f} "
+            print(f"{r['factor']:{w}s} {r['chance']:7.3f} {r['discriminator']:7.3f} {r['raw pixels']:7.3f} "
                   f"{r['random D']:9.3f} {r['gain']:+7.3f}")
     return 0

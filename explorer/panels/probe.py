@@ -59,7 +59,7 @@ def checkpoint_has_discriminator(path) -> bool:
 
 
 def bundled_with_discriminator(folder: Path | None = None) -> list[str]:
-    """Names of the bundled models that carry their D (today: dcgan-shapes)."""
+    """Names of the bundled models that carry their D (today: dcgan-faces, dcgan-shapes)."""
     folder = Path(folder or default_bundled_dir())
     files = sorted(folder.glob("*.safetensors")) if folder.is_dir() else []
     return [p.stem for p in files if checkpoint_has_discriminator(p)]
@@ -204,8 +204,7 @@ class ProbePanel(Panel):
         if self.info is None or (self.worker and self.worker.isRunning()):
             return
         labels = self._labels()
-        self.table.setColumnCount(len(labels) + 1)
-        self.table.setHorizontalHeaderLabels([f"{n} labels" for n in labels] + ["features"])
+        self._table_columns(labels)
         self._set_running(True)
         self.status.setText("Running: extracting features and fitting three classifiers…")
         self._t0 = time.monotonic()
@@ -216,6 +215,10 @@ class ProbePanel(Panel):
         self.worker.progressed.connect(self._on_worker_progressed)
         self.worker.cancelled.connect(self._on_worker_cancelled)
         self.worker.start()
+
+    def _table_columns(self, labels) -> None:
+        self.table.setColumnCount(len(labels) + 1)
+        self.table.setHorizontalHeaderLabels([f"{n} labels" for n in labels] + ["features"])
 
     def _set_running(self, running: bool) -> None:
         self.run_button.setEnabled(not running)
@@ -254,6 +257,7 @@ class ProbePanel(Panel):
     def _show_result(self, res: dict) -> None:
         self.result = res
         table = res["table"]
+        self._table_columns(table["labels"])      # a saved result shown on opening: no run set them
         for r, row in enumerate(table["rows"]):
             for c, n in enumerate(table["labels"]):
                 self.table.setItem(r, c, QTableWidgetItem(f"{100 * row['accuracy'][str(n)]:.1f}%"))
@@ -270,24 +274,29 @@ class ProbePanel(Panel):
             w.setVisible(bool(fa))
         if not fa:
             return
-        self.factor_title.setText(f"Per factor, {fa['labels']} labels (quantile bins: 4 for x, y, scale, 6 "
-                                  "for hue; chance = the largest test class). Gain = D minus raw pixels, "
+        from train.feature_probe import bins_text
+        self.factor_title.setText(f"Per factor, {fa['labels']} labels ({bins_text(fa.get('bins') or {})}; "
+                                  "chance = the largest test class). Gain = D minus raw pixels, "
                                   "in accuracy points.")
         self.factor_table.setRowCount(len(fa["rows"]))
         for r, row in enumerate(fa["rows"]):
             for c, (_, key) in enumerate(FACTOR_COLUMNS):
                 v = row[key]
-                text = (v if isinstance(v, str) else f"{100 * v:+.1f}" if key == "gain" else f"{100 * v:.1f}%")
+                text = (v.replace("_", " ") if isinstance(v, str) else
+                        f"{100 * v:+.1f}" if key == "gain" else f"{100 * v:.1f}%")
                 item = QTableWidgetItem(text)
                 if key == "gain":
                     item.setForeground(QColor(GAIN_COLOURS[v > 0]))
                 self.factor_table.setItem(r, c, item)
         self.factor_table.resizeColumnsToContents()
+        _fit_width(self.factor_table)           # the faces' nine rows and long names: no scroll bars
         _fit_height(self.factor_table)
 
     def prepare_screenshot(self):
-        """Start a run and return the 'done' test the screenshot command waits on."""
-        self._on_run_clicked()
+        """Start a run, unless set_model already showed this checkpoint's saved result (a run takes
+        minutes: 14 on dcgan-faces here), and return the 'done' test the screenshot command waits on."""
+        if self.cache.get(self._key()) is None:
+            self._on_run_clicked()
         return self.run_button.isEnabled          # enabled again when the worker finished or failed
 
     def _draw_pca(self, pca: dict) -> None:
@@ -315,6 +324,13 @@ def eta_text(fraction: float, elapsed: float) -> str:
     if left < 60:
         return f"about {max(1, round(left))} s left"
     return f"about {round(left / 60)} min left" if left >= 600 else f"about {left / 60:.1f} min left"
+
+
+def _fit_width(table: QTableWidget) -> None:
+    """At least as wide as its columns: the layout gives the plot what is left, not a scroll bar."""
+    table.setMinimumWidth(sum(table.columnWidth(c) for c in range(table.columnCount()))
+                          + (table.verticalHeader().width() if table.verticalHeader().isVisible() else 0)
+                          + 2 * table.frameWidth())
 
 
 def _fit_height(table: QTableWidget) -> None:

@@ -42,7 +42,7 @@ def test_factor_table_shows_the_gain_per_factor_for_shapes(qtbot, renderer):
     panel = ProbePanel(renderer)
     qtbot.addWidget(panel)
     rows = [{"features": f, "dim": 10, "accuracy": {"40": 0.5}} for f in ("discriminator", "raw pixels", "random D")]
-    factors = {"labels": 40, "rows": [
+    factors = {"labels": 40, "bins": {"x": 4}, "rows": [
         {"factor": f, "classes": 4, "chance": 0.25, "discriminator": 0.9, "raw pixels": p, "random D": 0.5,
          "gain": 0.9 - p} for f, p in (("shape", 0.4), ("x", 0.95))]}
     pca = {"coords": np.zeros((4, 2), np.float32), "labels": np.arange(4), "explained": 0.5,
@@ -52,6 +52,21 @@ def test_factor_table_shows_the_gain_per_factor_for_shapes(qtbot, renderer):
     assert not panel.factor_table.isHidden() and panel.factor_table.rowCount() == 2
     assert [panel.factor_table.item(r, 0).text() for r in range(2)] == ["shape", "x"]
     assert panel.factor_table.item(0, 5).text() == "+50.0" and panel.factor_table.item(1, 5).text() == "-5.0"
+    assert "4 for x" in panel.factor_title.text()
+    faces = dict(factors, bins={"skin": 4, "tilt": 4}, rows=[dict(r, factor=f) for r, f in
+                                                              zip(factors["rows"], ("glasses × smile", "skin"))])
+    panel._on_worker_finished({"table": dict(table, dataset="faces", factors=faces), "pca": pca})
+    assert [panel.factor_table.item(r, 0).text() for r in range(2)] == ["glasses × smile", "skin"]
+    assert "4 for skin, tilt" in panel.factor_title.text() and "hue" not in panel.factor_title.text()
+    nine = [dict(factors["rows"][0], factor=f) for f in ("glasses × smile", "glasses", "smile", "hair_style",
+                                                         "hair_colour", "skin", "width", "eye_size", "tilt")]
+    panel.resize(1000, 700)
+    panel.show()
+    panel._on_worker_finished({"table": dict(table, dataset="faces", factors=dict(faces, rows=nine)), "pca": pca})
+    qtbot.wait(50)
+    assert panel.factor_table.item(3, 0).text() == "hair style"
+    bars = (panel.factor_table.horizontalScrollBar(), panel.factor_table.verticalScrollBar())
+    assert not any(b.isVisible() for b in bars)          # every row and the gain column in view
     panel._on_worker_finished({"table": table, "pca": pca})            # digits: no factor table
     assert panel.factor_table.isHidden()
 
@@ -104,6 +119,10 @@ def test_progress_bar_estimate_and_a_second_visit_is_instant(tmp_path, qtbot, re
     assert again.worker is None and again.result is not None
     assert again.result["table"]["rows"] == first["table"]["rows"]
     assert again.table.item(0, 0).text() == panel.table.item(0, 0).text()
+    headers = [again.table.horizontalHeaderItem(c).text() for c in range(again.table.columnCount())]
+    assert headers == [f"{n} labels" for n in first["table"]["labels"]] + ["features"]   # not "1", "2", "3"
+    done = again.prepare_screenshot()                    # `gan-explorer screenshot`: the saved result,
+    assert again.worker is None and done()               # not minutes of probing again
     assert len(again.plot.listDataItems()) == 10
     assert "Saved result" in again.status.text()
     assert list(probe_cache_dir.glob("probe/*.json"))
@@ -138,7 +157,7 @@ def test_the_message_without_d_names_the_bundled_model_that_has_it(tmp_path):
     assert "bundled models are generator-only" not in msg
     from explorer.model_list import default_bundled_dir
     if (default_bundled_dir() / "dcgan-shapes.safetensors").is_file():      # the shipped files
-        assert "only dcgan-shapes carries its D" in msg
+        assert "Bundled models with D: dcgan-faces, dcgan-shapes." in msg
 
 
 def test_eta_text_extrapolates_the_time_so_far():

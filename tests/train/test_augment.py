@@ -97,6 +97,23 @@ def test_small_views_keep_orientation_and_colour():
         shape_keeping(x, torch.Generator(), "huge")
 
 
+def test_silhouette_views_drop_colour_and_brightness_but_keep_the_shape():
+    """views "silhouette": the same sprite in two colours (one bright, one dark) gives the same
+    view under the same draw, every channel equal, in [-1, 1]; the shape's fill ratio is kept."""
+    shape, x = _centred_sprites(2)
+    dark = (x - x[:, :, :1, :1]) * 0.3 + x[:, :, :1, :1]            # same sprites, dimmer colours
+    hue = x[:, [2, 0, 1]]                                           # ... and other hues
+    a, b, c = (shape_keeping(v, torch.Generator().manual_seed(5), "silhouette") for v in (x, dark, hue))
+    assert float((a - b).abs().amax()) < 0.02 and float((a - c).abs().amax()) < 0.02
+    assert float((a[:, 0] - a[:, 2]).abs().amax()) == 0.0 and a.min() >= -1 and a.max() <= 1
+    fill0, _, _ = _fill_and_centre(x)
+    fill, _, _ = _fill_and_centre(a)
+    assert float((fill - fill0).abs().amax()) < 0.12                 # a circle stays round, a triangle thin
+    x.requires_grad_(True)
+    shape_keeping(x, torch.Generator().manual_seed(5), "silhouette").sum().backward()
+    assert x.grad is not None and float(x.grad.abs().sum()) > 0
+
+
 def test_engine_reads_the_categorical_code_through_the_change_only_when_asked():
     def q_after_one_step(on):
         tr = create_trainer(tiny_config("infogan", "digits", info_cat_augment=on), out=None, write=False)

@@ -15,7 +15,7 @@ EXPECTED = {"gan-ring8": "gan", "gan-grid25": "gan", "dcgan-digits": "dcgan",
             "cgan-digits": "cgan", "infogan-digits": "infogan",
             "dcgan-shapes": "dcgan", "cgan-shapes": "cgan", "infogan-shapes": "infogan",
             "dcgan-faces": "dcgan", "cgan-faces": "cgan", "infogan-faces": "infogan"}
-WITH_D = {"dcgan-shapes"}          # bench/make_models.py KEEP_D: shipped with D for the probe panel
+WITH_D = {"dcgan-shapes", "dcgan-faces"}          # bench/make_models.py KEEP_D: shipped with D for the probe panel
 MAX_BYTES = 4 * 1024 * 1024
 
 

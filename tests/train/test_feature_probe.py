@@ -70,3 +70,23 @@ def test_cli_prints_json(run_ckpt, capsys, monkeypatch):
     assert main(["probe", str(run_ckpt), "--labels", "20", "--n-test", "50", "--n-data", "300", "--json"]) == 0
     res = json.loads(capsys.readouterr().out)
     assert len(res["rows"]) == 3
+
+
+def test_faces_factors_are_the_label_each_attribute_and_the_binned_continuous_ones():
+    """On faces the per-factor table names the faces' own attributes (not the shapes' x, y, scale,
+    hue, and not a label called "shape"): discrete ones with their own values, continuous ones in
+    4 quantile bins."""
+    from train.data import in_memory, load_dataset
+    from train.feature_probe import bins_text, factor_classes
+    ds = in_memory(load_dataset("faces", n=300), 300)
+    t = factor_classes(ds)
+    assert list(t) == ["glasses × smile", "glasses", "smile", "hair_style", "hair_colour",
+                       "skin", "width", "eye_size", "tilt"]
+    assert [k for _, k in t.values()] == [4, 2, 2, 4, 5, 4, 4, 4, 4]
+    assert np.array_equal(t["hair_style"][0], ds.factors["hair_style"].astype(np.int64))
+    assert np.array_equal(t["glasses × smile"][0], t["glasses"][0] * 2 + t["smile"][0])
+    skin = t["skin"][0]
+    assert set(skin) == {0, 1, 2, 3} and np.bincount(skin).min() >= 60          # balanced quantile bins
+    assert (np.diff(skin[np.argsort(ds.factors["skin"])]) >= 0).all()             # in the factor's order
+    assert bins_text({"skin": 4, "eye_size": 4}) == "quantile bins: 4 for skin, eye size"
+    assert bins_text({"x": 4, "hue": 6}) == "quantile bins: 4 for x, 6 for hue"
