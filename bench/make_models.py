@@ -45,11 +45,13 @@ MODELS = {
                       "continuous codes, learned without labels", 1),
     "cgan-faces": ("CGAN-64 on the embedded cartoon faces (conditional BatchNorm G, projection D with "
                    "spectral norm): ask for glasses and/or a smile", 1),
+    "began-digits": ("BEGAN (Berthelot et al.) on the embedded digits: auto-encoder D, k_t-controlled "
+                     "equilibrium", 1),
 }
 
 # exported with their discriminator too (fp16, ~0.7 MB more): the D-feature probe panel and the
 # projector's D-feature loss work on them out of the box (the others ship generator-only)
-KEEP_D = {"dcgan-shapes", "dcgan-faces"}
+KEEP_D = {"dcgan-shapes", "dcgan-faces", "began-digits"}   # BEGAN's D: the reconstruction-error column
 
 
 def _child_cpu() -> float:

@@ -3,9 +3,9 @@
 BEGAN's controller k_t holds L(G(z)) / L(x) at gamma. From the last WINDOW logged rows:
 
 * ``k_floor``   k_t pinned at 0: L(G(z)) stays above gamma L(x), so D only auto-encodes real data
-  and never learns to reject fakes (early in every run; when it lasts G is stuck: the
-  began-digits recipe run sat here from step ~150 with L(G(z)) / L(x) ~1.0 and one grey image
-  for every z),
+  and never learns to reject fakes (early in every run; when it lasts G is stuck: a
+  gamma-0.5 digits run sat here from step ~150 with L(G(z)) / L(x) ~1.0 and one grey image for
+  every z; at gamma 1, the began-digits recipe, k_t left 0 and G learned digits),
 * ``k_ceiling`` k_t pinned at 1: L(G(z)) stays below gamma L(x) even with D pushing the fakes'
   error up at full weight: the control has run out (a lower gamma or a larger D),
 * ``converging`` M_global fell by at least FALL over the window (the paper's convergence measure,

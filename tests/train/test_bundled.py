@@ -14,8 +14,10 @@ MODELS = ROOT / "resources" / "models"
 EXPECTED = {"gan-ring8": "gan", "gan-grid25": "gan", "dcgan-digits": "dcgan",
             "cgan-digits": "cgan", "infogan-digits": "infogan",
             "dcgan-shapes": "dcgan", "cgan-shapes": "cgan", "infogan-shapes": "infogan",
-            "dcgan-faces": "dcgan", "cgan-faces": "cgan", "infogan-faces": "infogan"}
-WITH_D = {"dcgan-shapes", "dcgan-faces"}          # bench/make_models.py KEEP_D: shipped with D for the probe panel
+            "dcgan-faces": "dcgan", "cgan-faces": "cgan", "infogan-faces": "infogan",
+            "began-digits": "began"}
+# bench/make_models.py KEEP_D: shipped with D for the probe panel (BEGAN: the reconstruction-error column)
+WITH_D = {"dcgan-shapes", "dcgan-faces", "began-digits"}
 MAX_BYTES = 4 * 1024 * 1024
 
 
@@ -26,7 +28,7 @@ def _path(name):
     return p
 
 
-def test_all_eleven_are_bundled():
+def test_all_twelve_are_bundled():
     missing = [n for n in EXPECTED if not (MODELS / f"{n}.safetensors").exists()]
     assert not missing, f"missing bundled models: {missing} (make models)"
 
