@@ -18,7 +18,7 @@ import time
 from pathlib import Path
 
 from gan_models.atomic import atomic_path, write_text_atomic
-from gan_models.errors import GanExplorerError
+from gan_models.errors import GanExplorerError, in_words
 
 CHECKPOINTS = "checkpoints"
 SAMPLES = "samples"
@@ -73,7 +73,7 @@ class RunFolder:
         except json.JSONDecodeError as e:
             raise GanExplorerError(f"{self.config_path}: not valid JSON ({e.msg})") from None
         except (OSError, UnicodeDecodeError, RecursionError) as e:
-            raise GanExplorerError(f"{self.config_path}: cannot be read ({type(e).__name__}: {e})") from None
+            raise GanExplorerError(f"{self.config_path}: cannot be read ({in_words(e)})") from None
 
     def _append(self, path: Path, row: dict) -> None:
         with open(path, "a", encoding="utf-8") as f:

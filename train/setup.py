@@ -11,7 +11,7 @@ import torch
 
 from gan_models.checkpoint import planned_modules, too_big
 from gan_models.config import CONV_SIZES, ModelConfig, default_config
-from gan_models.errors import CheckpointError, ConfigError, GanExplorerError
+from gan_models.errors import CheckpointError, ConfigError, GanExplorerError, in_words
 
 from . import distributed as dist_util
 from .config import TrainConfig
@@ -149,7 +149,7 @@ def resume_trainer(run_dir, **overrides) -> Trainer:
         try:
             trainer.load_state(ckpt)
         except (KeyError, TypeError, ValueError, IndexError, RuntimeError) as e:   # a damaged training state
-            raise CheckpointError(f"{ckpt}: its training state is damaged ({type(e).__name__}: {e}); "
+            raise CheckpointError(f"{ckpt}: its training state is damaged ({in_words(e)}); "
                                   f"the run cannot be resumed from it") from None
     trainer.run_dir.truncate_metrics_after(trainer.step_count)
     return trainer

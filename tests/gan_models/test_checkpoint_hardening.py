@@ -168,3 +168,21 @@ def test_foreign_pth_files_are_refused_clearly(tmp_path, mutate, needle):
 def _save_pth(path, sd):
     torch.save(sd, path)
     return path
+
+
+@pytest.mark.parametrize("count", [torch.zeros(0), torch.zeros(3), torch.tensor([[7]])])
+def test_a_foreign_pth_whose_batch_counter_is_not_one_number(tmp_path, count):
+    """Found by the Hypothesis fuzzer: a num_batches_tracked of shape (0,) or (3,) crashed the
+    weight copy with a RuntimeError; one of shape (1, 1) is still one number and loads."""
+    import sys
+    sys.path.insert(0, str(ROOT / "tests"))
+    from fuzz_strategies import _dcgan_netg
+    sd = _dcgan_netg()
+    sd["main.4.num_batches_tracked"] = count
+    torch.save(sd, tmp_path / "netG.pth")
+    if count.numel() == 1:
+        g = load_checkpoint(tmp_path / "netG.pth").generator
+        assert [m for m in g.modules() if isinstance(m, torch.nn.BatchNorm2d)][1].num_batches_tracked.item() == 7
+        return
+    with pytest.raises(CheckpointError, match=r"netG.pth: .*main.4.num_batches_tracked has shape .*one number"):
+        load_checkpoint(tmp_path / "netG.pth")

@@ -1,0 +1,413 @@
+"""Hypothesis strategies for the loader fuzz test (issue 29, item 4): each draws one damaged file
+(its bytes, or a `write(path, marker)` for cases that are folders or need the marker path).
+
+What is drawn: JSON mutations of a real checkpoint's safetensors header and of the config / meta /
+training state inside it (values of the wrong type, sizes scaled up until a network that is in
+range field by field is huge, deletions, deep nesting); byte flips, insertions and truncation of
+the header region and the body, NaN / inf patterns in the weights, a wrong length field; foreign
+PyTorch state_dicts (int keys, meta, sparse, complex, wrong shapes, NaN) and malicious pickles;
+IDX headers (magic, dimensions, counts, gzip); PNG headers (IHDR sizes, depths, colour types)
+and chunks; CIFAR pickles of the allowed shape with wrong fields.
+"""
+from __future__ import annotations
+
+import copy
+import gzip
+import io
+import json
+import os
+import pickle
+import struct
+import zlib
+
+from hypothesis import strategies as st
+
+# values a hostile header puts where something else is expected
+POOL = [None, True, False, 0, -1, 1, 3, 255, 2**31, 2**63, -(2**63), 10**9, 10**30, 1e308, -1e308,
+        0.5, float("nan"), float("inf"), "", "x", "F32", "nan", [], [0], [1, 2], [-1], [10**9, 10**9],
+        [0, 10**12], {}, {"a": 1}, [[1, 2], [3]], "A" * 5000, {"__dict__": 3}, {"__tensor__": "state.nope"},
+        {"__dict__": [[1, 2]]}]
+_SCALARS = (st.none() | st.booleans() | st.integers(-(2**70), 2**70) | st.floats() | st.text(max_size=6))
+# deep copies: a drawn list or dict is mutated further in place, and the pool must stay as it is
+JSON = st.one_of(st.sampled_from(POOL).map(copy.deepcopy),
+                 st.recursive(_SCALARS, lambda c: st.lists(c, max_size=3) | st.dictionaries(st.text(max_size=4), c,
+                                                                                         max_size=3),
+                              max_leaves=6))
+SCALE = [0, -1, 2, 3, 64, 1000, 10**6, 0.5]
+
+
+# ----------------------------------------------------------------------------- byte-level damage
+class Raw(bytes):
+    """A file's bytes, shown short in Hypothesis's reports."""
+    def __repr__(self):
+        return f"<{len(self)} bytes>"
+
+
+def split(raw: bytes):
+    (n,) = struct.unpack("<Q", raw[:8])
+    return json.loads(raw[8:8 + n]), raw[8 + n:]
+
+
+def join(header_bytes: bytes, body: bytes) -> bytes:
+    return struct.pack("<Q", len(header_bytes)) + header_bytes + body
+
+
+@st.composite
+def damaged(draw, raw: bytes, lo: int = 0, hi: int | None = None) -> bytes:
+    """Byte-level damage between offsets lo and hi: flips, truncation, insertion."""
+    hi = max(lo + 1, len(raw) if hi is None else hi)
+    b = bytearray(raw)
+    op = draw(st.sampled_from(["flip", "truncate", "insert"]))
+    if op == "flip":
+        for i, v in draw(st.lists(st.tuples(st.integers(lo, hi - 1), st.integers(0, 255)), min_size=1, max_size=8)):
+            if i < len(b):
+                b[i] = v
+        return bytes(b)
+    if op == "truncate":
+        return bytes(b[:draw(st.integers(0, len(b) - 1))])
+    i = draw(st.integers(lo, hi))
+    return bytes(b[:i] + draw(st.binary(min_size=1, max_size=64)) + b[i:])
+
+
+# ----------------------------------------------------------------------------- checkpoints
+def _paths(obj, path=()):
+    """Every container path inside a JSON tree, for picking a place to mutate."""
+    yield path
+    if isinstance(obj, dict):
+        for k, v in obj.items():
+            yield from _paths(v, path + (k,))
+    elif isinstance(obj, list):
+        for i, v in enumerate(obj):
+            yield from _paths(v, path + (i,))
+
+
+def _mutate_tree(draw, tree) -> None:
+    """One structural mutation of a JSON tree, in place."""
+    paths = [p for p in _paths(tree) if p]
+    if not paths:
+        return
+    path = draw(st.sampled_from(paths))
+    parent = tree
+    for k in path[:-1]:
+        parent = parent[k]
+    key, v = path[-1], parent[path[-1]]
+    op = draw(st.sampled_from(["value", "value", "scale", "delete", "wrap", "add"]))
+    if op == "scale" and isinstance(v, (int, float)) and not isinstance(v, bool):
+        parent[key] = v * draw(st.sampled_from(SCALE)) + draw(st.sampled_from([0, 0, 1, -1]))
+    elif op == "delete" and isinstance(parent, dict):
+        del parent[key]
+    elif op == "wrap":
+        parent[key] = [v, v] if draw(st.booleans()) else {"x": v}
+    elif op == "add" and isinstance(parent, dict):
+        parent[draw(st.sampled_from(["extra", "1", "G.extra", "D.net.0.weight", "__metadata__"]))] = draw(JSON)
+    elif op == "add":
+        parent.append(draw(JSON))
+    else:
+        parent[key] = draw(JSON)
+
+
+@st.composite
+def header_mutation(draw, raw: bytes) -> bytes:
+    """The safetensors header, or the JSON text of config / meta / training_state inside it."""
+    header, body = split(raw)
+    md = header["__metadata__"]
+    where = draw(st.sampled_from(["header", "config", "config", "meta", "training_state", "deep"]))
+    if where == "deep":                           # RecursionError in a naive parser
+        deep = "[" * draw(st.sampled_from([2000, 50000]))
+        deep += "]" * len(deep)
+        inner = draw(st.sampled_from(["outer", "config", "meta", "training_state"]))
+        if inner == "outer":
+            return join(json.dumps(header).encode()[:-1] + b', "deep": ' + deep.encode() + b"}", body)
+        md[inner] = deep
+    elif where == "header" or where not in md:
+        for _ in range(draw(st.integers(1, 3))):
+            _mutate_tree(draw, header)
+    else:
+        tree = {"v": json.loads(md[where])}
+        for _ in range(draw(st.integers(1, 3))):
+            _mutate_tree(draw, tree)
+        md[where] = json.dumps(tree.get("v"))
+    return join(json.dumps(header).encode(), body)
+
+
+@st.composite
+def header_bytes_mutation(draw, raw: bytes) -> bytes:
+    """Bytes of the length field and the header text."""
+    (n,) = struct.unpack("<Q", raw[:8])
+    if draw(st.integers(0, 4)) == 0:
+        n2 = draw(st.sampled_from([0, 1, n - 1, n + 1, n * 2, 2**63, 2**64 - 1, len(raw), 100 * 2**20])
+                  | st.integers(0, 2**64 - 1))
+        return struct.pack("<Q", n2) + raw[8:]
+    return draw(damaged(raw, 0, 8 + n))
+
+
+_NONFINITE = [struct.pack("<f", float("nan")), struct.pack("<f", float("inf")), struct.pack("<f", -float("inf")),
+              struct.pack("<f", 3e38), struct.pack("<e", float("nan")) * 2, struct.pack("<e", float("inf")) * 2]
+
+
+@st.composite
+def body_mutation(draw, raw: bytes) -> bytes:
+    """The tensor data: NaN / inf / huge floats at drawn places, or byte damage."""
+    (n,) = struct.unpack("<Q", raw[:8])
+    start = 8 + n
+    if draw(st.booleans()):
+        b = bytearray(raw)
+        pat = draw(st.sampled_from(_NONFINITE))
+        for k in draw(st.lists(st.integers(0, (len(b) - start) // 4 - 1), min_size=1, max_size=4)):
+            b[start + 4 * k:start + 4 * k + 4] = pat
+        return bytes(b)
+    return draw(damaged(raw, start, len(raw)))
+
+
+# ----------------------------------------------------------------------------- foreign .pth and pickles
+def _dcgan_netg(nz=8, ngf=4, nc=1):
+    """The state_dict the PyTorch DCGAN example saves, small."""
+    import torch
+    chans = [nz, 8 * ngf, 4 * ngf, 2 * ngf, ngf, nc]
+    sd = {}
+    for i, c in enumerate(("main.0", "main.3", "main.6", "main.9", "main.12")):
+        sd[f"{c}.weight"] = torch.randn(chans[i], chans[i + 1], 4, 4) * 0.02
+    for i, b in enumerate(("main.1", "main.4", "main.7", "main.10")):
+        k = chans[i + 1]
+        sd.update({f"{b}.weight": torch.ones(k), f"{b}.bias": torch.zeros(k), f"{b}.running_mean": torch.zeros(k),
+                   f"{b}.running_var": torch.ones(k), f"{b}.num_batches_tracked": torch.tensor(5)})
+    return sd
+
+
+@st.composite
+def odd_tensor(draw, like):
+    """A tensor in place of `like`: another dtype, shape, layout, device, or non-finite values."""
+    import torch
+    op = draw(st.sampled_from(["dtype", "shape", "nan", "inf", "meta", "sparse", "scalar", "not-a-tensor"]))
+    if op == "dtype":
+        return like.to(draw(st.sampled_from([torch.float64, torch.float16, torch.bfloat16, torch.int64,
+                                             torch.uint8, torch.bool, torch.complex64])))
+    if op == "shape":
+        return torch.zeros(draw(st.lists(st.integers(0, 9), max_size=5)))
+    if op in ("nan", "inf"):
+        return torch.full_like(like, float(op)) if like.is_floating_point() else like
+    if op == "meta":
+        return torch.empty(draw(st.sampled_from([(10**6, 100), (2**20, 2**20), tuple(like.shape)])), device="meta")
+    if op == "sparse":
+        return torch.zeros(4, 4).to_sparse()
+    if op == "scalar":
+        return torch.tensor(draw(st.floats(allow_nan=True) | st.integers(-(2**63), 2**63 - 1)))
+    return draw(JSON)
+
+
+@st.composite
+def foreign_pth(draw) -> bytes:
+    """A torch.save'd file: the DCGAN example's netG with drawn damage, or another object."""
+    import torch
+    torch.manual_seed(draw(st.integers(0, 3)))
+    sd = _dcgan_netg(nz=draw(st.sampled_from([1, 8, 100])), ngf=draw(st.sampled_from([1, 4])),
+                     nc=draw(st.sampled_from([1, 3, 2])))
+    op = draw(st.sampled_from(["tensor", "tensor", "tensor", "key", "drop", "wrap", "list", "prefix", "none"]))
+    if op == "tensor":
+        for _ in range(draw(st.integers(1, 2))):
+            k = draw(st.sampled_from(sorted(sd)))
+            sd[k] = draw(odd_tensor(sd[k]))
+    elif op == "key":
+        sd[draw(st.sampled_from([0, -1, 3.5, ("a", 1), "main.99.weight", "module.main.0.weight"]))] = torch.zeros(2)
+    elif op == "drop":
+        del sd[draw(st.sampled_from(sorted(sd)))]
+    elif op == "wrap":
+        sd = {"state_dict": sd, "epoch": 3}
+    elif op == "list":
+        sd = list(sd.values())
+    elif op == "prefix":
+        sd = {f"module.{k}": v for k, v in sd.items()}
+    buf = io.BytesIO()
+    torch.save(sd, buf)
+    data = buf.getvalue()
+    return draw(damaged(data)) if draw(st.integers(0, 3)) == 0 else data
+
+
+class Payload:
+    """Unpickling this runs fn(marker) (os.mkdir): proof that code from the file ran."""
+    def __init__(self, marker: str, fn=os.mkdir):
+        self.marker, self.fn = marker, fn
+
+    def __reduce__(self):
+        return (self.fn, (self.marker,))
+
+
+def malicious_pickle(kind: int, protocol: int, marker: str) -> bytes:
+    import torch
+    payload = Payload(marker)
+    if kind == 0:                                  # a raw pickle
+        return pickle.dumps({"main.0.weight": payload}, protocol=protocol)
+    if kind == 1:                                  # torch.save's zip with the payload inside
+        buf = io.BytesIO()
+        torch.save({"main.0.weight": torch.zeros(2), "x": payload}, buf)
+        return buf.getvalue()
+    if kind == 2:                                  # exec of a string through builtins
+        src = f"__import__('os').mkdir({marker!r})".encode()
+        return b"\x80\x02cbuiltins\nexec\n(X" + struct.pack("<I", len(src)) + src + b"tR."
+    if kind == 3:                                  # os.system through the old GLOBAL opcode
+        cmd = f"mkdir {marker}".encode()
+        return b"\x80\x02cposix\nsystem\n(X" + struct.pack("<I", len(cmd)) + cmd + b"tR."
+    # a legit-looking state_dict whose tensor is the payload
+    return pickle.dumps({"main.0.weight": payload, "main.1.weight": [1.0]}, protocol=protocol)
+
+
+@st.composite
+def malicious_file(draw):
+    """write(path, marker) for a pickle that runs code when unpickled naively."""
+    kind, protocol = draw(st.integers(0, 4)), draw(st.sampled_from([2, 4, 5]))
+    suffix = draw(st.sampled_from([".pth", ".pt", ".safetensors", ".ckpt"]))
+    damage = draw(st.integers(0, 3)) == 0
+    salt = draw(st.randoms(use_true_random=False))
+
+    def write(path, marker):
+        data = malicious_pickle(kind, protocol, marker)
+        if damage:                                 # damage away from the payload's start
+            i = salt.randrange(len(data))
+            data = data[:i] + bytes([salt.randrange(256)]) + data[i + 1:]
+        path = path.with_suffix(suffix)
+        path.write_bytes(data)
+        return path
+    return write
+
+
+# ----------------------------------------------------------------------------- IDX, PNG, CIFAR
+def idx_bytes(dims, data: bytes, magic_type=0x08) -> bytes:
+    return (struct.pack(">I", (magic_type << 8) | len(dims)) + b"".join(struct.pack(">I", d) for d in dims)
+            + data)
+
+
+_DIMS = st.sampled_from([0, 1, 2, 3, 7, 28, 255, 8192, 8193, 20000, 2**16, 2**31 - 1, 2**32 - 1]) | st.integers(0, 64)
+_IDX_FIELDS = ["n", "rows", "cols", "ndim", "magic", "data", "labels", "label-magic", "bytes"]
+
+
+@st.composite
+def idx_folder(draw):
+    """A valid images + labels pair (a few small images), then 0 to 3 drawn fields set wrong."""
+    spec = {"n": draw(st.integers(1, 16)), "rows": draw(st.sampled_from([4, 8, 28, 30, 33])),
+            "cols": draw(st.sampled_from([4, 8, 28, 30, 33])), "ndim": 3, "magic": 0x08, "data": "exact",
+            "labels": "same", "label-magic": 0x08, "bytes": False}
+    for field in draw(st.lists(st.sampled_from(_IDX_FIELDS), max_size=3, unique=True)):
+        spec[field] = draw({"n": _DIMS, "rows": _DIMS, "cols": _DIMS, "ndim": st.sampled_from([0, 1, 2, 4, 9, 255]),
+                            "magic": st.sampled_from([0x09, 0x0B, 0x0C, 0x0D, 0x0E, 0x00, 0xFF]),
+                            "data": st.sampled_from(["short", "long", "little", "none"]),
+                            "labels": st.sampled_from([0, 1, "more", "fewer", 2**31, 2**32 - 1]),
+                            "label-magic": st.sampled_from([0x09, 0x0D, 0x00]), "bytes": st.just(True)}[field])
+    n, rows, cols, ndim = spec["n"], spec["rows"], spec["cols"], spec["ndim"]
+    dims = ([n, rows, cols] + [2] * 8)[:ndim] if ndim <= 8 else [n, rows, cols]
+    need = n * rows * cols
+    size = {"exact": need, "short": need - 1, "long": need + 3, "little": 64, "none": 0}[spec["data"]]
+    size = max(0, min(size, 4 << 20))                       # never write more than 4 MiB
+    pixels = bytes(draw(st.integers(0, 255)) for _ in range(16)) * (size // 16) + bytes(size % 16)
+    imgs = (struct.pack(">I", (spec["magic"] << 8) | ndim) + b"".join(struct.pack(">I", d) for d in dims[:ndim])
+            + pixels)
+    n_labels = {"same": n, "more": n + 1, "fewer": max(n - 1, 0)}.get(spec["labels"], spec["labels"])
+    labels = idx_bytes([n_labels], bytes(min(n_labels, 1 << 20)), spec["label-magic"])
+    if spec["bytes"]:
+        imgs = draw(damaged(imgs, 0, min(len(imgs), 32)))
+    gz = draw(st.booleans())
+
+    def write(folder, marker):
+        name = "train-images-idx3-ubyte" + (".gz" if gz else "")
+        (folder / name).write_bytes(gzip.compress(imgs, 1) if gz else imgs)
+        (folder / "train-labels-idx1-ubyte").write_bytes(labels)
+    return write
+
+
+def _chunk(kind: bytes, data: bytes) -> bytes:
+    return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+
+def png_bytes(w: int, h: int, depth=8, colour=0, interlace=0, idat: bytes | None = None) -> bytes:
+    if idat is None:
+        idat = zlib.compress(b"".join(b"\0" + bytes(range(w)) for _ in range(h)))
+    return (b"\x89PNG\r\n\x1a\n" + _chunk(b"IHDR", struct.pack(">IIBBBBB", w, h, depth, colour, 0, 0, interlace))
+            + _chunk(b"IDAT", idat) + _chunk(b"IEND", b""))
+
+
+_SIDES = st.sampled_from([0, 1, 3, 4, 8, 64, 8192, 8193, 12000, 30000, 2**20, 2**31 - 1, 2**32 - 1]) | st.integers(0, 99)
+_BOMB = None
+
+
+@st.composite
+def png_folder(draw):
+    op = draw(st.sampled_from(["ihdr", "ihdr", "bomb", "bytes", "chunk"]))
+    if op == "ihdr":                              # IHDR fields, CRC kept valid so the decoder reads on
+        w, h = draw(_SIDES), draw(_SIDES)
+        fill = draw(st.sampled_from([0, 64, 4096, 65536]))
+        data = png_bytes(w, h, draw(st.sampled_from([1, 2, 4, 8, 16, 0, 3, 255])),
+                         draw(st.sampled_from([0, 2, 3, 4, 6, 1, 7])), draw(st.sampled_from([0, 0, 1, 2])),
+                         idat=zlib.compress(bytes(fill)))
+    elif op == "bomb":                            # a small file that inflates a lot
+        global _BOMB
+        _BOMB = _BOMB or png_bytes(6000, 6000, idat=zlib.compress(bytes(6000 * 6001), 9))   # 36 MB from 35 KB
+        data = _BOMB
+    elif op == "chunk":                           # an extra chunk before IDAT, CRC valid
+        kind = draw(st.sampled_from([b"PLTE", b"tRNS", b"iCCP", b"zTXt", b"iTXt", b"eXIf", b"acTL", b"fcTL",
+                                     b"sBIT", b"gAMA"]))
+        good = png_bytes(8, 8)
+        data = good[:33] + _chunk(kind, draw(st.binary(max_size=64))) + good[33:]
+    else:
+        good = png_bytes(8, 8)
+        data = draw(damaged(good, 8, len(good)))
+
+    def write(folder, marker):
+        for i in range(2):
+            (folder / f"ok{i}.png").write_bytes(png_bytes(8, 8))
+        (folder / "z_bad.png").write_bytes(data)
+    return write
+
+
+_LAYOUTS = {"planes": lambda n, s: (n, 3 * s * s), "nchw": lambda n, s: (n, 3, s, s), "nhwc": lambda n, s: (n, s, s, 3),
+            "grey": lambda n, s: (n, 1, s, s)}
+_CIFAR_FIELDS = ["shape", "dtype", "data", "labels", "label-values", "keys", "meta", "bytes"]
+
+
+@st.composite
+def cifar_folder(draw):
+    """A data_batch_1 pickle of the allowed shape (a dict of b'data' and b'labels'), valid, then 0 to 3
+    drawn fields set wrong: the array's shape or dtype, the data or labels replaced by other JSON-like
+    values, labels out of range or of the wrong count, str keys, a damaged batches.meta, byte damage."""
+    import numpy as np
+    n, side = draw(st.integers(1, 6)), draw(st.sampled_from([4, 8, 32]))
+    spec = {"shape": _LAYOUTS[draw(st.sampled_from(sorted(_LAYOUTS)))](n, side), "dtype": "uint8", "data": "array",
+            "labels": "list", "label-values": [i % 10 for i in range(n)], "keys": "bytes", "meta": None,
+            "bytes": False}
+    for field in draw(st.lists(st.sampled_from(_CIFAR_FIELDS), max_size=3, unique=True)):
+        spec[field] = draw({
+            "shape": st.lists(st.sampled_from([0, 1, 2, 3, 4, 32, 3072, 3071, 12]), max_size=5).map(tuple),
+            "dtype": st.sampled_from(["float32", "int64", "bool", "int8", "object", ">u2"]),
+            "data": st.sampled_from(["pool", "missing", "list"]),
+            "labels": st.sampled_from(["array", "pool", "missing", "text", "2d"]),
+            "label-values": st.lists(st.integers(-2, 12) | st.sampled_from([10**9, 2**63 - 1, -(2**63)]), max_size=8),
+            "keys": st.just("str"), "meta": st.sampled_from(["pool", "names", "not-a-dict"]),
+            "bytes": st.just(True)}[field])
+    pool_data, pool_labels = draw(JSON), draw(JSON)
+    protocol = draw(st.sampled_from([2, 4]))
+    salt = draw(st.randoms(use_true_random=False))
+
+    def write(folder, marker):
+        shape, d = spec["shape"], {}
+        big = int(np.prod(shape, dtype=object)) > 1 << 22
+        array = np.zeros((2, 3072) if big else shape, dtype=spec["dtype"])
+        d["data"] = {"array": array, "pool": pool_data, "list": array.tolist()}.get(spec["data"], None)
+        vals = spec["label-values"]
+        d["labels"] = {"list": vals, "array": np.array(vals, dtype=object if any(abs(v) > 2**62 for v in vals)
+                                                       else np.int64), "pool": pool_labels, "text": "ab",
+                       "2d": [vals, vals]}.get(spec["labels"], None)
+        d = {k: v for k, v in d.items() if v is not None}
+        if spec["keys"] == "bytes":
+            d = {k.encode(): v for k, v in d.items()}
+        raw = pickle.dumps(d, protocol=protocol)
+        if spec["bytes"]:
+            i = salt.randrange(len(raw))
+            raw = raw[:i] + bytes([salt.randrange(256)]) + raw[i + 1:]
+        (folder / "data_batch_1").write_bytes(raw)
+        if spec["meta"]:
+            names = {"pool": pool_labels, "names": [b"a", "b", 3], "not-a-dict": None}[spec["meta"]]
+            meta = [1, 2] if spec["meta"] == "not-a-dict" else {b"label_names": names}
+            (folder / "batches.meta").write_bytes(pickle.dumps(meta, protocol=2))
+    return write
+
+
+def cifar_payload(marker: str) -> bytes:
+    return pickle.dumps({b"data": Payload(marker), b"labels": [0]}, protocol=2)
