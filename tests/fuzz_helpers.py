@@ -38,6 +38,8 @@ MEM_CAP = 3 << 30
 ALLOWED = {"loaded", "refused"}
 CASE_TIMEOUT = 30.0          # seconds for one case (the biggest legal case loads in well under 1 s)
 START_TIMEOUT = 180.0        # seconds for the worker's imports on a busy machine
+RESTART_EVERY = 250          # cases per worker: thousands of cases in one capped process fragment its
+                             # address space until an allowed case (an 8192x8192 PNG) no longer fits
 COUNT_ONLY = os.environ.get("FUZZ_COUNT_ONLY") == "1"
 TARGET = Path(os.environ.get("FUZZ_TARGET") or ROOT)     # the checkout whose loaders are fuzzed
 # a Python exception class named in a message the user reads ("(UnpicklingError: ...)")
@@ -76,7 +78,7 @@ class LoaderWorker:
     def __init__(self, cwd: Path = TARGET, python: str = sys.executable, timeout: float = CASE_TIMEOUT):
         self.cwd, self.python, self.timeout = cwd, python, timeout
         self.proc: subprocess.Popen | None = None
-        self.starts = 0
+        self.starts = self.done = 0
 
     def _start(self) -> None:
         self.proc = subprocess.Popen([self.python, "-c", _WORKER.format(cap=MEM_CAP)], cwd=self.cwd, text=True,
@@ -100,8 +102,12 @@ class LoaderWorker:
 
     def run(self, case: dict) -> dict:
         """{outcome, message} of loading one case {id, loader, path, state}."""
+        if self.proc is not None and self.done >= RESTART_EVERY:
+            self.close()
         if self.proc is None or self.proc.poll() is not None:
             self._start()
+            self.done = 0
+        self.done += 1
         try:
             self.proc.stdin.write(json.dumps(case) + "\n")
             self.proc.stdin.flush()

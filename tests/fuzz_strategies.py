@@ -160,8 +160,9 @@ def body_mutation(draw, raw: bytes) -> bytes:
 
 
 # ----------------------------------------------------------------------------- foreign .pth and pickles
-def _dcgan_netg(nz=8, ngf=4, nc=1):
-    """The state_dict the PyTorch DCGAN example saves, small."""
+def dcgan_netg(nz=16, ngf=4, nc=3, tracked=True) -> dict:
+    """The state_dict the PyTorch DCGAN example saves (netG), small; also used by
+    tests/gan_models/test_checkpoint_hardening.py."""
     import torch
     chans = [nz, 8 * ngf, 4 * ngf, 2 * ngf, ngf, nc]
     sd = {}
@@ -170,7 +171,9 @@ def _dcgan_netg(nz=8, ngf=4, nc=1):
     for i, b in enumerate(("main.1", "main.4", "main.7", "main.10")):
         k = chans[i + 1]
         sd.update({f"{b}.weight": torch.ones(k), f"{b}.bias": torch.zeros(k), f"{b}.running_mean": torch.zeros(k),
-                   f"{b}.running_var": torch.ones(k), f"{b}.num_batches_tracked": torch.tensor(5)})
+                   f"{b}.running_var": torch.ones(k)})
+        if tracked:
+            sd[f"{b}.num_batches_tracked"] = torch.tensor(5)
     return sd
 
 
@@ -200,7 +203,7 @@ def foreign_pth(draw) -> bytes:
     """A torch.save'd file: the DCGAN example's netG with drawn damage, or another object."""
     import torch
     torch.manual_seed(draw(st.integers(0, 3)))
-    sd = _dcgan_netg(nz=draw(st.sampled_from([1, 8, 100])), ngf=draw(st.sampled_from([1, 4])),
+    sd = dcgan_netg(nz=draw(st.sampled_from([1, 8, 100])), ngf=draw(st.sampled_from([1, 4])),
                      nc=draw(st.sampled_from([1, 3, 2])))
     op = draw(st.sampled_from(["tensor", "tensor", "tensor", "key", "drop", "wrap", "list", "prefix", "none"]))
     if op == "tensor":

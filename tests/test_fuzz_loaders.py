@@ -64,57 +64,57 @@ def _file(data: bytes, suffix=".safetensors"):
     return write
 
 
-@fuzz(70)
+@fuzz(100)
 @given(data=st.data(), state=st.booleans())
 def test_checkpoint_header_json(rig, good_raw, data, state):
     rig.check("ckpt-header", _file(data.draw(fs.header_mutation(good_raw))), state=state)
 
 
-@fuzz(30)
+@fuzz(40)
 @given(data=st.data(), state=st.booleans())
 def test_bundled_model_header_json(rig, data, state):
     raw = fs.Raw((ROOT / "resources" / "models" / "gan-ring8.safetensors").read_bytes())
     rig.check("bundled-header", _file(data.draw(fs.header_mutation(raw))), state=state)
 
 
-@fuzz(30)
+@fuzz(40)
 @given(data=st.data())
 def test_checkpoint_header_bytes(rig, good_raw, data):
     rig.check("ckpt-bytes", _file(data.draw(fs.header_bytes_mutation(good_raw))))
 
 
-@fuzz(35)
+@fuzz(50)
 @given(data=st.data(), state=st.booleans())
 def test_checkpoint_body(rig, good_raw, data, state):
     rig.check("ckpt-body", _file(data.draw(fs.body_mutation(good_raw))), state=state)
 
 
-@fuzz(35)
+@fuzz(50)
 @given(data=fs.foreign_pth(), suffix=st.sampled_from([".pth", ".pt"]))
 def test_foreign_pytorch_file(rig, data, suffix):
     rig.check("foreign-pth", _file(data, suffix))
 
 
-@fuzz(25)
+@fuzz(30)
 @given(write=fs.malicious_file())
 def test_malicious_pickle_never_runs(rig, write):
     result = rig.check("malicious-pickle", write)
     assert result["outcome"] == "refused" or COUNT_ONLY, result
 
 
-@fuzz(40)
+@fuzz(60)
 @given(write=fs.idx_folder())
 def test_idx_folder(rig, write):
     rig.check("idx", write, loader="dataset")
 
 
-@fuzz(40)
+@fuzz(60)
 @given(write=fs.png_folder())
 def test_png_folder(rig, write):
     rig.check("png", write, loader="dataset")
 
 
-@fuzz(40)
+@fuzz(60)
 @given(write=fs.cifar_folder() | st.just(lambda folder, marker: (folder / "data_batch_1").write_bytes(
     fs.cifar_payload(marker))))
 def test_cifar_folder(rig, write):
