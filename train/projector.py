@@ -229,6 +229,8 @@ def project(generator, target, discriminator=None, cfg: ProjectorConfig | None =
     feat = _FeatureLoss(discriminator, target) if discriminator is not None and cfg.feature_weight > 0 else None
     losses = ("pixel", "D features") if feat is not None else ("pixel",)
     cands = _candidates(g)
+    from .step_memory import check_projector_memory
+    check_projector_memory(len(cands), cfg.restarts, g.cfg, next(g.parameters()).device)
     rows = _Rows(g, cands, cfg.restarts, cfg.seed)
     search_steps = round(cfg.steps * cfg.search_fraction) if len(cands) > 1 else 0
     params = [p for p in g.parameters()]
