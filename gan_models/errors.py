@@ -25,11 +25,15 @@ class OutputError(GanExplorerError):
     """A file could not be written (disk full, read-only folder, a folder in the way)."""
 
 
+def write_reason(e: BaseException) -> str:
+    """Why a write failed, in words: the disk being full said plainly, else the OS's reason."""
+    full = getattr(e, "errno", None) == 28 or "StorageFull" in str(e) or "No space left" in str(e)
+    return "the disk is full" if full else (getattr(e, "strerror", None) or str(e) or "an input/output error")
+
+
 def write_failure(path, e: BaseException) -> str:
     """One line for a failed write: the path, and the disk being full said in words."""
-    full = getattr(e, "errno", None) == 28 or "StorageFull" in str(e) or "No space left" in str(e)
-    why = "the disk is full" if full else (getattr(e, "strerror", None) or str(e) or type(e).__name__)
-    return f"{path}: could not be written ({why}); any earlier file of that name is unchanged"
+    return f"{path}: could not be written ({write_reason(e)}); any earlier file of that name is unchanged"
 
 
 def in_words(e: BaseException) -> str:
