@@ -8,14 +8,15 @@ its start-up, so it is started once and reused). A case that kills it (a memory 
 a signal) or runs past the time limit is recorded against that case, and the next case gets a new
 worker.
 
-Outcomes: `loaded`, `refused` (a GanExplorerError), `crashed` (any other exception), `memory`
+Outcomes: `loaded`, `refused` (a GanExplorerError), `nonfinite` (loaded, but a weight or a data
+value is NaN or inf: the model would draw nothing), `crashed` (any other exception), `memory`
 (MemoryError), `died` (the worker was killed), `hung` (past the time limit), and `ran_code` (a
 malicious pickle's payload left its marker). Only the first two are allowed, and a refusal is one
 line that names no Python exception class.
 
 The tally by category is printed at the end of a run (`pytest -s`); with FUZZ_COUNT_ONLY=1 the
 property is not asserted, only counted, so the numbers of an older checkout can be taken too
-(FUZZ_KEEP=FOLDER keeps a copy of each bad case):
+(FUZZ_KEEP=FOLDER keeps a copy of each bad case, FUZZ_LOG=FILE appends each case's outcome):
 
     FUZZ_TARGET=/tmp/old-checkout FUZZ_COUNT_ONLY=1 FUZZ_EXAMPLES=300 \\
         python -m pytest -q -s tests/test_fuzz_loaders.py
@@ -47,6 +48,7 @@ _EXC_NAME = re.compile(r"\b[A-Z][A-Za-z]*(Error|Exception|Warning)\b")
 
 _WORKER = r"""
 import json, resource, sys
+import torch
 resource.setrlimit(resource.RLIMIT_AS, ({cap}, {cap}))
 from gan_models.errors import GanExplorerError
 from gan_models.checkpoint import load_checkpoint
@@ -57,10 +59,15 @@ for line in sys.stdin:
     print(json.dumps({{"begin": case["id"]}}), flush=True)
     try:
         if case["loader"] == "checkpoint":
-            load_checkpoint(case["path"], training_state=case["state"])
+            ck = load_checkpoint(case["path"], training_state=case["state"])
+            tensors = [(n, t) for m in (ck.generator, ck.discriminator) if m is not None
+                       for n, t in m.state_dict().items()]
         else:
-            load_dataset(case["path"], sizes=(28, 32, 64))
-        res = {{"outcome": "loaded", "message": ""}}
+            ds = load_dataset(case["path"], sizes=(28, 32, 64))
+            tensors = [("x", ds.x)] if torch.is_tensor(getattr(ds, "x", None)) else []
+        bad = [n for n, t in tensors if t.is_floating_point() and not bool(torch.isfinite(t).all())]
+        res = {{"outcome": "nonfinite", "message": "loaded with NaN or inf in " + bad[0]}} if bad else \
+            {{"outcome": "loaded", "message": ""}}
     except GanExplorerError as e:
         res = {{"outcome": "refused", "message": str(e)}}
     except MemoryError as e:
@@ -176,6 +183,9 @@ class FuzzRig:
         outcome = result["outcome"] if bad is None or result["outcome"] not in ALLOWED else "bad-message"
         TALLY[category][outcome] += 1
         EXAMPLES.setdefault((category, outcome), result["message"][:200])
+        if os.environ.get("FUZZ_LOG"):                       # one line a case, to compare checkouts
+            with open(os.environ["FUZZ_LOG"], "a") as f:
+                f.write(json.dumps({"category": category, "case": self.n, **result}) + "\n")
         if bad and os.environ.get("FUZZ_KEEP"):              # a folder to keep the bad cases in
             shutil.copytree(case_dir, Path(os.environ["FUZZ_KEEP"]) / f"{category}-{self.n:05d}")
         shutil.rmtree(case_dir, ignore_errors=True)
@@ -184,7 +194,7 @@ class FuzzRig:
         return result
 
 
-COLUMNS = ["loaded", "refused", "bad-message", "crashed", "memory", "died", "hung", "ran_code"]
+COLUMNS = ["loaded", "refused", "bad-message", "nonfinite", "crashed", "memory", "died", "hung", "ran_code"]
 
 
 def summarize(tally: dict[str, Counter] = TALLY) -> str:

@@ -22,8 +22,9 @@ import zlib
 
 from hypothesis import strategies as st
 
-# values a hostile header puts where something else is expected
-POOL = [None, True, False, 0, -1, 1, 3, 255, 2**31, 2**63, -(2**63), 10**9, 10**30, 1e308, -1e308,
+# values a hostile header puts where something else is expected (with the config's range limits:
+# widths of 4096 are each in range, and together a network of tens of GiB)
+POOL = [None, True, False, 0, -1, 1, 3, 16, 255, 1024, 4096, 10000, 2**31, 2**63, -(2**63), 10**9, 10**30, 1e308, -1e308,
         0.5, float("nan"), float("inf"), "", "x", "F32", "nan", [], [0], [1, 2], [-1], [10**9, 10**9],
         [0, 10**12], {}, {"a": 1}, [[1, 2], [3]], "A" * 5000, {"__dict__": 3}, {"__tensor__": "state.nope"},
         {"__dict__": [[1, 2]]}]

@@ -51,7 +51,8 @@ def good_raw(tmp_path_factory) -> bytes:
     cfg = default_config("cgan", (1, 28, 28), g_width=8, d_width=8)
     torch.manual_seed(0)
     path = save_checkpoint(tmp_path_factory.mktemp("good") / "good.safetensors", cfg, build_generator(cfg),
-                           build_discriminator(cfg), meta={"class_names": [str(i) for i in range(10)], "step": 3},
+                           build_discriminator(cfg), meta={"class_names": [str(i) for i in range(10)], "step": 3,
+                                                           "created": "2026-12-07T00:00:00+00:00"},   # same bytes every run
                            training_state={"step": 3, "opt": {"lr": 2e-4, "m": torch.zeros(4)}})
     return fs.Raw(path.read_bytes())
 

@@ -61,3 +61,14 @@ def test_the_projector_refuses_a_batch_of_latents_that_does_not_fit(monkeypatch)
     with pytest.raises(ConfigError, match=r"restarts 64: the projector optimises 16384 latents at once "
                                           r"\(256 class/code combinations x 64 restarts\).*use \d+ restarts or fewer"):
         project(g, torch.zeros(3, 64, 64), cfg=ProjectorConfig(steps=1, restarts=64))
+
+
+def test_estimate_names_a_batch_that_would_not_fit(capsys):
+    """`estimate` times real steps through create_trainer, so it gets the same refusal."""
+    import json
+
+    from train.cli import entry
+    rc = entry(["estimate", "--json", "--seconds", "0.05", "--", "--model", "dcgan", "--dataset", "shapes",
+                "--n-data", "64", "--batch-size", "65536", "--steps", "10"])
+    (line,) = [json.loads(x) for x in capsys.readouterr().out.splitlines()]
+    assert rc == 2 and "--batch-size 65536" in line["error"] and "use --batch-size" in line["error"]
