@@ -54,7 +54,8 @@ def good_raw(tmp_path_factory) -> bytes:
                            build_discriminator(cfg), meta={"class_names": [str(i) for i in range(10)], "step": 3,
                                                            "created": "2026-12-07T00:00:00+00:00"},   # same bytes every run
                            training_state={"step": 3, "opt": {"lr": 2e-4, "m": torch.zeros(4)}})
-    return fs.Raw(path.read_bytes())
+    header, body = fs.split(path.read_bytes())     # safetensors writes __metadata__ in hash order,
+    return fs.Raw(fs.join(json.dumps(header, sort_keys=True).encode(), body))   # new each process: sort it
 
 
 def _file(data: bytes, suffix=".safetensors"):
