@@ -1,6 +1,6 @@
 """Issue 29, item 4: property-based fuzzing of the real loaders. Hypothesis draws damaged
 checkpoints (header JSON, header bytes, body bytes, a bundled model's header), foreign .pth files,
-malicious pickles, IDX, PNG and CIFAR folders (tests/fuzz_strategies.py); each case is loaded in a
+malicious pickles, IDX, PNG and CIFAR folders (tests/fuzz_strategies.py, tests/fuzz_data.py); each case is loaded in a
 capped worker subprocess (tests/fuzz_helpers.py). The property: the file loads, or is refused with
 one GanExplorerError line naming no Python exception; never another exception, a memory blow-up, a
 hang, or code from the file running.
@@ -17,6 +17,7 @@ import torch
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+import fuzz_data as fd
 import fuzz_strategies as fs
 from fuzz_helpers import COUNT_ONLY, EXAMPLES, ROOT, TALLY, FuzzRig, LoaderWorker, problem, summarize
 
@@ -105,20 +106,20 @@ def test_malicious_pickle_never_runs(rig, write):
 
 
 @fuzz(60)
-@given(write=fs.idx_folder())
+@given(write=fd.idx_folder())
 def test_idx_folder(rig, write):
     rig.check("idx", write, loader="dataset")
 
 
 @fuzz(60)
-@given(write=fs.png_folder())
+@given(write=fd.png_folder())
 def test_png_folder(rig, write):
     rig.check("png", write, loader="dataset")
 
 
 @fuzz(60)
-@given(write=fs.cifar_folder() | st.just(lambda folder, marker: (folder / "data_batch_1").write_bytes(
-    fs.cifar_payload(marker))))
+@given(write=fd.cifar_folder() | st.just(lambda folder, marker: (folder / "data_batch_1").write_bytes(
+    fd.cifar_payload(marker))))
 def test_cifar_folder(rig, write):
     rig.check("cifar", write, loader="dataset")
 
@@ -145,7 +146,7 @@ def test_the_pickle_payload_would_leave_its_marker(tmp_path):
             pickle.loads(data)
         assert marker.is_dir(), kind
     marker = tmp_path / "cifar"
-    pickle.loads(fs.cifar_payload(str(marker)))
+    pickle.loads(fd.cifar_payload(str(marker)))
     assert marker.is_dir()
 
 
