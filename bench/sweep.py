@@ -121,11 +121,14 @@ def quality_toy_rows(rows: list[dict], meta: dict) -> dict:
 
 
 def main(argv=None) -> int:
+    from gan_models import cli_args as ca
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("plan", type=Path)
-    ap.add_argument("--workers", type=int, default=max(1, (os.cpu_count() or 2) // 2))
+    ap.add_argument("--workers", type=ca.int_in(1, 64), default=max(1, (os.cpu_count() or 2) // 2),
+                    help="processes training side by side (1 to 64)")
     ap.add_argument("--device", default="cpu", help="cpu or cuda (the jobs share it); a variant may name its own")
-    ap.add_argument("--deadline", type=float, default=3600.0, help="seconds; unfinished jobs are dropped")
+    ap.add_argument("--deadline", type=ca.float_in(1, 1e7), default=3600.0,
+                    help="seconds (finite); unfinished jobs are dropped")
     ap.add_argument("--out", type=Path, help="append one JSON row per finished job here")
     ap.add_argument("--from", dest="from_", type=Path, help="train nothing: tabulate the rows of an earlier --out")
     ap.add_argument("--quality-json", type=Path,

@@ -124,10 +124,18 @@ def main(argv: list[str]) -> int:
 
 
 def _save(window, out: Path) -> bool:
-    """Grab the window into `out` and close it; False (with a message) if it cannot be written."""
-    out.parent.mkdir(parents=True, exist_ok=True)
-    if not window.grab().save(str(out)):
-        print(f"gan-explorer screenshot: could not write {out}", file=sys.stderr)
+    """Grab the window into `out` (atomically: a full disk leaves no half PNG) and close it;
+    False, with one line, if it cannot be written."""
+    import errno
+
+    from gan_models.atomic import atomic_path
+    from gan_models.errors import OutputError
+    try:
+        with atomic_path(out) as tmp:
+            if not window.grab().save(str(tmp), "PNG"):
+                raise OSError(errno.EIO, "Qt could not write the PNG")
+    except OutputError as e:
+        print(f"gan-explorer screenshot: {e}", file=sys.stderr)
         return False
     window.close()
     return True

@@ -80,6 +80,10 @@ def _check_shapes(sd: dict, nz: int, ngf: int, nc: int) -> None:
             if got != (chans[i + 1],):
                 raise CheckpointError(f"PyTorch DCGAN generator: {b}.{t} has shape {got}, "
                                       f"expected ({chans[i + 1]},)")
+        count = sd.get(f"{b}.num_batches_tracked")
+        if count is not None and count.numel() != 1:        # a counter: one number
+            raise CheckpointError(f"PyTorch DCGAN generator: {b}.num_batches_tracked has shape "
+                                  f"{tuple(count.shape)}, expected one number")
     if nc not in (1, 3):
         raise CheckpointError(f"PyTorch DCGAN generator: {nc} output channels; only 1 or 3 are supported")
     if not all(sd[f"{c}.weight"].is_floating_point() for c in _CONVS):
@@ -140,5 +144,5 @@ def import_pytorch_dcgan(state_dict: dict) -> tuple[ModelConfig, Generator]:
             for t in _BN_TENSORS:
                 getattr(ours, t).copy_(sd[f"{name}.{t}"].float())
             if f"{name}.num_batches_tracked" in sd:
-                ours.num_batches_tracked.copy_(sd[f"{name}.num_batches_tracked"].long())
+                ours.num_batches_tracked.copy_(sd[f"{name}.num_batches_tracked"].reshape(()).long())
     return cfg, g.eval()

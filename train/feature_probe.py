@@ -40,6 +40,7 @@ from gan_models.errors import GanExplorerError
 
 POOL = 4
 L2_GRID = (1e-4, 1e-3, 1e-2, 1e-1)
+MAX_BUDGETS = 16          # --labels: one classifier per budget and feature set
 STREAMED_N = 5000          # images rendered from a streamed data set (shapes) unless --n-data
 FACTOR_BINS = {"x": 4, "y": 4, "scale": 4, "hue": 6,       # shapes; quantile bins: balanced classes
                "skin": 4, "width": 4, "eye_size": 4, "tilt": 4}  # faces
@@ -394,8 +395,9 @@ def cmd_probe(argv: list[str]) -> int:
         budgets = [int(v) for v in args.labels.split(",") if v.strip()]
     except ValueError:
         raise GanExplorerError(f"--labels {args.labels!r}: expected comma-separated counts, e.g. 100,1000") from None
-    if not budgets or min(budgets) <= 0:
-        raise GanExplorerError(f"--labels {args.labels!r}: expected positive counts, e.g. 100,1000")
+    if not budgets or min(budgets) <= 0 or len(budgets) > MAX_BUDGETS:
+        raise GanExplorerError(f"--labels {args.labels!r}: expected 1 to {MAX_BUDGETS} positive counts, "
+                               "e.g. 100,1000 (a classifier is fitted for each)")
     if args.n_test <= 0:
         raise GanExplorerError(f"--n-test {args.n_test}: expected a positive number")
     res = run_probe(args.checkpoint, args.data, budgets, args.n_test, args.n_data, args.seed)

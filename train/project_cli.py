@@ -89,7 +89,7 @@ def sample_args(result, layout) -> list[str]:
 def cmd_project(argv: list[str]) -> int:
     import numpy as np
 
-    from gan_models.atomic import atomic_path, write_text_atomic
+    from gan_models.atomic import atomic_paths
     from gan_models.checkpoint import load_checkpoint
     from gan_models.images import save_png, to_uint8
 
@@ -103,9 +103,6 @@ def cmd_project(argv: list[str]) -> int:
     target, true_label = read_target(args.image, g.output_shape, args.invert)
     cfg = ProjectorConfig(steps=args.steps, restarts=args.restarts, lr=args.lr, seed=args.seed)
     r = project(g, target, ck.discriminator, cfg, tuple(ck.value_range))
-    with atomic_path(out) as tmp:
-        with open(tmp, "wb") as f:
-            np.save(f, r.z[None].astype(np.float32))                          # (1, z_dim)
     extra = sample_args(r, g.code_layout)
     side = {"format": "gan-explorer projection", "checkpoint": str(ck.path), "image": args.image,
             "z": out.name, "label": r.label,
@@ -115,7 +112,12 @@ def cmd_project(argv: list[str]) -> int:
             "losses": list(r.losses), "loss": r.loss, "pixel_mse": r.pixel_mse, "psnr": r.psnr,
             "steps": r.steps_done, "restarts": cfg.restarts, "lr": cfg.lr, "seed": cfg.seed,
             "invert": args.invert, "sample_args": ["--z", str(out)] + extra}
-    write_text_atomic(out.with_suffix(".json"), json.dumps(side, indent=1) + "\n")
+    # z.npy and its sidecar as a pair: both are written and synced to temporary files first, so a
+    # full disk or a read-only folder changes neither (an old sidecar never describes a new z)
+    with atomic_paths(out.with_suffix(".json"), out) as (tmp_side, tmp_z):
+        with open(tmp_z, "wb") as f:
+            np.save(f, r.z[None].astype(np.float32))                          # (1, z_dim)
+        tmp_side.write_text(json.dumps(side, indent=1) + "\n")
     if args.png:
         save_png(args.png, to_uint8(r.image[None])[0], {"model": str(ck.path), "projected from": args.image})
     print(f"projected {args.image}: {r.describe(ck.class_names)}")

@@ -24,7 +24,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from gan_models.errors import GanExplorerError
+from gan_models.errors import GanExplorerError, in_words
 from gan_models.latent import sample_z
 
 MAX_CANDIDATES = 256     # discrete input combinations tried one by one
@@ -229,6 +229,8 @@ def project(generator, target, discriminator=None, cfg: ProjectorConfig | None =
     feat = _FeatureLoss(discriminator, target) if discriminator is not None and cfg.feature_weight > 0 else None
     losses = ("pixel", "D features") if feat is not None else ("pixel",)
     cands = _candidates(g)
+    from .step_memory import check_projector_memory
+    check_projector_memory(len(cands), cfg.restarts, g.cfg, next(g.parameters()).device)
     rows = _Rows(g, cands, cfg.restarts, cfg.seed)
     search_steps = round(cfg.steps * cfg.search_fraction) if len(cands) > 1 else 0
     params = [p for p in g.parameters()]
@@ -299,8 +301,6 @@ def _finish(g, rows, target, feat, cfg, lo, hi, losses, steps_done, cancelled, h
 def load_image(path) -> torch.Tensor:
     """A PNG/JPEG/... file -> (C, H, W) float in [0, 1], C = 1 (grey) or 3 (colour).
     Transparency is flattened onto black (the background of the digits data)."""
-    from PIL import UnidentifiedImageError
-
     from .data.sizes import check_pixels, pil_image, too_large
     Image = pil_image()
     try:
@@ -317,8 +317,10 @@ def load_image(path) -> torch.Tensor:
         raise GanExplorerError(f"{path}: no such image file") from None
     except Image.DecompressionBombError as e:
         raise GanExplorerError(too_large(str(path), e)) from None
-    except (UnidentifiedImageError, OSError, ValueError) as e:
-        raise GanExplorerError(f"{path}: not a readable image ({type(e).__name__})") from None
+    except (GanExplorerError, MemoryError):
+        raise
+    except Exception as e:     # PIL raises SyntaxError, EOFError, struct.error... on damaged files
+        raise GanExplorerError(f"{path}: not a readable image ({in_words(e)})") from None
     t = torch.from_numpy(arr)
     return t[None] if t.dim() == 2 else t.permute(2, 0, 1).contiguous()           # (C, H, W)
 

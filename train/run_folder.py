@@ -18,7 +18,7 @@ import time
 from pathlib import Path
 
 from gan_models.atomic import atomic_path, write_text_atomic
-from gan_models.errors import GanExplorerError
+from gan_models.errors import GanExplorerError, OutputError, in_words, write_reason
 
 CHECKPOINTS = "checkpoints"
 SAMPLES = "samples"
@@ -73,12 +73,18 @@ class RunFolder:
         except json.JSONDecodeError as e:
             raise GanExplorerError(f"{self.config_path}: not valid JSON ({e.msg})") from None
         except (OSError, UnicodeDecodeError, RecursionError) as e:
-            raise GanExplorerError(f"{self.config_path}: cannot be read ({type(e).__name__}: {e})") from None
+            raise GanExplorerError(f"{self.config_path}: cannot be read ({in_words(e)})") from None
 
     def _append(self, path: Path, row: dict) -> None:
-        with open(path, "a", encoding="utf-8") as f:
-            f.write(json.dumps(row, allow_nan=True) + "\n")
-            f.flush()
+        """One JSON line at the end of a log. A failed write (disk full) is one line that stops
+        the run; a half line it may leave is skipped by read_jsonl and dropped on --resume."""
+        try:
+            with open(path, "a", encoding="utf-8") as f:
+                f.write(json.dumps(row, allow_nan=True) + "\n")
+                f.flush()
+        except OSError as e:
+            raise OutputError(f"{path}: could not be written ({write_reason(e)}); "
+                              "the run stopped, its last checkpoint is kept (--resume continues it)") from None
 
     def log_metrics(self, row: dict) -> None:
         self._append(self.metrics_path, row)

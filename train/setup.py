@@ -11,13 +11,14 @@ import torch
 
 from gan_models.checkpoint import planned_modules, too_big
 from gan_models.config import CONV_SIZES, ModelConfig, default_config
-from gan_models.errors import CheckpointError, ConfigError, GanExplorerError
+from gan_models.errors import CheckpointError, ConfigError, GanExplorerError, in_words
 
 from . import distributed as dist_util
 from .config import TrainConfig
 from .device import pick_device
 from .engine import Trainer
 from .run_folder import RunFolder, new_run_dir
+from .step_memory import check_step_memory
 
 
 def load_data(tcfg: TrainConfig, image_size: int | None = None, sizes=CONV_SIZES):
@@ -81,6 +82,7 @@ def create_trainer(tcfg: TrainConfig, out=None, root="runs", write: bool = True,
     if why := too_big(planned_modules(mcfg)[2]):      # before any real allocation (a width of 4096 ...)
         raise ConfigError(f"the model ({mcfg.kind}, G width {mcfg.g_width}, D width {mcfg.d_width}, "
                           f"data {tuple(mcfg.data_shape)}) {why}: choose smaller widths")
+    check_step_memory(tcfg.batch_size, mcfg, device)    # --batch-size 65536 on faces: ~260 GiB a step
     if not tcfg.num_threads and not mcfg.is_image and device.type == "cpu":
         torch.set_num_threads(1)   # tiny MLPs: a second thread only adds sync cost (~4x slower here)
     ddp = dist_util.from_env(device)
@@ -149,7 +151,7 @@ def resume_trainer(run_dir, **overrides) -> Trainer:
         try:
             trainer.load_state(ckpt)
         except (KeyError, TypeError, ValueError, IndexError, RuntimeError) as e:   # a damaged training state
-            raise CheckpointError(f"{ckpt}: its training state is damaged ({type(e).__name__}: {e}); "
+            raise CheckpointError(f"{ckpt}: its training state is damaged ({in_words(e)}); "
                                   f"the run cannot be resumed from it") from None
     trainer.run_dir.truncate_metrics_after(trainer.step_count)
     return trainer

@@ -5,6 +5,8 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (QFileDialog, QGridLayout, QGroupBox, QHBoxLayout, QLineEdit,
                                QListWidget, QListWidgetItem, QPushButton, QVBoxLayout)
 
+from gan_models.errors import GanExplorerError, write_reason
+
 from ..bookmarks import BookmarkError, check_fits, load_bookmarks, save_bookmarks
 from ..latents import Latent
 from ..model_session import ModelInfo
@@ -121,5 +123,7 @@ class BookmarksBox(QGroupBox):
         if path:
             try:
                 self.save(path)
+            except GanExplorerError as e:        # OutputError: read-only folder, disk full (one line)
+                self.failed.emit(str(e))
             except OSError as e:
-                self.failed.emit(f"{path}: could not be written ({e.strerror or e})")
+                self.failed.emit(f"{path}: could not be written ({write_reason(e)})")

@@ -79,3 +79,18 @@ def test_save_is_atomic_and_leaves_no_temp_files(tmp_path):
     assert [p.name for p in tmp_path.iterdir()] == ["b.json"]
     ((name, y),) = load_bookmarks(tmp_path / "b.json")
     assert name == "a" and np.array_equal(y.z, x.z) and np.array_equal(y.label, x.label) and y.codes is None
+
+
+def test_saving_bookmarks_where_they_cannot_be_written_is_one_line(window, checkpoints, monkeypatch):
+    """Issue 29 item 3: the write's OutputError escaped the button's slot (only OSError was caught).
+    /sys refuses new files even to root, so this is a real refusal, not a mock."""
+    window.open_model(checkpoints["cgan"])
+    box = window.panels["arithmetic"].bookmarks
+    box.name.setText("smiling")
+    box.add_button.click()
+    messages = []
+    box.failed.connect(messages.append)
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *a, **k: ("/sys/marks.json", ""))
+    box.save_button.click()
+    assert len(messages) == 1 and messages[0].startswith("/sys/marks.json: could not be written (")
+    assert "\n" not in messages[0] and "Error" not in messages[0]

@@ -94,3 +94,72 @@ def test_a_failed_render_is_one_line_without_a_class_name(window, checkpoints, m
     status = window.statusBar().currentMessage()
     assert status.startswith("Rendering failed: ")
     _one_line_reason(status)
+
+
+def _edit_header(src, dst, edit):
+    raw = src.read_bytes()
+    (n,) = struct.unpack("<Q", raw[:8])
+    header = json.loads(raw[8:8 + n])
+    edit(header)
+    hb = json.dumps(header).encode()
+    dst.write_bytes(struct.pack("<Q", len(hb)) + hb + raw[8 + n:])
+    return dst
+
+
+def _set_config(**kv):
+    def edit(h):
+        cfg = json.loads(h["__metadata__"]["config"])
+        cfg.update(kv)
+        h["__metadata__"]["config"] = json.dumps(cfg)
+    return edit
+
+
+def _bad_file(kind, src, folder):
+    """One damaged file of each bug class the attack on the loader found (issue 29)."""
+    import pickle
+
+    import torch
+    p = folder / f"{kind}.safetensors"
+    if kind == "nan-weights":
+        return _nan_weights(src, p)
+    if kind == "deep-header":
+        raw = src.read_bytes()
+        (n,) = struct.unpack("<Q", raw[:8])
+        hb = raw[8:8 + n - 1] + b', "deep": ' + b"[" * 50000 + b"]" * 50000 + b"}"
+        p.write_bytes(struct.pack("<Q", len(hb)) + hb + raw[8 + n:])
+        return p
+    if kind == "wrong-types":
+        return _edit_header(src, p, lambda h: h["__metadata__"].update(
+            meta=json.dumps({"value_range": "x"})))
+    if kind == "huge-config":           # each width in range, together ~50 GiB
+        return _edit_header(src, p, _set_config(g_width=4096, d_width=4096))
+    if kind == "truncated":
+        p.write_bytes(src.read_bytes()[:300])
+        return p
+    if kind == "foreign-pth":           # int keys: a PyTorch file, but no state_dict of names
+        p = folder / "netG_epoch_3.pth"
+        torch.save({0: torch.zeros(3), 1: torch.zeros(2)}, p)
+        return p
+    if kind == "malicious-pickle":
+        p = folder / "model.pth"
+        p.write_bytes(b"\x80\x02cposix\nsystem\n(X\x0b\x00\x00\x00touch /tmp/xtR." + pickle.dumps(None))
+        return p
+    p.write_bytes(b"")                  # empty
+    return p
+
+
+@pytest.mark.parametrize("kind,words", [
+    ("nan-weights", "NaN or infinite"), ("deep-header", "nested too deeply"),
+    ("wrong-types", "value_range"), ("huge-config", "parameters"), ("truncated", "truncated"),
+    ("foreign-pth", "not a state_dict"), ("malicious-pickle", "none of its code ran"), ("empty", "empty")])
+def test_every_bug_class_shows_one_line_in_the_status_bar_and_the_list(window, checkpoints, tmp_path, kind, words):
+    window.open_model(checkpoints["dcgan"])
+    bad = _bad_file(kind, checkpoints["dcgan"], tmp_path)
+    window.open_model(bad)
+    status = window.statusBar().currentMessage()
+    _one_line_reason(status)
+    assert bad.name in status and words in status, status
+    entry = next(t for t in _list_texts(window) if t.startswith(bad.name + "\n"))
+    _one_line_reason(entry.split("\n", 1)[1])
+    assert entry.split("\n", 1)[1].startswith("not loaded: ") and words in entry, entry
+    assert window.info.path == checkpoints["dcgan"]          # the model that was open stays open

@@ -34,3 +34,20 @@ def test_screenshot_of_a_job_that_outlasts_the_timeout_says_so(qtbot, checkpoint
     assert main(["--panel", "projector", "--model", str(checkpoints["dcgan"]), "-o", str(out),
                  "--size", "900x600", "--timeout", "0"]) == 2
     assert "did not finish within 0 s (--timeout)" in capsys.readouterr().err
+
+
+def test_a_screenshot_on_a_full_disk_is_one_line_and_leaves_no_half_png(qtbot, checkpoints, tmp_path, capsys,
+                                                                         monkeypatch):
+    """Issue 29 item 3: the grab was saved straight to its name; now through a synced temp file."""
+    import errno
+    out = tmp_path / "s.png"
+    out.write_bytes(b"the earlier screenshot")
+
+    def full(*a):
+        raise OSError(errno.ENOSPC, "No space left on device")
+    monkeypatch.setattr("os.fsync", full)
+    assert main(["--panel", "sampling", "--model", str(checkpoints["dcgan"]), "-o", str(out), "--size", "640x480"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert err[-1] == f"gan-explorer screenshot: {out}: could not be written (the disk is full); any earlier file " \
+                      "of that name is unchanged"
+    assert out.read_bytes() == b"the earlier screenshot" and not list(tmp_path.glob(".*.tmp"))

@@ -140,15 +140,8 @@ def test_a_damaged_training_state_skeleton(good):
 
 
 def _pytorch_dcgan(nz=16, ngf=4, nc=3) -> dict:
-    chans = [nz, 8 * ngf, 4 * ngf, 2 * ngf, ngf, nc]
-    sd = {}
-    for i, c in enumerate(("main.0", "main.3", "main.6", "main.9", "main.12")):
-        sd[f"{c}.weight"] = torch.randn(chans[i], chans[i + 1], 4, 4) * 0.02
-    for i, b in enumerate(("main.1", "main.4", "main.7", "main.10")):
-        n = chans[i + 1]
-        sd.update({f"{b}.weight": torch.ones(n), f"{b}.bias": torch.zeros(n), f"{b}.running_mean": torch.zeros(n),
-                   f"{b}.running_var": torch.ones(n)})
-    return sd
+    from fuzz_strategies import dcgan_netg       # tests/ is on sys.path (its conftest.py)
+    return dcgan_netg(nz, ngf, nc, tracked=False)
 
 
 @pytest.mark.parametrize("mutate,needle", [
@@ -168,3 +161,20 @@ def test_foreign_pth_files_are_refused_clearly(tmp_path, mutate, needle):
 def _save_pth(path, sd):
     torch.save(sd, path)
     return path
+
+
+@pytest.mark.parametrize("count", [torch.zeros(0), torch.zeros(3), torch.tensor([[7]])])
+def test_a_foreign_pth_whose_batch_counter_is_not_one_number(tmp_path, count):
+    """Found by the Hypothesis fuzzer: a num_batches_tracked of shape (0,) or (3,) crashed the
+    weight copy with a RuntimeError; one of shape (1, 1) is still one number and loads."""
+    sd = _pytorch_dcgan()
+    sd["main.4.num_batches_tracked"] = count
+    torch.save(sd, tmp_path / "netG.pth")
+    for b in ("main.1", "main.7", "main.10"):
+        sd[f"{b}.num_batches_tracked"] = torch.tensor(5)
+    if count.numel() == 1:
+        g = load_checkpoint(tmp_path / "netG.pth").generator
+        assert [m for m in g.modules() if isinstance(m, torch.nn.BatchNorm2d)][1].num_batches_tracked.item() == 7
+        return
+    with pytest.raises(CheckpointError, match=r"netG.pth: .*main.4.num_batches_tracked has shape .*one number"):
+        load_checkpoint(tmp_path / "netG.pth")

@@ -126,3 +126,54 @@ def test_an_oversized_cifar_batch_file_is_refused_by_size(tmp_path, monkeypatch)
 def test_digits_count_over_the_memory_cap(tmp_path):
     assert "--n-data" in refused_under_cap("from train.data import load_dataset\n"
                                            "load_dataset('digits', n=10**8)")
+
+
+# ---- found by the Hypothesis fuzzer (tests/test_fuzz_loaders.py)
+def test_a_png_with_a_damaged_exif_chunk_is_refused_in_one_line(tmp_path):
+    """PIL raised SyntaxError ('not a TIFF file') from an eXIf chunk: a crash, not a refusal."""
+    def chunk(kind, data):
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+    good = png(tmp_path / "good.png", 8, 8, rows=b"\0" * 72).read_bytes()
+    (tmp_path / "imgs").mkdir()
+    (tmp_path / "imgs" / "ok.png").write_bytes(good)
+    (tmp_path / "imgs" / "exif.png").write_bytes(good[:33] + chunk(b"eXIf", b"\x04O\xa5\xef") + good[33:])
+    with pytest.raises(DatasetError) as e:
+        load_dataset(tmp_path / "imgs", sizes=(28, 32, 64))
+    msg = str(e.value)
+    assert "exif.png: not a readable image" in msg and "Error" not in msg and "\n" not in msg
+
+
+def test_the_projector_says_why_an_image_is_unreadable(tmp_path):
+    """`project CKPT photo.png` said '(OSError)' and nothing else for a truncated file."""
+    from train.projector import load_image
+    raw = png(tmp_path / "a.png", 64, 64, rows=bytes(65 * 64)).read_bytes()
+    (tmp_path / "cut.png").write_bytes(raw[:60])
+    with pytest.raises(GanExplorerError, match=r"cut.png: not a readable image \(.*trunc") as e:
+        load_image(tmp_path / "cut.png")
+    assert "Error" not in str(e.value)
+
+
+@pytest.mark.parametrize("raw, words", [(b"\x00\x01\x02", "invalid load key"),
+                                        (pickle.dumps({b"data": 1}, protocol=2)[:-5], "truncated"),
+                                        (b"\x80\x02X\x02\x00\x00\x00\xfc\xfd.", "not UTF-8 text")])
+def test_a_damaged_cifar_pickle_is_refused_without_an_exception_name(tmp_path, raw, words):
+    """The message said '(UnpicklingError: ...)' / '(UnicodeDecodeError: ...)'."""
+    (tmp_path / "c").mkdir()
+    (tmp_path / "c" / "data_batch_1").write_bytes(raw)
+    with pytest.raises(DatasetError, match="data_batch_1: not a readable CIFAR python batch") as e:
+        load_dataset(tmp_path / "c")
+    assert words in str(e.value).lower() or words in str(e.value), str(e.value)
+    assert "Error" not in str(e.value)
+
+
+@pytest.mark.parametrize("name", ["faces", "shapes"])
+def test_a_drawn_data_set_of_a_hundred_million_images_is_refused_up_front(name, monkeypatch):
+    """faces with --n-data 10^8 died in a MemoryError drawing 5.6 GB of factors; shapes took 2.8 GB."""
+    import importlib
+    module = importlib.import_module(f"train.data.{name}")
+
+    def not_drawn(*a, **k):
+        raise AssertionError("the factors were drawn before the size was checked")
+    monkeypatch.setattr(module, "draw_factors", not_drawn)
+    with pytest.raises(DatasetError, match=rf"{name}: 100000000 images asked for \(--n-data\); .*at most 10,000,000"):
+        load_dataset(name, n=10**8)

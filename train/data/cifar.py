@@ -25,7 +25,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from gan_models.errors import DatasetError
+from gan_models.errors import DatasetError, in_words
 
 from .base import ArrayDataset, conform, subset_indices
 from .sizes import FitLog, check_data_bytes, check_pixels, check_side, target_size
@@ -99,8 +99,10 @@ def safe_load(path: Path):
         return SafeUnpickler(io.BytesIO(raw), path).load()
     except DatasetError:
         raise
+    except MemoryError:
+        raise
     except Exception as e:   # truncated / not a pickle / wrong structure
-        raise DatasetError(f"{path}: not a readable CIFAR python batch ({type(e).__name__}: {e})") from e
+        raise DatasetError(f"{path}: not a readable CIFAR python batch ({in_words(e)})") from e
 
 
 def _get(d: dict, key: str):

@@ -33,6 +33,8 @@ import torch
 
 from gan_models.errors import DatasetError
 
+from .sizes import check_drawn_n
+
 SIZE = 64
 VERSION = 1                     # bump when the drawing changes: judges cached for it are retrained
 DEFAULT_N = 60000
@@ -299,6 +301,7 @@ class FacesDataset:
     def __init__(self, n: int = DEFAULT_N, seed: int = 0, label: str | None = None):
         if n <= 0:
             raise DatasetError(f"n: expected a positive number of images, got {n}")
+        check_drawn_n("faces", n)
         self.label_attrs = parse_label(label)
         self.label_spec = "*".join(self.label_attrs)
         self.name = "faces" if self.label_spec == DEFAULT_LABEL else f"faces:{self.label_spec}"

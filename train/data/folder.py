@@ -20,7 +20,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from gan_models.errors import DatasetError
+from gan_models.errors import DatasetError, in_words
 
 from .base import ArrayDataset, subset_indices, to_grayscale
 from .sizes import (FitLog, check_data_bytes, check_pixels, check_side, fit_images, how, pil_image, target_size,
@@ -72,7 +72,7 @@ _PRESCAN = 256                     # images whose header sizes pick the common s
 def _bad(path: Path, e: Exception) -> DatasetError:
     if type(e).__name__ == "DecompressionBombError":
         return DatasetError(too_large(str(path), e))
-    return DatasetError(f"{path}: not a readable image ({e}); expected a PNG/JPEG/BMP/WebP image")
+    return DatasetError(f"{path}: not a readable image ({in_words(e)}); expected a PNG/JPEG/BMP/WebP image")
 
 
 def _native_size(im) -> tuple[int, int]:
@@ -90,7 +90,9 @@ def _header_side(path: Path) -> int:
             h, w = _native_size(im)
             check_pixels(h, w, str(path))
             return max(h, w)
-    except (OSError, ValueError, Image.DecompressionBombError) as e:
+    except (DatasetError, MemoryError):
+        raise
+    except Exception as e:      # PIL raises SyntaxError, EOFError, struct.error... on damaged files
         raise _bad(path, e) from e
 
 
@@ -112,7 +114,9 @@ def _load_one(path: Path, size: int):
                 im = Image.new("RGBA", rgba.size, (0, 0, 0, 255))
                 im.alpha_composite(rgba)
             arr = np.array(im.convert("RGB"), dtype=np.uint8)         # writable copy
-    except (OSError, ValueError, Image.DecompressionBombError) as e:
+    except (DatasetError, MemoryError):
+        raise
+    except Exception as e:      # PIL raises SyntaxError, EOFError, struct.error... on damaged files
         raise _bad(path, e) from e
     t = torch.from_numpy(arr).permute(2, 0, 1)[None].float().div_(255.0)   # (1, 3, h', w')
     t, _ = fit_images(t, size)                                           # (1, 3, size, size)

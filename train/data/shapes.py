@@ -31,6 +31,8 @@ import torch
 
 from gan_models.errors import DatasetError
 
+from .sizes import check_drawn_n
+
 SIZE = 64
 SHAPES = ("square", "circle", "triangle", "cross")
 SYMMETRY = {"square": 4, "circle": 1, "triangle": 3, "cross": 4}   # rotation period = 2 pi / k
@@ -172,6 +174,7 @@ class ShapesDataset:
     def __init__(self, n: int = DEFAULT_N, seed: int = 0):
         if n <= 0:
             raise DatasetError(f"n: expected a positive number of images, got {n}")
+        check_drawn_n("shapes", n)
         self.name = "shapes"
         self.n, self.seed = int(n), int(seed)
         self.shape, self.factors = draw_factors(self.n, self.seed)

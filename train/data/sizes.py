@@ -57,6 +57,17 @@ def check_data_bytes(n: int, values_per_sample: int, where: str, subset_helps: b
                            + (f"; use --n-data {fit} or fewer" if subset_helps else ""))
 
 
+MAX_DRAWN = 10**7            # images of a drawn data set (shapes, faces): each keeps its factors in
+                            # memory (~30-60 bytes), and 10^8 faces asked for 5.6 GB before a step
+
+
+def check_drawn_n(name: str, n: int) -> None:
+    """Refuse a drawn (streamed) data set of more than MAX_DRAWN images, before drawing factors."""
+    if n > MAX_DRAWN:
+        raise DatasetError(f"{name}: {n} images asked for (--n-data); a drawn data set holds at most "
+                           f"{MAX_DRAWN:,} (each image's factors stay in memory; the default is 60,000)")
+
+
 def pil_image():
     """PIL's Image module with its decompression-bomb limit set to match MAX_SIDE: PIL raises
     DecompressionBombError at open over twice that area; between once and twice it would only
