@@ -149,13 +149,13 @@ def image_metrics(ck_or_gen, dataset, value_range=(-1.0, 1.0), quick=False, prob
 
 
 def bundled_image_rows(reevaluate: bool = False, log=print) -> dict:
-    """The three bundled digits models' metrics. By default read from each file's metadata
+    """The bundled digits models' metrics. By default read from each file's metadata
     (export_bundled measured them with evaluate(), seed 0, on the shipped fp16 weights);
     reevaluate=True measures them again here against the embedded digits."""
     from gan_models.checkpoint import load_checkpoint, read_header
     out = {}
     ds = None
-    for name in ("dcgan-digits", "cgan-digits", "infogan-digits"):
+    for name in ("dcgan-digits", "cgan-digits", "infogan-digits", "began-digits"):
         p = MODELS / f"{name}.safetensors"
         if not p.exists():
             log(f"  {p} missing: skipped")
@@ -283,7 +283,8 @@ def render_markdown(res: dict) -> str:
                 ("InfoGAN \\|Spearman\\| of the best continuous code with the image's width "
                  "(controlled sweeps)", "infogan", "width_corr", "qualitative (width)"),
                 ("probe FID", "dcgan", "fid", "—"), ("probe FID", "cgan", "fid", "—"),
-                ("probe FID", "infogan", "fid", "—")]
+                ("probe FID", "infogan", "fid", "—"),
+                ("probe FID (BEGAN: same probe, same 2,000 vs 2,000)", "began", "fid", "— (the paper shows CelebA samples)")]
         for label, kind, key, paper in rows:
             for name, m in img.items():
                 if name.startswith(kind) and key in m:
@@ -465,7 +466,7 @@ def main(argv=None) -> int:
     if not a.data:
         from gan_models.checkpoint import read_header
         res["bundled"] = {}
-        for name in ("gan-ring8", "gan-grid25", "dcgan-digits", "cgan-digits", "infogan-digits",
+        for name in ("gan-ring8", "gan-grid25", "dcgan-digits", "cgan-digits", "infogan-digits", "began-digits",
                      "dcgan-faces", "cgan-faces", "infogan-faces"):
             p_ = MODELS / f"{name}.safetensors"
             if p_.exists():

@@ -50,9 +50,10 @@ PLOTS = {
     "grad": ("G gradient norm", [("grad_norm_g", "|grad G|", "#17becf")], None),
     "ips": ("images/s", [("images_per_s", "images/s", "#7f7f7f")], None),
     # BEGAN (Berthelot et al. 2017)
-    "m_global": ("BEGAN convergence M_global = L(x) + |γ L(x) − L(G(z))|",
-                 [("m_global", "M_global", "#1f77b4")], None),
-    "rec": ("D's reconstruction error", [("loss_real_rec", "L(x)", "#1f77b4"),
+    # (titles short enough for a 1280-wide window: M_global = L(x) + |γ L(x) − L(G(z))| is in the
+    # README and the health line's numbers)
+    "m_global": ("BEGAN convergence", [("m_global", "M_global", "#1f77b4")], None),
+    "rec": ("D's rec. error", [("loss_real_rec", "L(x)", "#1f77b4"),
                                          ("loss_fake_rec", "L(G(z))", "#d62728")], None),
     "k_t": ("k_t (weight of L(G(z)) in D's loss)", [("k_t", "k_t", "#9467bd")], None),
 }
