@@ -157,7 +157,7 @@ def test_the_message_without_d_names_the_bundled_model_that_has_it(tmp_path):
     assert "bundled models are generator-only" not in msg
     from explorer.model_list import default_bundled_dir
     if (default_bundled_dir() / "dcgan-shapes.safetensors").is_file():      # the shipped files
-        assert "Bundled models with D: dcgan-faces, dcgan-shapes." in msg
+        assert "Bundled models with D: began-digits, dcgan-faces, dcgan-shapes." in msg
 
 
 def test_eta_text_extrapolates_the_time_so_far():
