@@ -87,7 +87,10 @@ class MainWindow(QMainWindow):
         self.resizeDocks([dock], [260], Qt.Orientation.Horizontal)
         self.models_dock = dock
 
-        self.device_label = QLabel(f"Device: {self.renderer.device_name or '…'}")
+        # the device is picked on the render thread when the first model loads (CUDA, MPS, else CPU)
+        self.device_label = QLabel(f"Device: {self.renderer.device_name or 'when a model loads'}")
+        self.device_label.setToolTip("Where models run: a CUDA GPU, else Apple MPS, else the CPU; "
+                                     "chosen when the first model loads")
         self.model_label = QLabel(LOADING_TEXT if deferred else "No model")
         for label in (self.model_label, self.device_label):
             label.setContentsMargins(8, 0, 8, 0)

@@ -196,3 +196,11 @@ def test_a_deferred_window_builds_its_panels_and_shows_a_model_opened_while_load
     assert w.export_action.isEnabled() and w.model_list.refresh_button.isEnabled()
     qtbot.waitUntil(lambda: w.panels["sampling"].result is not None, timeout=30_000)   # the first image follows
     w.close()
+
+
+def test_the_device_label_says_when_the_device_is_chosen_before_any_model(window):
+    """Before the first model loads the device is not picked yet: the status bar says when it
+    will be, not an ellipsis that looks like a hang."""
+    assert window.info is None                      # a fresh renderer: no engine, no device yet
+    assert window.device_label.text() == "Device: when a model loads"
+    assert "first model" in window.device_label.toolTip()
