@@ -20,7 +20,8 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (QComboBox, QFileDialog, QFormLayout, QHBoxLayout, QLabel, QLineEdit, QSizePolicy,
                                QVBoxLayout, QWidget)
 
-from gan_models.errors import GanExplorerError
+from gan_models.atomic import write_text_atomic
+from gan_models.errors import GanExplorerError, OutputError, write_failure
 from train.config import TrainConfig, load_recipe
 from train.data import BUILTIN, LABELLED
 from train.data import BUILTIN_SHAPES as SHAPES
@@ -301,8 +302,11 @@ class TrainForm(QWidget):
         recipe_train, recipe_model = self._recipe_tables(cfg.model)
         if recipe_train or recipe_model:
             path = Path(out) / "app-recipe.toml"
-            path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_text(_toml({"train": recipe_train, "model": recipe_model}))
+            try:                                  # atomic: a failed write leaves no half a recipe
+                path.parent.mkdir(parents=True, exist_ok=True)
+                write_text_atomic(path, _toml({"train": recipe_train, "model": recipe_model}))
+            except OSError as e:
+                raise OutputError(write_failure(path, e)) from None
             a += ["--recipe", str(path)]
         length = ["--epochs", repr(cfg.epochs)] if cfg.epochs else ["--steps", str(cfg.steps)]
         a += ["--model", cfg.model, "--dataset", cfg.dataset, *length, "--seed", str(cfg.seed),

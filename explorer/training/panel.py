@@ -16,6 +16,7 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (QFrame, QGroupBox, QHBoxLayout, QLabel, QMessageBox, QProgressBar, QPushButton,
                                QScrollArea, QVBoxLayout)
 
+from gan_models.errors import GanExplorerError
 from train.estimate import describe_seconds
 from train.run_folder import new_run_dir
 
@@ -145,7 +146,12 @@ class TrainPanel(ToolTab):
             return None
         cfg = self.form.config()
         out = new_run_dir(self.runs_dir, cfg.model, cfg.dataset)
-        self._launch(self.form.args(out), out)
+        try:
+            args = self.form.args(out)
+        except GanExplorerError as e:             # e.g. the runs folder is read-only or the disk full
+            self.form.message.setText(str(e))
+            return None
+        self._launch(args, out)
         return out
 
     def resume_run(self, run_dir) -> None:

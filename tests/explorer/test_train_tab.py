@@ -189,3 +189,22 @@ def test_infogan_clustering_and_its_changes_reach_the_run(panel, tmp_path):
     assert cfg.info_real_cluster == 2.5 and cfg.info_views == "small"
     form.model.setCurrentText("dcgan")
     assert not cluster.isVisible()
+
+
+def test_a_full_disk_when_starting_says_so_in_the_form_and_starts_nothing(panel, monkeypatch):
+    """The run's app-recipe.toml is written atomically; if the disk is full the form says so in one
+    line, no half-written recipe is left, and no training starts."""
+    import errno
+
+    import explorer.training.form as form_mod
+    form = panel.form
+    form.recipe.setCurrentIndex(form.recipe.findText("infogan-digits"))   # codes go in app-recipe.toml
+
+    def full(path, text):
+        raise OSError(errno.ENOSPC, "No space left on device")
+    monkeypatch.setattr(form_mod, "write_text_atomic", full)
+    assert panel.start() is None
+    msg = form.message.text()
+    assert "app-recipe.toml" in msg and "disk is full" in msg and "\n" not in msg and "Error" not in msg
+    assert not panel.process.active
+    assert not list(panel.runs_dir.rglob("app-recipe.toml*"))
