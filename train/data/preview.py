@@ -65,7 +65,15 @@ def main(argv=None) -> int:
     im = Image.fromarray(g)
     if a.scale > 1:
         im = im.resize((im.width * a.scale, im.height * a.scale), Image.Resampling.NEAREST)
-    im.save(a.output)
+    import io
+    from gan_models.atomic import write_bytes_atomic
+    buf = io.BytesIO()
+    im.save(buf, format="PNG")
+    try:
+        write_bytes_atomic(a.output, buf.getvalue())          # OutputError: one line, nothing half-written
+    except GanExplorerError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 2
     print(f"wrote {a.output} ({im.width}x{im.height})")
     return 0
 
