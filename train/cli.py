@@ -197,7 +197,7 @@ def main(argv: list[str]) -> int:
         from .evaluate_cli import cmd_eval
         return cmd_eval(rest)
     if cmd == "probe":
-        from .feature_probe import cmd_probe
+        from .probe_cli import cmd_probe
         return cmd_probe(rest)
     if cmd == "estimate":
         from .estimate import cmd_estimate

@@ -113,7 +113,8 @@ def shapes_ckpt(tmp_path_factory):
 
 
 def test_feature_probe_on_shapes_reports_each_factor(shapes_ckpt, capsys):
-    from train.feature_probe import cmd_probe, run_probe
+    from train.feature_probe import run_probe
+    from train.probe_cli import cmd_probe
     res = run_probe(shapes_ckpt, labels=(20, 40), n_test=60, n_data=200, l2_grid=(1e-2,))
     fa = res["factors"]
     assert fa["labels"] == 40
