@@ -40,3 +40,17 @@ def bf16_native(device: torch.device) -> bool:
         return bool(torch.ops.mkldnn._is_mkldnn_bf16_supported())
     except (AttributeError, RuntimeError):
         return False
+
+
+def trains_on_cuda(device: str) -> bool:
+    """Will a run on `device` ("auto", "cuda", "cuda:1", ...) train on a CUDA GPU here?"""
+    if device != "auto" and not device.startswith("cuda"):
+        return False
+    return torch.cuda.is_available()
+
+
+def trains_on_bf16_cpu(device: str) -> bool:
+    """Will a run on `device` train on a CPU with native bf16 (where bf16 autocast pays)?"""
+    if device not in ("auto", "cpu") or (device == "auto" and trains_on_cuda(device)):
+        return False
+    return bf16_native(torch.device("cpu"))

@@ -23,11 +23,13 @@ from PySide6.QtWidgets import (QComboBox, QFileDialog, QFormLayout, QHBoxLayout,
 from gan_models.atomic import write_text_atomic
 from gan_models.errors import GanExplorerError, OutputError, write_failure
 from train.config import TrainConfig, load_recipe
+from train.device import trains_on_bf16_cpu, trains_on_cuda
 from train.data import BUILTIN, LABELLED
 from train.data import BUILTIN_SHAPES as SHAPES
 
 from .fields import BASIC, KIND_FIELDS, ROWS, set_widget_value, widget_value
 from .form_widgets import make_widgets
+from .recipes import recipe_toml
 
 ERROR_STYLE = "border: 1.5px solid #d0021b;"
 # TrainConfig field -> the widget attribute that shows it (where a validation error points)
@@ -261,7 +263,7 @@ class TrainForm(QWidget):
                                        f"(use {' or '.join(LABELLED)} or a labelled folder)")
         elif cfg.model not in ("gan", "cgan") and len(SHAPES.get(ds, (0, 0, 0))) == 1:
             raise _FieldError("model", f"{cfg.model} is a convolutional model for images; use gan for {ds}")
-        if cfg.amp == "bf16" and not _cuda_device(cfg.device) and not _cpu_bf16(cfg.device):
+        if cfg.amp == "bf16" and not trains_on_cuda(cfg.device) and not trains_on_bf16_cpu(cfg.device):
             where = "this machine has no CUDA GPU" if cfg.device in ("auto", "cuda") else f"the device is {cfg.device}"
             raise _FieldError("amp", f"bf16 mixed precision needs a CUDA GPU or a CPU with native bf16; {where}")
         if cfg.model == "infogan" and cfg.model_overrides.get("cond") == "projection":
@@ -304,7 +306,7 @@ class TrainForm(QWidget):
             path = Path(out) / "app-recipe.toml"
             try:                                  # atomic: a failed write leaves no half a recipe
                 path.parent.mkdir(parents=True, exist_ok=True)
-                write_text_atomic(path, _toml({"train": recipe_train, "model": recipe_model}))
+                write_text_atomic(path, recipe_toml({"train": recipe_train, "model": recipe_model}))
             except OSError as e:
                 raise OutputError(write_failure(path, e)) from None
             a += ["--recipe", str(path)]
@@ -390,43 +392,7 @@ class TrainForm(QWidget):
             self.dataset.setCurrentText(path)
 
 
-def _cuda_device(device: str) -> bool:
-    """Will a run on `device` ("auto", "cuda", "cuda:1", ...) train on a CUDA GPU here?"""
-    if device != "auto" and not device.startswith("cuda"):
-        return False
-    import torch                     # already loaded by the app; asks the driver once
-    return torch.cuda.is_available()
-
-
-def _cpu_bf16(device: str) -> bool:
-    """Will a run on `device` train on a CPU with native bf16 (where bf16 autocast pays)?"""
-    if device not in ("auto", "cpu") or (device == "auto" and _cuda_device(device)):
-        return False
-    import torch
-    from train.device import bf16_native
-    return bf16_native(torch.device("cpu"))
-
-
 class _FieldError(GanExplorerError):
     def __init__(self, field: str, message: str):
         super().__init__(message)
         self.field = field
-
-
-def _toml(tables: dict) -> str:
-    """A tiny TOML writer for recipe tables (numbers, strings, booleans, lists of numbers)."""
-    def value(v):
-        if isinstance(v, bool):
-            return "true" if v else "false"
-        if isinstance(v, (list, tuple)):
-            return "[" + ", ".join(value(x) for x in v) + "]"
-        if isinstance(v, str):
-            return '"' + v.replace("\\", "\\\\").replace('"', '\\"') + '"'
-        return repr(v)
-    lines = []
-    for name, table in tables.items():
-        if table:
-            lines.append(f"[{name}]")
-            lines += [f"{k} = {value(v)}" for k, v in table.items()]
-            lines.append("")
-    return "\n".join(lines)

@@ -125,3 +125,22 @@ class RecipeList(QListWidget):
         if time_text:
             head += f"   ·   {time_text}"
         item.setText(f"{head}\n{item.data(ABOUT_ROLE)}")
+
+
+def recipe_toml(tables: dict) -> str:
+    """A tiny TOML writer for recipe tables (numbers, strings, booleans, lists of numbers)."""
+    def value(v):
+        if isinstance(v, bool):
+            return "true" if v else "false"
+        if isinstance(v, (list, tuple)):
+            return "[" + ", ".join(value(x) for x in v) + "]"
+        if isinstance(v, str):
+            return '"' + v.replace("\\", "\\\\").replace('"', '\\"') + '"'
+        return repr(v)
+    lines = []
+    for name, table in tables.items():
+        if table:
+            lines.append(f"[{name}]")
+            lines += [f"{k} = {value(v)}" for k, v in table.items()]
+            lines.append("")
+    return "\n".join(lines)
