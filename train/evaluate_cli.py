@@ -27,7 +27,7 @@ def evaluate_target(target, dataset_name=None, seed=0, quick=False, n_data=None)
     from .data import load_dataset
     from .judges import evaluate
     from .metrics import equilibrium
-    from .run_folder import read_jsonl
+    from .run_folder import read_jsonl_tail
     ck = load_checkpoint(target)
     name = dataset_name or ck.meta.get("dataset")
     if not name or name == "unknown":
@@ -43,7 +43,7 @@ def evaluate_target(target, dataset_name=None, seed=0, quick=False, n_data=None)
                         value_range=tuple(ck.value_range) if ck.value_range else (-1.0, 1.0)))
     run = Path(target)
     if run.is_dir() and (run / "metrics.jsonl").exists():
-        eq = equilibrium(read_jsonl(run / "metrics.jsonl"))
+        eq = equilibrium(read_jsonl_tail(run / "metrics.jsonl"))     # the last rows, bounded memory
         out.update({f"eq_{k}": v for k, v in eq.items()})
     return out
 

@@ -161,6 +161,22 @@ def read_jsonl_from(path, start: int = 0) -> tuple[list[dict], int]:
     return rows, start + consumed
 
 
+def read_jsonl_tail(path, max_bytes: int = 1 << 20) -> list[dict]:
+    """Rows of the last `max_bytes` of a JSONL file (a cut first line is dropped): the recent
+    history of a run of any length in bounded memory."""
+    try:
+        size = Path(path).stat().st_size
+    except FileNotFoundError:
+        return []
+    start = max(0, size - max_bytes)
+    if start:
+        with open(path, "rb") as f:
+            f.seek(start - 1)
+            if f.read(1) != b"\n":                      # inside a line: start after its end
+                start += len(f.readline())
+    return read_jsonl(path, start)
+
+
 def find_runs(root="runs") -> list[Path]:
     """Run folders under root, newest first."""
     root = Path(root)

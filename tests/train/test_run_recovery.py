@@ -94,3 +94,23 @@ def test_an_existing_run_is_refused_with_the_way_out_and_overwrite_keeps_it_asid
     aside = [p for p in tmp_path.iterdir() if p.name.startswith("run.replaced-")]
     assert len(aside) == 1 and (aside[0] / "checkpoints" / "latest.safetensors").exists()   # nothing lost
     assert json.loads((out / "config.json").read_text())["train"]["steps"] == 4
+
+
+def test_the_tail_of_a_long_metrics_file_is_read_in_bounded_memory(tmp_path):
+    """eval's equilibrium figures come from the last rows only: read_jsonl_tail reads at most
+    max_bytes of a file of any length, drops the line the cut lands in, and gives the same
+    equilibrium as reading everything."""
+    import json
+
+    from train.metrics import equilibrium
+    from train.run_folder import read_jsonl, read_jsonl_tail
+    p = tmp_path / "metrics.jsonl"
+    with open(p, "w") as f:
+        f.write("x" * 3_000_000 + "\n")                     # a huge damaged line no reader should load
+        for i in range(5000):
+            f.write(json.dumps({"step": i, "d_real": 0.5 + i / 1e5, "d_fake": 0.4}) + "\n")
+    tail = read_jsonl_tail(p, max_bytes=64 * 1024)
+    assert 0 < len(tail) < 5000 and tail[-1]["step"] == 4999
+    assert [r["step"] for r in tail] == list(range(tail[0]["step"], 5000))       # whole rows, in order
+    assert equilibrium(tail) == equilibrium(read_jsonl(p))
+    assert read_jsonl_tail(tmp_path / "none.jsonl") == []
