@@ -4,7 +4,6 @@ Wrong input prints one clear line and exits 2 before any work starts. Never impo
 """
 from __future__ import annotations
 
-import signal
 import sys
 import time
 from dataclasses import fields
@@ -144,7 +143,9 @@ class ProgressBar:
 def cmd_train(argv: list[str]) -> int:
     from .data.sizes import fit_notice
     from .setup import create_trainer, resume_trainer
+    from . import stop_signal
     args = train_parser().parse_args(argv)
+    old = stop_signal.install()               # (again: `gan-explorer train` enters here) before setup
     if args.resume:
         extra = {_dest(f): getattr(args, _dest(f)) for f, _, _ in _TRAIN_FLAGS + _MODEL_FLAGS
                  if getattr(args, _dest(f)) is not None}
@@ -155,13 +156,6 @@ def cmd_train(argv: list[str]) -> int:
         trainer = create_trainer(config_from_args(args), out=args.out, root=args.runs,
                                  overwrite=args.overwrite)
     run = trainer.run_dir
-    stop = {"flag": False}
-
-    def _on_signal(signum, frame):
-        if stop["flag"]:
-            raise KeyboardInterrupt
-        stop["flag"] = True
-    old = [signal.signal(s, _on_signal) for s in (signal.SIGINT, signal.SIGTERM)]
     bar = ProgressBar(args.quiet or not trainer.ddp.is_main)
     notice = fit_notice(trainer.dataset.describe()) if run and not args.resume else None
     if notice:                                # also with --quiet: the app shows this log
@@ -171,11 +165,10 @@ def cmd_train(argv: list[str]) -> int:
               f"{trainer.total_steps} steps, device {trainer.device})", file=sys.stderr)
     ended = False
     try:
-        status = trainer.run(lambda: stop["flag"], bar)
+        status = trainer.run(stop_signal.requested, bar)      # a stop asked during setup: at once
         ended = True
     finally:
-        for s, h in zip((signal.SIGINT, signal.SIGTERM), old):
-            signal.signal(s, h)
+        stop_signal.restore(old)
         trainer.ddp.close(wait=ended)
     if bar.tty and not args.quiet:
         print(file=sys.stderr)

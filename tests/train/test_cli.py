@@ -107,6 +107,21 @@ def test_sigint_saves_and_says_how_to_resume(tmp_path):
     assert load_checkpoint(out).meta["step"] > 0
 
 
+@pytest.mark.parametrize("delay", [1.0, 2.0])
+def test_a_stop_during_start_up_is_kept_not_lost(tmp_path, delay):
+    """The app's Stop right after Start: SIGINT while Python is still importing numpy/torch is
+    remembered and the run stops at its first step (exit 130, a checkpoint to resume), instead
+    of a traceback or, worse, an interrupt lost in an import and a run that trains to the end."""
+    import time
+    out = tmp_path / "run"
+    p = _spawn(["--model", "gan", "--dataset", "ring8", "--steps", "1000000", "--out", str(out), "--quiet"])
+    time.sleep(delay)
+    p.send_signal(signal.SIGINT)
+    _, err = p.communicate(timeout=120)
+    assert p.returncode == 130, err
+    assert "Traceback" not in err and f"--resume {out}" in err
+
+
 @pytest.mark.parametrize("kind", ["dcgan", "began"])
 def test_torchrun_two_gloo_processes(tmp_path, kind):
     out = tmp_path / "run"
