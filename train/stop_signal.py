@@ -1,9 +1,10 @@
 """Stop requests (SIGINT / SIGTERM) for the headless trainer, remembered from the first moment.
 
 The app's Stop button sends SIGINT. Before the trainer's loop runs, Python's default handler
-turns it into a KeyboardInterrupt wherever the process is, and during the imports of start-up
-(numpy, torch) such an interrupt can come out as an ImportError that a fallback swallows: the
-request was lost and the run trained to the end (seen in the Train-tab test under load). So
+turns it into a KeyboardInterrupt wherever the process is: a traceback during the imports of
+start-up, or an ImportError (seen: numpy reporting "PyCapsule_Import could not import module
+datetime"), and once a Train-tab test's run, stopped right after it started under load, trained
+on to the end: the request can be lost where an import failure is handled. So
 the entry points install this handler before anything heavy is imported: a first signal only
 sets the flag (the trainer saves and stops at its next step, exit 130), a second one
 interrupts at once. Imports nothing but the standard library.
