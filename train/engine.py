@@ -268,7 +268,8 @@ class Trainer:
         if run and self.step_count == 0:
             run.event("started", 0, total=self.total_steps)
             self._write_sample()
-            self._score_quality()
+            if not should_stop():       # a first quality score may train the probe (a minute): not after Stop
+                self._score_quality()
         elif run:
             run.event("resumed", self.step_count, total=self.total_steps)
         t0, s0 = time.perf_counter(), self.step_count
