@@ -5,6 +5,7 @@ Wrong input prints one clear line and exits 2 before any work starts. Never impo
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 import time
 from dataclasses import fields
 
@@ -79,6 +80,8 @@ def train_parser() -> ca.Parser:
     p.add_argument("--overwrite", action="store_true",
                    help="--out already holds a run: move it aside (RUN.replaced-TIME) and start afresh")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.add_argument("--stop-file", metavar="PATH", help="stop (save, exit 130) once this file exists: how the app "
+                   "stops a run, since a signal sent while the process starts can be lost")
     return p
 
 
@@ -165,7 +168,9 @@ def cmd_train(argv: list[str]) -> int:
               f"{trainer.total_steps} steps, device {trainer.device})", file=sys.stderr)
     ended = False
     try:
-        status = trainer.run(stop_signal.requested, bar)      # a stop asked during setup: at once
+        stop_file = Path(args.stop_file) if args.stop_file else None
+        status = trainer.run(lambda: stop_signal.requested() or (stop_file is not None and stop_file.exists()),
+                             bar)                     # a stop asked during setup: at the first step
         ended = True
     finally:
         stop_signal.restore(old)

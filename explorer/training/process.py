@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import signal
 import subprocess
+import time
 from pathlib import Path
 
 from PySide6.QtCore import QObject, QTimer, Signal
@@ -31,6 +32,7 @@ class TrainingProcess(QObject):
         self.run_dir: Path | None = None
         self.state = "idle"
         self.returncode: int | None = None
+        self.stop_file: Path | None = None
         self._log = None
         self._timer = QTimer(self, interval=200)
         self._timer.timeout.connect(self._on_timer_timeout)
@@ -51,6 +53,10 @@ class TrainingProcess(QObject):
         self.run_dir.mkdir(parents=True, exist_ok=True)
         self._log = open(self.log_path, "ab")
         env = child_environ(PYTHONUNBUFFERED="1")
+        # stop() creates this file: the trainer checks it every step, so a Stop pressed while the child
+        # is still starting (when a signal can be lost, or ignored if inherited so) is never missed
+        self.stop_file = self.run_dir / f".stop-{os.getpid()}-{int(time.time() * 1000)}"
+        args = [*args, "--stop-file", str(self.stop_file)]
         self.proc = subprocess.Popen(train_command(*args), stdout=self._log, stderr=subprocess.STDOUT,
                                      stdin=subprocess.DEVNULL, env=env, cwd=os.getcwd(),
                                      start_new_session=True)   # Ctrl+C in our terminal does not reach it
@@ -72,6 +78,10 @@ class TrainingProcess(QObject):
         """Ask the run to stop: it saves a checkpoint and exits (the CLI's Ctrl-C path)."""
         if not self.active or self.proc is None:
             return
+        try:
+            self.stop_file.touch()
+        except OSError:
+            pass                                   # the signal below still asks
         try:
             self.proc.send_signal(signal.SIGINT)
             if CAN_PAUSE and self.state == "paused":
@@ -127,6 +137,8 @@ class TrainingProcess(QObject):
         self._timer.stop()
         self.returncode = rc
         self.proc = None
+        if self.stop_file is not None:
+            self.stop_file.unlink(missing_ok=True)
         self._close_log()
         if rc == 0:
             final, msg = "finished", "Training finished."

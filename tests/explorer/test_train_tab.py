@@ -172,8 +172,10 @@ def test_starting_a_run_stops_the_timing_and_says_so(panel, qtbot):
         assert not panel.remeasure_button.isEnabled()
     finally:
         panel.process.stop()
-        if panel.process.wait(60) is None:        # never leave a run training behind the suite
-            panel.process.proc.kill()              # (a SIGINT sent this early can be lost: see train/stop_signal.py)
+        ended = panel.process.wait(60)
+        if ended is None:                         # never leave a run training behind the suite
+            panel.process.proc.kill()
+    assert ended is not None, "Stop right after Start must end the run"
 
 
 def test_infogan_clustering_and_its_changes_reach_the_run(panel, tmp_path):

@@ -122,6 +122,19 @@ def test_a_stop_during_start_up_is_kept_not_lost(tmp_path, delay):
     assert "Traceback" not in err and f"--resume {out}" in err
 
 
+def test_a_stop_file_made_before_the_trainer_is_ready_stops_it(tmp_path):
+    """How the app stops a run: --stop-file. Made at once after the launch (while Python starts,
+    when a SIGINT can be lost, or never seen if the child inherited it as ignored), it stops the
+    run at its first step, saved and resumable."""
+    out, stop = tmp_path / "run", tmp_path / "stop-now"
+    p = _spawn(["--model", "gan", "--dataset", "ring8", "--steps", "1000000", "--out", str(out), "--quiet",
+                "--stop-file", str(stop)])
+    stop.touch()                                      # no signal at all: only the file can stop it
+    _, err = p.communicate(timeout=120)
+    assert p.returncode == 130, err
+    assert f"--resume {out}" in err
+
+
 @pytest.mark.parametrize("kind", ["dcgan", "began"])
 def test_torchrun_two_gloo_processes(tmp_path, kind):
     out = tmp_path / "run"
