@@ -41,13 +41,12 @@ def main(argv=None) -> int:
     z, label, codes, _, _ = prior_inputs(ck.generator, args.n, 0)
     fake = _images(ck.generator, z, label, codes)
     share = np.bincount(probe.predict(fake), minlength=probe.num_classes) / args.n
-    real_share = np.bincount(np.asarray(y), minlength=probe.num_classes) / len(y)
+    real_share = np.bincount(y, minlength=probe.num_classes) / len(y)
     D = ck.discriminator.eval()
     with torch.no_grad():
         err = torch.cat([D.rec_error(torch.as_tensor(x[i:i + 500]).float()) for i in range(0, len(x), 500)]).numpy()
-        ink = ((np.asarray(x) + 1) / 2).reshape(len(x), -1).mean(1)
         fake_err = float(D.rec_error(fake.float()).mean())
-    y = np.asarray(y)
+    ink = ((x + 1) / 2).reshape(len(x), -1).mean(1)             # mean brightness of each real digit
     rows = [{"class": c, "sample_share": round(float(share[c]), 3), "data_share": round(float(real_share[c]), 3),
              "real_rec_error": round(float(err[y == c].mean()), 4), "ink": round(float(ink[y == c].mean()), 3)}
             for c in range(probe.num_classes)]

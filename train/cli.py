@@ -5,7 +5,6 @@ Wrong input prints one clear line and exits 2 before any work starts. Never impo
 from __future__ import annotations
 
 import sys
-from pathlib import Path
 import time
 from dataclasses import fields
 
@@ -148,7 +147,7 @@ def cmd_train(argv: list[str]) -> int:
     from .setup import create_trainer, resume_trainer
     from . import stop_signal
     args = train_parser().parse_args(argv)
-    old = stop_signal.install()               # (again: `gan-explorer train` enters here) before setup
+    old = stop_signal.install(args.stop_file)  # (again: `gan-explorer train` enters here) before setup
     if args.resume:
         extra = {_dest(f): getattr(args, _dest(f)) for f, _, _ in _TRAIN_FLAGS + _MODEL_FLAGS
                  if getattr(args, _dest(f)) is not None}
@@ -168,9 +167,7 @@ def cmd_train(argv: list[str]) -> int:
               f"{trainer.total_steps} steps, device {trainer.device})", file=sys.stderr)
     ended = False
     try:
-        stop_file = Path(args.stop_file) if args.stop_file else None
-        status = trainer.run(lambda: stop_signal.requested() or (stop_file is not None and stop_file.exists()),
-                             bar)                     # a stop asked during setup: at the first step
+        status = trainer.run(stop_signal.requested, bar)      # a stop asked during setup: at the first step
         ended = True
     finally:
         stop_signal.restore(old)
