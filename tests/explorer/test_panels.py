@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 from PySide6.QtCore import Qt
 
 from gan_models.images import read_png_text
@@ -87,8 +88,9 @@ def test_codes_slider_and_selector_change_the_images_live(window, checkpoints):
     assert len(p.grid.column_labels) == 1 + 9 and p.grid.column_labels[1] == "-2.0"
 
 
-def test_arithmetic_with_the_same_latent_thrice_gives_that_latent_back(window, checkpoints):
-    window.open_model(checkpoints["dcgan"])
+@pytest.mark.parametrize("kind", ["dcgan", "began"])
+def test_arithmetic_with_the_same_latent_thrice_gives_that_latent_back(window, checkpoints, kind):
+    window.open_model(checkpoints[kind])
     s = window.panels["sampling"]
     s.grid.cell_clicked.emit(5)
     for target in ("A", "B", "C"):
