@@ -16,8 +16,8 @@ from .config import TrainConfig, load_recipe
 # CLI flag -> TrainConfig field (None default = "not given", so recipes are not overridden)
 _TRAIN_FLAGS = [
     ("--model", str, "gan | dcgan | cgan | infogan | began"),
-    ("--dataset", str, "digits, shapes, faces (or faces:ATTRIBUTE[*ATTRIBUTE] for another label), ring8, "
-                       "grid25, gauss1d, or a folder (IDX, images, CIFAR-10)"),
+    ("--dataset", str, "digits, shapes (shapes:mono: one colour), faces (or faces:ATTRIBUTE[*ATTRIBUTE] "
+                       "for another label), ring8, grid25, gauss1d, or a folder (IDX, images, CIFAR-10)"),
     ("--steps", int, "G updates to run"),
     ("--epochs", ca.finite_float, "passes over the data (instead of --steps)"),
     ("--batch-size", int, "batch size (DCGAN: 128)"),

@@ -46,8 +46,9 @@ TARGETS = {"code_accuracy": 0.90, "cont_corr": 0.8, "label_accuracy": 0.90, "cla
 
 
 def applies(dataset) -> bool:
-    """True for the shapes data (streamed or taken): these metrics replace the digit ones."""
-    return getattr(dataset, "name", "") == "shapes" and tuple(getattr(dataset, "data_shape", ())) == (3, SIZE, SIZE)
+    """True for the shapes data and its variants (streamed or taken): these metrics replace the
+    digit ones."""
+    return str(getattr(dataset, "name", "")).split(":")[0] == "shapes" and tuple(getattr(dataset, "data_shape", ())) == (3, SIZE, SIZE)
 
 
 def real_subset(dataset, n: int | None = None):

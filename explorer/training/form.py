@@ -24,7 +24,7 @@ from gan_models.atomic import write_text_atomic
 from gan_models.errors import GanExplorerError, OutputError, write_failure
 from train.config import TrainConfig, load_recipe
 from train.device import trains_on_bf16_cpu, trains_on_cuda
-from train.data import BUILTIN, LABELLED
+from train.data import LABELLED, builtin_family
 from train.data import BUILTIN_SHAPES as SHAPES
 
 from .fields import BASIC, KIND_FIELDS, ROWS, set_widget_value, widget_value
@@ -221,7 +221,7 @@ class TrainForm(QWidget):
         for w in self.kind_widgets.values():
             w.setStyleSheet("")
         self._show_rows_for(self.model.currentText())     # InfoGAN's codes, CGAN's label input, ...
-        ds = self.dataset.currentText().strip()
+        ds = builtin_family(self.dataset.currentText()) or self.dataset.currentText().strip()
         images = len(SHAPES.get(ds, (0, 0, 0))) == 3        # images (a folder may be)
         self.image_size.setEnabled(images)
         self.length_unit.model().item(1).setEnabled(images)   # a toy is drawn without end: no epochs
@@ -254,10 +254,12 @@ class TrainForm(QWidget):
         return valid
 
     def _check_model(self, cfg: TrainConfig) -> None:
-        ds = cfg.dataset
-        if ds not in BUILTIN:
+        ds = builtin_family(cfg.dataset)        # "shapes:mono", "faces:hair_style": their family
+        if ds is None:
+            ds = cfg.dataset
             if not ds or not Path(os.path.expanduser(ds)).exists():
-                raise _FieldError("dataset", f"data set '{ds}': not a built-in name or an existing folder")
+                raise _FieldError("dataset", f"data set '{ds}': not a built-in name (or variant, such as "
+                                             "shapes:mono or faces:hair_style) or an existing folder")
         elif cfg.model == "cgan" and ds not in LABELLED:
             raise _FieldError("model", f"cgan needs labelled data; {ds} has no labels "
                                        f"(use {' or '.join(LABELLED)} or a labelled folder)")

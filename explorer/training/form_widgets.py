@@ -23,9 +23,12 @@ def make_widgets(form) -> None:
     form.model.addItems(list(KINDS))
     form.model.setCurrentText("dcgan")
     form.dataset = QComboBox()
-    form.dataset.addItems(list(BUILTIN))
+    names = list(BUILTIN)
+    names.insert(names.index("shapes") + 1, "shapes:mono")        # the same shapes in one colour
+    form.dataset.addItems(names)
     form.dataset.setEditable(True)
-    form.dataset.setToolTip("a built-in data set, or a folder (MNIST IDX, images, CIFAR-10)")
+    form.dataset.setToolTip("a built-in data set (shapes:mono: the shapes in one colour; faces:ATTRIBUTE for "
+                            "another label, e.g. faces:hair_style), or a folder (MNIST IDX, images, CIFAR-10)")
     form.dataset.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
     form.dataset.setMinimumContentsLength(10)
     form.dataset.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)

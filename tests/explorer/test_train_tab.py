@@ -211,3 +211,18 @@ def test_a_full_disk_when_starting_says_so_in_the_form_and_starts_nothing(panel,
     assert "app-recipe.toml" in msg and "disk is full" in msg and "\n" not in msg and "Error" not in msg
     assert not panel.process.active
     assert not list(panel.runs_dir.rglob("app-recipe.toml*"))
+
+
+def test_data_set_variants_are_accepted_and_a_bad_one_is_named(panel):
+    """shapes:mono and faces:ATTRIBUTE are built-in data sets the form accepts (a recipe may name
+    one); an unknown variant is flagged on the data set field like any bad name."""
+    form = panel.form
+    form.model.setCurrentText("infogan")
+    for name in ("shapes:mono", "faces:hair_style", "shapes"):
+        form.dataset.setCurrentText(name)
+        assert form.validate(), (name, form.message.text())
+        assert form.image_size.isEnabled()
+    assert form.dataset.findText("shapes:mono") >= 0
+    form.dataset.setCurrentText("shapes:grey")
+    assert not form.validate()
+    assert "shapes:grey" in form.message.text() and form.dataset.styleSheet()

@@ -90,3 +90,27 @@ def test_cgan_trains_on_shapes_labels(tmp_path):
     cfg = json.loads((tmp_path / "run" / "config.json").read_text())
     assert cfg["model"]["num_classes"] == 4 and cfg["dataset"]["streamed"] is True
     assert cfg["model"]["data_shape"] == [3, 64, 64]
+
+
+def test_mono_variant_is_the_same_shapes_in_one_colour():
+    """shapes:mono (fewer nuisance factors for InfoGAN): every image one colour, and the shapes,
+    positions and sizes of the coloured set with the same seed; the shapes judge applies to it."""
+    from train import judges, shapes_metrics
+    from train.shapes_metrics import estimate_factors
+    col = load_dataset("shapes", n=2000, seed=0)
+    mono = load_dataset("shapes:mono", n=2000, seed=0)
+    assert mono.name == "shapes:mono" and mono.describe()["factor_doc"]["hue"].startswith("0.15 (one colour")
+    assert np.array_equal(mono.shape, col.shape)
+    assert all(np.array_equal(mono.factors[k], col.factors[k]) for k in ("x", "y", "scale", "rotation"))
+    assert np.unique(mono.factors["hue"]).tolist() == [np.float32(0.15)]
+    xm, ym = mono.images(np.arange(200))
+    xc, _ = col.images(np.arange(200))
+    assert np.mean(_fg(xm) != _fg(xc)) < 0.005             # the same sprites (edges aside) ...
+    hue = estimate_factors(xm)["hue"]
+    assert np.nanmax(np.abs(hue - 0.15)) < 0.01             # ... in one colour
+    assert np.nanstd(estimate_factors(xc)["hue"]) > 0.1
+    taken = mono.take(50)
+    assert taken.name == "shapes:mono" and torch.equal(taken.x, xm[:50])
+    assert judges.judge_module(taken) is shapes_metrics
+    with pytest.raises(DatasetError, match="shapes:grey: no such variant of shapes; expected one of shapes:mono"):
+        load_dataset("shapes:grey")

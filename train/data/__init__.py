@@ -5,7 +5,8 @@ Built-in names (no files, no downloads):
               ground-truth factors slant/width/thickness/rotation (default n=60,000)
   ``shapes``  procedural colour sprites, 64x64 RGB, labels = shape (square, circle,
               triangle, cross) and the factors hue/x/y/scale/rotation; streamed: each
-              batch is drawn when needed (default n=60,000; shapes.py)
+              batch is drawn when needed (default n=60,000; shapes.py); ``shapes:mono``: the
+              same shapes in one colour (fewer nuisance factors, for InfoGAN)
   ``faces``   procedural cartoon faces, 64x64 RGB, labels = glasses x smile and every
               attribute as a factor; ``faces:hair_style`` or ``faces:glasses*smile`` picks the
               label (one attribute or a product of two); streamed (faces.py)
@@ -65,6 +66,28 @@ def list_builtin() -> list[str]:
     return list(BUILTIN)
 
 
+def builtin_family(name: str) -> str | None:
+    """The built-in data set a name selects ("shapes:mono" -> "shapes", "faces:hair_style" ->
+    "faces", "ring8" -> "ring8"), without drawing it; None for anything else (a path, a typo, an
+    unknown variant or label)."""
+    key = str(name).strip().lower()
+    if key in BUILTIN:
+        return key
+    family, _, spec = key.partition(":")
+    try:
+        if family == "shapes":
+            from .shapes import ranges
+            ranges(spec.strip())
+        elif family == "faces":
+            from .faces import parse_label
+            parse_label(spec)
+        else:
+            return None
+    except DatasetError:
+        return None
+    return family
+
+
 def in_memory(dataset, n: int):
     """The data set as one in memory: a streamed one (shapes, faces) renders its first n images once
     (``take``); an in-memory one is returned as it is."""
@@ -84,6 +107,8 @@ def load_dataset(name_or_path: str | os.PathLike, *, image_size: int | None = No
         return _builtin(key.lower(), image_size=image_size, channels=channels, n=n, seed=seed)
     if key.lower().startswith("faces:"):          # faces with another attribute as the label
         return _faces(key[6:], image_size=image_size, channels=channels, n=n, seed=seed)
+    if key.lower().startswith("shapes:"):         # shapes with fewer nuisance factors (shapes.VARIANTS)
+        return _shapes(key[7:].strip().lower(), image_size=image_size, channels=channels, n=n, seed=seed)
     path = Path(os.path.expanduser(key))
     if not key or not path.exists():
         raise DatasetError(
@@ -156,15 +181,19 @@ def _faces(label, *, image_size, channels, n, seed):
     return FacesDataset(n or DEFAULT_N, seed=seed, label=label)
 
 
+def _shapes(variant, *, image_size, channels, n, seed):
+    from .shapes import DEFAULT_N, SIZE, ShapesDataset
+    if image_size not in (None, SIZE) or channels not in (None, 3):
+        raise DatasetError(f"shapes: drawn at {SIZE}x{SIZE} RGB only (got image_size {image_size}, "
+                           f"channels {channels}); use digits for 28x28 grey")
+    return ShapesDataset(n or DEFAULT_N, seed=seed, variant=variant)
+
+
 def _builtin(name: str, *, image_size, channels, n, seed) -> Dataset:
     if name == "faces":
         return _faces(None, image_size=image_size, channels=channels, n=n, seed=seed)
     if name == "shapes":
-        from .shapes import DEFAULT_N, SIZE, ShapesDataset
-        if image_size not in (None, SIZE) or channels not in (None, 3):
-            raise DatasetError(f"shapes: drawn at {SIZE}x{SIZE} RGB only (got image_size {image_size}, "
-                               f"channels {channels}); use digits for 28x28 grey")
-        return ShapesDataset(n or DEFAULT_N, seed=seed)
+        return _shapes(None, image_size=image_size, channels=channels, n=n, seed=seed)
     if name == "digits":
         from .digits import FACTOR_DOC, make_digits
         count = n or DIGITS_DEFAULT_N

@@ -53,16 +53,35 @@ FACTOR_DOC = {
     "scale": "radius, 0.4 .. 0.65 of the half-frame",
     "rotation": "fraction of the shape's symmetry period (0 in version 2: every shape upright)",
 }
+# Variants, "shapes:NAME": the same images with fewer nuisance factors (issue 26's allowance).
+# "mono": every shape in one colour (hue 0.15, amber). An InfoGAN's categorical code on the
+# coloured set took the colour in every measured run (one hue per code value, sessions 12-16);
+# with one colour it has to take something else. Every other factor and the shapes themselves
+# are those of the coloured set with the same seed (the same random draws).
+VARIANTS = {"mono": {"hue": (0.15, 0.15)}}
+VARIANT_DOC = {"mono": "every shape in one colour (hue 0.15, amber); shape, position and size as in shapes"}
 BACKGROUND = (0.08, 0.09, 0.12)        # dark blue-grey, the same in every image
 SATURATION, VALUE = 0.85, 0.95
 DEFAULT_N = 60000
 
 
-def draw_factors(n: int, seed: int = 0) -> tuple[np.ndarray, dict]:
+def ranges(variant: str | None = None) -> dict:
+    """The factor ranges of the data set or of one of its VARIANTS; DatasetError for an unknown one."""
+    if variant is None:
+        return dict(RANGES)
+    if variant not in VARIANTS:
+        raise DatasetError(f"shapes:{variant}: no such variant of shapes; expected one of "
+                           f"{', '.join('shapes:' + v for v in VARIANTS)}")
+    return {**RANGES, **VARIANTS[variant]}
+
+
+def draw_factors(n: int, seed: int = 0, variant: str | None = None) -> tuple[np.ndarray, dict]:
     """The factors of images 0..n-1 for `seed`: (shape int64 (n,), {name: float32 (n,)}).
 
-    Image i's factors depend only on (seed, i): a longer set extends a shorter one.
+    Image i's factors depend only on (seed, i): a longer set extends a shorter one, and a
+    variant draws the same numbers (only its ranges differ).
     """
+    rng_of = ranges(variant)
     shape = np.empty(n, np.int64)
     f = {k: np.empty(n, np.float32) for k in FACTORS}
     block = 4096                     # each block of images has its own seeded stream
@@ -72,7 +91,7 @@ def draw_factors(n: int, seed: int = 0) -> tuple[np.ndarray, dict]:
         u = rng.random((len(FACTORS) + 1, block))[:, :m]
         shape[b0:b0 + m] = (u[0] * len(SHAPES)).astype(np.int64)
         for j, k in enumerate(FACTORS):
-            lo, hi = RANGES[k]
+            lo, hi = rng_of[k]
             f[k][b0:b0 + m] = lo + (hi - lo) * u[j + 1]
     return shape, f
 
@@ -171,16 +190,18 @@ class ShapesDataset:
     x = None          # no in-memory array: see take()
     labels = None
 
-    def __init__(self, n: int = DEFAULT_N, seed: int = 0):
+    def __init__(self, n: int = DEFAULT_N, seed: int = 0, variant: str | None = None):
         if n <= 0:
             raise DatasetError(f"n: expected a positive number of images, got {n}")
+        ranges(variant)                       # an unknown variant: one line, before any drawing
         check_drawn_n("shapes", n)
-        self.name = "shapes"
+        self.variant = variant
+        self.name = "shapes" if variant is None else f"shapes:{variant}"
         self.n, self.seed = int(n), int(seed)
-        self.shape, self.factors = draw_factors(self.n, self.seed)
+        self.shape, self.factors = draw_factors(self.n, self.seed, variant)
         self.class_names = list(SHAPES)
         self.num_classes = len(SHAPES)
-        self.source = "builtin:shapes"
+        self.source = f"builtin:{self.name}"
 
     def __len__(self) -> int:
         return self.n
@@ -206,11 +227,15 @@ class ShapesDataset:
             part = idx[a:a + 1024]
             x[a:a + len(part)] = self.images(part)[0]
         factors = {k: v[idx] for k, v in self.factors.items()}
-        return ArrayDataset("shapes", x, torch.from_numpy(self.shape[idx]), class_names=self.class_names,
+        return ArrayDataset(self.name, x, torch.from_numpy(self.shape[idx]), class_names=self.class_names,
                             factors=factors, source=self.source, extra=self._extra())
 
     def _extra(self) -> dict:
-        return {"format": "procedural", "seed": self.seed, "factor_doc": dict(FACTOR_DOC)}
+        doc = dict(FACTOR_DOC)
+        if self.variant is not None:
+            lo, hi = ranges(self.variant)["hue"]
+            doc["hue"] = f"{lo:g} (one colour: {VARIANT_DOC[self.variant]})" if lo == hi else doc["hue"]
+        return {"format": "procedural", "seed": self.seed, "factor_doc": doc}
 
     def describe(self) -> dict:
         d = {"name": self.name, "source": self.source, "count": self.n, "shape": list(self.data_shape),
@@ -221,4 +246,5 @@ class ShapesDataset:
         return d
 
     def __repr__(self) -> str:
-        return f"ShapesDataset(n={self.n}, seed={self.seed})"
+        v = "" if self.variant is None else f", variant={self.variant!r}"
+        return f"ShapesDataset(n={self.n}, seed={self.seed}{v})"
