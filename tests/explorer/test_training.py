@@ -7,6 +7,7 @@ import pytest
 from explorer.training.form import SHAPES
 from explorer.training.panel import TrainPanel
 from explorer.training.process import CAN_PAUSE
+from train.data import builtin_family
 from train.run_folder import read_jsonl
 
 
@@ -125,7 +126,8 @@ def test_the_shapes_set_is_offered_and_its_recipes_fill_a_valid_form(panel):
     and picking the dcgan-shapes recipe gives a form that can start."""
     form = panel.form
     offered = [form.dataset.itemText(i) for i in range(form.dataset.count())]
-    assert "shapes" in offered and set(offered) <= set(SHAPES)     # the checks know each one
+    assert "shapes" in offered and "shapes:mono" in offered
+    assert {builtin_family(o) for o in offered} <= set(SHAPES)       # the checks know each one (or its family)
     form.recipe.setCurrentIndex(form.recipe.findText("dcgan-shapes"))
     assert form.dataset.currentText() == "shapes" and form.valid, form.message.text()
     assert form.channels_last.isChecked() and form.image_size.isEnabled()
