@@ -91,7 +91,7 @@ class Trainer:
         self._acc: dict[str, float] = {}
         self._acc_n = 0
         self._last_save = time.monotonic()
-        self._quality = None                            # live quality scorer: built on first use
+        self._quality = None                            # live quality rows: RunScoring, on first use
         self.layout = self.G.code_layout
         steps_per_epoch = max(1, self.data.steps_per_epoch // tcfg.d_steps) if self.data.steps_per_epoch else 0
         self.total_steps = tcfg.steps or int(math.ceil(tcfg.epochs * max(steps_per_epoch, 1)))
@@ -398,36 +398,15 @@ class Trainer:
             self.began.load_state(st["began"])
 
     def _score_quality(self) -> None:
-        """Write a metrics row of live quality scores (train/live_quality.py) for this step.
-        The scorer (probe, real statistics) is built at the first call; `q_time` is what the
-        scoring cost, so its share of training time can be read back from the run."""
-        if not self.tcfg.quality_n or self._quality is False or not self.run_dir:
+        """A metrics row of live quality scores for this step (train/live_quality.py, RunScoring);
+        `q_time` is what the scoring cost, so its share of training time can be read back."""
+        if not self.tcfg.quality_n or not self.run_dir:
             return
-        t0 = time.perf_counter()
         if self._quality is None:
-            from .live_quality import QualityScorer
-            try:
-                with torch.random.fork_rng(devices=[]):   # a first-time probe training seeds torch:
-                    self._quality = QualityScorer.for_run(self.G, self.dataset,   # keep the run's RNG
-                                                          self.tcfg.quality_n) or False
-            except (GanExplorerError, ValueError, RuntimeError) as e:   # quality is a view, never a crash
-                self.run_dir.event("quality_unavailable", self.step_count, message=str(e))
-                self._quality = False
-            if self._quality is False:
-                return
-            self.run_dir.event("quality_reference", self.step_count, setup_s=round(time.perf_counter() - t0, 3),
-                               **self._quality.reference)
-            t0 = time.perf_counter()
+            from .live_quality import RunScoring
+            self._quality = RunScoring(self.tcfg.quality_n)
+        if self._quality.write_row(self.G, self.dataset, self.run_dir, self.step_count):
             self._last_save = time.monotonic()       # a first-time probe training is not training time
-        self.G.eval()
-        try:
-            with torch.random.fork_rng(devices=[]):
-                scores = self._quality.score(self.G)
-        finally:
-            self.G.train()
-        if scores:
-            self.run_dir.log_metrics({"step": self.step_count, **scores,
-                                      "q_time": round(time.perf_counter() - t0, 4)})
 
     def _write_sample(self) -> None:
         self.G.eval()

@@ -29,10 +29,13 @@ written once as the run's `quality_reference` event: what a perfect G would reac
 """
 from __future__ import annotations
 
+import time
+
 import numpy as np
 import torch
 from torch import nn
 
+from gan_models.errors import GanExplorerError
 from gan_models.latent import prior_inputs
 
 from .metrics import _images, best_matching, frechet_distance, gaussian_stats, toy_metrics
@@ -184,3 +187,41 @@ def _probe_for(dataset, probe_cache):
     """The same judge `gan-explorer eval` uses for this data set (shared cache; train/judges.py)."""
     from .judges import judge_for
     return judge_for(dataset, cache_dir=probe_cache)
+
+
+class RunScoring:
+    """A training run's live quality rows (the trainer calls `write_row` every quality step):
+    builds the QualityScorer at the first call, records what it could not build as an event (quality
+    is a view, never a crash), and keeps the run's random numbers as they were."""
+
+    def __init__(self, n: int):
+        self.n, self.scorer = n, None              # scorer: None until built, False if unavailable
+
+    def write_row(self, G, dataset, run_dir, step: int) -> bool:
+        """Score G's samples and append {"step", q_..., "q_time"} to the run's metrics. Returns
+        True when this call built the scorer (a first-time probe training is not training time)."""
+        if self.scorer is False:
+            return False
+        built, t0 = False, time.perf_counter()
+        if self.scorer is None:
+            built = True
+            try:
+                with torch.random.fork_rng(devices=[]):    # a first-time probe training seeds torch
+                    self.scorer = QualityScorer.for_run(G, dataset, self.n) or False
+            except (GanExplorerError, ValueError, RuntimeError) as e:
+                run_dir.event("quality_unavailable", step, message=str(e))
+                self.scorer = False
+            if self.scorer is False:
+                return built
+            run_dir.event("quality_reference", step, setup_s=round(time.perf_counter() - t0, 3),
+                          **self.scorer.reference)
+            t0 = time.perf_counter()
+        G.eval()
+        try:
+            with torch.random.fork_rng(devices=[]):
+                scores = self.scorer.score(G)
+        finally:
+            G.train()
+        if scores:
+            run_dir.log_metrics({"step": step, **scores, "q_time": round(time.perf_counter() - t0, 4)})
+        return built
