@@ -27,7 +27,7 @@ def main(argv=None) -> int:
     args = p.parse_args(argv)
     from gan_models.checkpoint import load_checkpoint
     from train.data import in_memory, load_dataset
-    from train.metrics import _images
+    from train.metrics import judge_images
     from train.probe import get_probe
     from gan_models.latent import prior_inputs
     torch.set_num_threads(1)
@@ -39,7 +39,7 @@ def main(argv=None) -> int:
     x, y = np.asarray(mem.x[:10000]), np.asarray(mem.labels[:10000])
     probe = get_probe(ds)
     z, label, codes, _, _ = prior_inputs(ck.generator, args.n, 0)
-    fake = _images(ck.generator, z, label, codes)
+    fake = judge_images(ck.generator, z, label, codes)
     share = np.bincount(probe.predict(fake), minlength=probe.num_classes) / args.n
     real_share = np.bincount(y, minlength=probe.num_classes) / len(y)
     D = ck.discriminator.eval()

@@ -27,7 +27,7 @@ import torch
 from gan_models.latent import prior_inputs
 
 from . import faces_judge as FJ
-from .metrics import _images
+from .metrics import judge_images
 
 BINARY = ("glasses", "smile")
 
@@ -36,7 +36,7 @@ def _pool(generator, judge, n: int, seed: int, value_range):
     """z of n prior samples and the judge's clear readings of the binary attributes: (z, {a: (n,)
     0/1}, (n,) bool usable)."""
     z, label, codes, _, _ = prior_inputs(generator, n, seed)
-    r = judge.read(_images(generator, z, label, codes, value_range))
+    r = judge.read(judge_images(generator, z, label, codes, value_range))
     attrs = {a: r[a].argmax(1) for a in BINARY}
     return z, attrs, np.asarray(r["clear"], bool)
 
@@ -73,7 +73,7 @@ def arithmetic_rate(generator, judge: FJ.FaceJudge, triples: int = 100, per_slot
                 "arith_triples": 0.0}
     out = {"arith_triples": float(len(want))}
     for k, name in ((per_slot, "arith_success"), (1, "arith_success_1")):
-        r = judge.read(_images(generator, torch.stack(rows[k]), None, None, value_range))
+        r = judge.read(judge_images(generator, torch.stack(rows[k]), None, None, value_range))
         hit = [bool(r["valid"][i]) and r[a][i].argmax() == 1 and r[b][i].argmax() == bv
                for i, (a, b, bv) in enumerate(want)]
         out[name] = float(np.mean(hit))

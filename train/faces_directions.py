@@ -21,7 +21,7 @@ import torch
 from gan_models.latent import prior_inputs
 
 from . import faces_judge as FJ
-from .metrics import _images
+from .metrics import judge_images
 
 BINARY = {"glasses": "+glasses", "smile": "+smile"}
 CONTINUOUS = {"width": "wider face", "eye_size": "bigger eyes"}
@@ -59,7 +59,7 @@ def _orthogonal_to(v: torch.Tensor, others: list[torch.Tensor]) -> torch.Tensor:
 
 @torch.no_grad()
 def _read(generator, judge, z, value_range):
-    return judge.read(_images(generator, z, None, None, value_range))
+    return judge.read(judge_images(generator, z, None, None, value_range))
 
 
 def attribute_directions(generator, judge: FJ.FaceJudge, n: int = 2000, seed: int = 0,

@@ -22,7 +22,7 @@ from gan_models.latent import prior_inputs
 
 from . import faces_judge as FJ
 from .data import faces as F
-from .metrics import (_images, best_matching, frechet_distance, gaussian_stats, label_accuracy,
+from .metrics import (best_matching, frechet_distance, gaussian_stats, judge_images, label_accuracy,
                       linear_sum_assignment, spearman)
 
 REAL_N = 4000          # real faces rendered for the baselines (two halves of 2,000)
@@ -79,7 +79,7 @@ def sample_report(generator, judge: FJ.FaceJudge, real_x, n: int = 2000, seed: i
     perm = np.random.default_rng(seed).permutation(len(real_x))
     real_a, real_b = real_x[perm[:n]], real_x[perm[n:2 * n]]
     z, label, codes, _, _ = prior_inputs(generator, n, seed)
-    fake = _images(generator, z, label, codes, value_range)
+    fake = judge_images(generator, z, label, codes, value_range)
     rf, rr = judge.read(fake), judge.read(real_a)
     fa = gaussian_stats(judge.features(real_a))
     out = {"n": int(n), "valid_share": float(rf["valid"].mean()), "valid_share_real": float(rr["valid"].mean()),
@@ -110,7 +110,7 @@ def categorical_matching(generator, judge: FJ.FaceJudge, n_per_value: int = 100,
     values = torch.arange(k).repeat_interleave(n_per_value)
     z, label, _, cat, cont = prior_inputs(generator, len(values), seed)
     cat[:, 0] = values                                  # other codes keep their prior draws
-    x = _images(generator, z, None, layout.encode(cat, cont, len(values)), value_range)
+    x = judge_images(generator, z, None, layout.encode(cat, cont, len(values)), value_range)
     r = judge.read(x)
     out = {a: best_matching(values.numpy(), r[a].argmax(1), k, m) for a, m in FJ.HEADS.items()}
     if product and product not in FJ.HEADS:
@@ -137,7 +137,7 @@ def continuous_sweeps(generator, judge: FJ.FaceJudge, n: int = 900, seed: int = 
         co = cont.repeat_interleave(k, 0).clone()
         co[:, i] = vals.repeat(m)
         ll = label.repeat_interleave(k, 0) if label is not None else None
-        x = _images(generator, z.repeat_interleave(k, 0), ll, layout.encode(cat.repeat_interleave(k, 0), co, m * k),
+        x = judge_images(generator, z.repeat_interleave(k, 0), ll, layout.encode(cat.repeat_interleave(k, 0), co, m * k),
                     value_range)
         r = judge.read(x)
         per_code[nm] = {a: float(np.mean([spearman(vals.numpy(), row) for row in r[a].reshape(m, k)]))

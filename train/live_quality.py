@@ -38,7 +38,7 @@ from torch import nn
 from gan_models.errors import GanExplorerError
 from gan_models.latent import prior_inputs
 
-from .metrics import _images, best_matching, frechet_distance, gaussian_stats, toy_metrics
+from .metrics import best_matching, frechet_distance, gaussian_stats, judge_images, toy_metrics
 
 QUALITY_N = 500        # samples per score: ~1 s per score for a 64x64 G on one core (q_time in the runs)
 NN_K = 5               # neighbours for density / coverage (Naeem et al.'s default)
@@ -161,7 +161,7 @@ class QualityScorer:
             with torch.random.fork_rng():
                 m = toy_metrics(G, self.dataset, n=self.n, seed=SEED)
             return {"q_modes": m["modes"], "q_hq": m["hq_fraction"]}
-        x = _images(G, z, label, codes, self.value_range).float().cpu()
+        x = judge_images(G, z, label, codes, self.value_range).float().cpu()
         if not torch.isfinite(x).all():
             return {}
         out = self._scores(x, self._features(x), self.label)

@@ -31,7 +31,7 @@ KL_EPS = 1e-10      # added to every mode's HQ count before normalising; see mod
 
 # ---------------------------------------------------------------- sampling
 
-def _images(generator, z, label=None, codes=None, value_range=(-1.0, 1.0)) -> torch.Tensor:
+def judge_images(generator, z, label=None, codes=None, value_range=(-1.0, 1.0)) -> torch.Tensor:
     """Generator output rescaled from its value_range to [-1, 1] (what probe and moments expect)."""
     x = render(generator, z, label, codes)
     lo, hi = value_range
@@ -190,7 +190,7 @@ def probe_fid(generator, probe: Probe, real_x, n: int = 2000, seed: int = 0,
     idx = np.random.default_rng(seed).permutation(len(real_x))[:n]
     real = probe.features(real_x[idx])
     z, label, codes, _, _ = prior_inputs(generator, n, seed)
-    fake = probe.features(_images(generator, z, label, codes, value_range))
+    fake = probe.features(judge_images(generator, z, label, codes, value_range))
     return frechet_distance(*gaussian_stats(real), *gaussian_stats(fake))
 
 
@@ -202,7 +202,7 @@ def label_accuracy(generator, probe: Probe, n_per_class: int = 100, seed: int = 
     k = generator.num_classes
     labels = torch.arange(k).repeat_interleave(n_per_class)                 # (k * n_per_class,)
     z, _, codes, _, _ = prior_inputs(generator, len(labels), seed)
-    pred = probe.predict(_images(generator, z, labels, codes, value_range))
+    pred = probe.predict(judge_images(generator, z, labels, codes, value_range))
     return float((pred == labels.numpy()).mean())
 
 
@@ -219,7 +219,7 @@ def code_matching(generator, probe: Probe, n_per_value: int = 100, seed: int = 0
     n = len(values)
     z, label, _, cat, cont = prior_inputs(generator, n, seed)
     cat[:, 0] = values                                  # other codes keep their prior draws
-    x = _images(generator, z, label, layout.encode(cat, cont, n), value_range)
+    x = judge_images(generator, z, label, layout.encode(cat, cont, n), value_range)
     return best_matching(values.numpy(), probe.predict(x), k, probe.num_classes)
 
 
@@ -321,7 +321,7 @@ def code_factor_correlations(generator, n: int = 1000, seed: int = 0, value_rang
     layout = generator.code_layout
     names = layout.names()[len(layout.categorical):]
     z, label, codes, cat, cont = prior_inputs(generator, n, seed)
-    x = _images(generator, z, label, codes, value_range)
+    x = judge_images(generator, z, label, codes, value_range)
     slant, width = image_slant(x), image_width(x)
     per_code = {nm: {"pooled_slant": spearman(cont[:, i].numpy(), slant),
                      "pooled_width": spearman(cont[:, i].numpy(), width)} for i, nm in enumerate(names)}
@@ -332,7 +332,7 @@ def code_factor_correlations(generator, n: int = 1000, seed: int = 0, value_rang
         co[:, i] = vals.repeat(m)
         zz = z[:m].repeat_interleave(k, 0)
         ll = label[:m].repeat_interleave(k, 0) if label is not None else None
-        xs = _images(generator, zz, ll, layout.encode(cat[:m].repeat_interleave(k, 0), co, m * k), value_range)
+        xs = judge_images(generator, zz, ll, layout.encode(cat[:m].repeat_interleave(k, 0), co, m * k), value_range)
         ink = np.clip((xs.detach().cpu().numpy() + 1) / 2, 0, 1).sum((1, 2, 3))
         for factor, f in (("slant", image_slant(xs)), ("width", image_width(xs)), ("ink", ink)):
             rows = np.asarray(f).reshape(m, k)

@@ -26,7 +26,7 @@ import torch
 from gan_models.latent import prior_inputs
 
 from .data.shapes import BACKGROUND, RANGES, SHAPES, SIZE
-from .metrics import (_images, code_matching, frechet_distance, gaussian_stats, label_accuracy,
+from .metrics import (code_matching, frechet_distance, gaussian_stats, judge_images, label_accuracy,
                       linear_sum_assignment, spearman)
 from .probe import Probe, get_probe
 
@@ -164,7 +164,7 @@ def sample_quality(generator, probe: Probe, real, n: int = 2000, seed: int = 0,
     perm = np.random.default_rng(seed).permutation(len(real.x))
     real_a, real_b = real.x[perm[:n]], real.x[perm[n:2 * n]]
     z, label, codes, _, _ = prior_inputs(generator, n, seed)
-    fake = _images(generator, z, label, codes, value_range)
+    fake = judge_images(generator, z, label, codes, value_range)
     p_fake, p_real = probe.probabilities(fake), probe.probabilities(real_a)
     stats_a = gaussian_stats(probe.features(real_a))
     out = {"n": int(n),
@@ -208,7 +208,7 @@ def code_factor_sweeps(generator, n: int = 900, seed: int = 0, value_range=(-1.0
         co = cont.repeat_interleave(k, 0).clone()                             # (m * k, n_cont)
         co[:, i] = vals.repeat(m)
         ll = label.repeat_interleave(k, 0) if label is not None else None
-        xs = _images(generator, z.repeat_interleave(k, 0), ll,
+        xs = judge_images(generator, z.repeat_interleave(k, 0), ll,
                      layout.encode(cat.repeat_interleave(k, 0), co, m * k), value_range)
         est = estimate_factors(xs)
         per_code[nm] = {}

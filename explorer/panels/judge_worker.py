@@ -44,7 +44,7 @@ class JudgeWorker(QThread):
         try:
             import torch
             from train.faces_arithmetic import exemplar_pool, reading_line
-            from train.metrics import _images
+            from train.metrics import judge_images
             torch.set_num_threads(1)
             with _LOCK, torch.no_grad():
                 g, judge, vr = _load(self.path)
@@ -55,7 +55,7 @@ class JudgeWorker(QThread):
                     from train.faces_directions import attribute_directions
                     payload = attribute_directions(g, judge, seed=self.seed, value_range=vr)
                 else:
-                    payload = reading_line(judge, _images(g, torch.from_numpy(self.z), None, None, vr))
+                    payload = reading_line(judge, judge_images(g, torch.from_numpy(self.z), None, None, vr))
             self.finished_ok.emit(self.job, self.kind, payload)
         except (GanExplorerError, OSError, ValueError, RuntimeError) as e:
             self.failed.emit(self.job, f"{type(e).__name__}: {e}" if not isinstance(e, GanExplorerError) else str(e))
