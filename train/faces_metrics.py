@@ -137,7 +137,8 @@ def continuous_sweeps(generator, judge: FJ.FaceJudge, n: int = 900, seed: int = 
         co = cont.repeat_interleave(k, 0).clone()
         co[:, i] = vals.repeat(m)
         ll = label.repeat_interleave(k, 0) if label is not None else None
-        x = judge_images(generator, z.repeat_interleave(k, 0), ll, layout.encode(cat.repeat_interleave(k, 0), co, m * k),
+        x = judge_images(generator, z.repeat_interleave(k, 0), ll,
+                         layout.encode(cat.repeat_interleave(k, 0), co, m * k),
                     value_range)
         r = judge.read(x)
         per_code[nm] = {a: float(np.mean([spearman(vals.numpy(), row) for row in r[a].reshape(m, k)]))

@@ -48,7 +48,8 @@ TARGETS = {"code_accuracy": 0.90, "cont_corr": 0.8, "label_accuracy": 0.90, "cla
 def applies(dataset) -> bool:
     """True for the shapes data and its variants (streamed or taken): these metrics replace the
     digit ones."""
-    return str(getattr(dataset, "name", "")).split(":")[0] == "shapes" and tuple(getattr(dataset, "data_shape", ())) == (3, SIZE, SIZE)
+    from .judges import family
+    return family(dataset) == "shapes" and tuple(getattr(dataset, "data_shape", ())) == (3, SIZE, SIZE)
 
 
 def real_subset(dataset, n: int | None = None):
@@ -209,7 +210,7 @@ def code_factor_sweeps(generator, n: int = 900, seed: int = 0, value_range=(-1.0
         co[:, i] = vals.repeat(m)
         ll = label.repeat_interleave(k, 0) if label is not None else None
         xs = judge_images(generator, z.repeat_interleave(k, 0), ll,
-                     layout.encode(cat.repeat_interleave(k, 0), co, m * k), value_range)
+                          layout.encode(cat.repeat_interleave(k, 0), co, m * k), value_range)
         est = estimate_factors(xs)
         per_code[nm] = {}
         for f in ESTIMATED:

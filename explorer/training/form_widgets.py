@@ -7,7 +7,7 @@ from PySide6.QtWidgets import QCheckBox, QComboBox, QLabel, QLineEdit, QPushButt
 
 from gan_models.config import CONV_SIZES, KINDS
 from train.config import recipes_dir
-from train.data import BUILTIN
+from train.data import builtin_choices
 
 from .fields import double_spin, spin
 from .recipes import RecipeList
@@ -23,9 +23,7 @@ def make_widgets(form) -> None:
     form.model.addItems(list(KINDS))
     form.model.setCurrentText("dcgan")
     form.dataset = QComboBox()
-    names = list(BUILTIN)
-    names.insert(names.index("shapes") + 1, "shapes:mono")        # the same shapes in one colour
-    form.dataset.addItems(names)
+    form.dataset.addItems(builtin_choices())
     form.dataset.setEditable(True)
     form.dataset.setToolTip("a built-in data set (shapes:mono: the shapes in one colour; faces:ATTRIBUTE for "
                             "another label, e.g. faces:hair_style), or a folder (MNIST IDX, images, CIFAR-10)")

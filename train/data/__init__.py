@@ -66,6 +66,16 @@ def list_builtin() -> list[str]:
     return list(BUILTIN)
 
 
+def builtin_choices() -> list[str]:
+    """The names a data-set chooser offers: every built-in, each followed by its variants
+    (shapes:mono; faces:ATTRIBUTE labels are typed, not listed)."""
+    from .shapes import VARIANTS
+    names = list(BUILTIN)
+    at = names.index("shapes") + 1
+    names[at:at] = [f"shapes:{v}" for v in VARIANTS]
+    return names
+
+
 def builtin_family(name: str) -> str | None:
     """The built-in data set a name selects ("shapes:mono" -> "shapes", "faces:hair_style" ->
     "faces", "ring8" -> "ring8"), without drawing it; None for anything else (a path, a typo, an

@@ -59,7 +59,7 @@ FACTOR_DOC = {
 # with one colour it has to take something else. Every other factor and the shapes themselves
 # are those of the coloured set with the same seed (the same random draws).
 VARIANTS = {"mono": {"hue": (0.15, 0.15)}}
-VARIANT_DOC = {"mono": "every shape in one colour (hue 0.15, amber); shape, position and size as in shapes"}
+VARIANT_DOC = {"mono": {"hue": "0.15 (one colour: every shape amber; shape, position and size as in shapes)"}}
 BACKGROUND = (0.08, 0.09, 0.12)        # dark blue-grey, the same in every image
 SATURATION, VALUE = 0.85, 0.95
 DEFAULT_N = 60000
@@ -231,10 +231,7 @@ class ShapesDataset:
                             factors=factors, source=self.source, extra=self._extra())
 
     def _extra(self) -> dict:
-        doc = dict(FACTOR_DOC)
-        if self.variant is not None:
-            lo, hi = ranges(self.variant)["hue"]
-            doc["hue"] = f"{lo:g} (one colour: {VARIANT_DOC[self.variant]})" if lo == hi else doc["hue"]
+        doc = {**FACTOR_DOC, **VARIANT_DOC.get(self.variant, {})}
         return {"format": "procedural", "seed": self.seed, "factor_doc": doc}
 
     def describe(self) -> dict:
