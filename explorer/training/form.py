@@ -177,7 +177,7 @@ class TrainForm(QWidget):
                            epochs=round(self.epochs.value(), 2) if by_epochs else 0.0,
                            batch_size=self.batch.value(), seed=self.seed.value(),
                            lr_d=self._float(self.lr_d, "lr_d"),
-                           lr_g=self._float(self.lr_g, "lr_g"), lr_decay_from=round(self.lr_decay.value(), 3),
+                           lr_g=self._float(self.lr_g, "lr_g"), lr_decay_from=round(self.lr_decay.value(), 4),
                            d_steps=self.d_steps.value(),
                            g_loss=self.g_loss.currentData(),
                            info_lambda=self._float(self.info_lambda, "info_lambda"),

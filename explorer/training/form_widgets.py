@@ -53,7 +53,8 @@ def make_widgets(form) -> None:
     for e in (form.lr_d, form.lr_g):
         e.setMaximumWidth(90)
     form.lr_decay = double_spin(0.0, 1.0, 1.0, 0.1, "Fraction of the run after which both learning rates "
-                                "fall linearly to 0 (1 = constant, the papers' setting; 0.5 sharpens the toys' modes)")
+                                "fall linearly to 0 (1 = constant, the papers' setting; 0.5 sharpens the toys' modes)",
+                                decimals=4)        # a recipe's 2/3 (cgan-faces) must not become 0.67
     form.lr_decay.setSpecialValueText("never")
     form.d_steps = spin(1, 100, 1, "k: D updates per G update")
     form.g_loss = QComboBox()

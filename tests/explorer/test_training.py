@@ -288,3 +288,13 @@ def test_d_norm_and_conditioning_become_flags_and_follow_the_recipe(panel, tmp_p
     assert form.valid
     form.recipe.setCurrentIndex(form.recipe.findText("cgan-digits"))
     assert form.d_norm.currentData() == "batch" and form.cond.currentData() == "concat"
+
+
+def test_a_recipes_fractional_lr_decay_reaches_the_run_to_four_places(panel, tmp_path):
+    """cgan-faces says lr_decay_from = 2/3 (the fall starts at step 4,000 of 6,000): started from the
+    Train tab, the run's fall starts within a step of the recipe's (two decimals made it step 4,020)."""
+    form = panel.form
+    form.recipe.setCurrentIndex(form.recipe.findText("cgan-faces"))
+    args = form.args(tmp_path / "run")
+    start = float(args[args.index("--lr-decay-from") + 1]) * 6000
+    assert abs(start - 4000) < 1.0
