@@ -54,6 +54,9 @@ class ModelConfig:
                                         # "cbn": G's conditional BatchNorm only (cgan: D as concat;
                                         # infogan: driven by the categorical codes, D/Q unchanged)
     h_dim: int = 64                     # began: hidden size h of D's auto-encoder (the paper: 64 or 128)
+    d_mbstd: int = 0                    # conv D: minibatch standard deviation (Karras et al. 2018) over
+                                        # groups of this many samples, one extra feature map before D's
+                                        # head, so D sees how varied a batch is (0 = off)
 
     # -- derived capabilities (what panels and the trainer ask, never isinstance) --
     @property
@@ -74,6 +77,8 @@ class ModelConfig:
         d["cat_codes"] = list(self.cat_codes)
         if self.kind != "began":
             del d["h_dim"]      # only BEGAN has it: other kinds' files stay readable by older versions
+        if not self.d_mbstd:
+            del d["d_mbstd"]    # off: the file stays readable by versions without the option
         return d
 
     @classmethod
@@ -134,7 +139,7 @@ class ModelConfig:
         for name, lo, hi in (("h_dim", 1, 4096), ("z_dim", 1, 4096), ("g_width", 1, 4096), ("d_width", 1, 4096),
                              ("g_layers", 1, 16), ("d_layers", 1, 16), ("maxout_pieces", 1, 16),
                              ("pack", 1, 16), ("q_width", 1, 4096), ("num_classes", 0, 10000),
-                             ("cont_codes", 0, 64)):
+                             ("cont_codes", 0, 64), ("d_mbstd", 0, 256)):
             v = getattr(self, name)
             if not is_int(v) or not lo <= v <= hi:
                 bad(name, f"an integer in [{lo}, {hi}]")
@@ -152,6 +157,8 @@ class ModelConfig:
             bad("cat_codes", "empty (and cont_codes 0) unless kind is infogan")
         if self.kind == "dcgan" and self.arch != "conv":
             bad("arch", "conv for a dcgan")
+        if self.d_mbstd and (self.arch != "conv" or self.kind == "began"):
+            bad("d_mbstd", "0 unless D is a conv real-vs-fake critic (dcgan, cgan, infogan)")
         if self.kind == "began":
             if self.arch != "conv":
                 bad("arch", "conv for a began (its D is a convolutional auto-encoder)")

@@ -62,6 +62,8 @@ _MODEL_FLAGS = [("--pack", int, "PacGAN: samples per D input (1 = off)"),
                                   "none"),
                 ("--cond", str, "CGAN conditioning: concat (one-hot at G's and D's inputs) or projection "
                                 "(conditional BatchNorm in G, projection discriminator)"),
+                ("--d-mbstd", int, "minibatch standard deviation in D over groups of this many samples "
+                                   "(ProGAN; 0 = off)"),
                 ("--z-dim", int, "noise size"), ("--g-width", int, "G width"), ("--d-width", int, "D width"),
                 ("--h-dim", int, "BEGAN: hidden size h of D's auto-encoder")]
 

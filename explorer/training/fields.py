@@ -98,6 +98,11 @@ KIND_FIELDS: list[KindField] = [
                   "Our addition (0 = the paper): Q's code on each real image and on a changed copy of it "
                   "must agree (IIC), so Q groups real images and the code follows the groups"))),
     KindField("info_views", "InfoGAN changes", ("infogan",), "train", _views),
+    KindField("d_mbstd", "D minibatch std", ("dcgan", "cgan", "infogan"), "model",
+              lambda: spin(0, 256, 0, (
+                  "ProGAN's minibatch standard deviation: D also sees how varied each group of this many "
+                  "samples is, so a G that draws too few kinds of image is caught (0 = off; ProGAN: 4)"),
+                           auto="off")),
     KindField("began_gamma", "BEGAN γ", ("began",), "train", _began_box, section=BASIC),
     KindField("began_lambda_k", "BEGAN k_t gain", ("began",), "train",
               lambda: double_spin(0.0, 1.0, 0.001, 0.001, (

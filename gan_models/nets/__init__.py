@@ -116,6 +116,23 @@ def pack_channels(x: torch.Tensor, pack: int) -> torch.Tensor:
     return x.reshape(n // pack, pack * c, h, w)
 
 
+def minibatch_std(h: torch.Tensor, group: int) -> torch.Tensor:
+    """ProGAN's minibatch standard deviation (Karras et al. 2018): split the batch into groups of
+    `group` samples (the whole batch when it does not divide), take each feature's std across a
+    group, average it to one number per group and append it as a constant feature map, so D can
+    tell a batch of near-copies (a dropped mode) from a varied one.
+    (N, C, H, W) -> (N, C + 1, H, W)."""
+    n = h.shape[0]
+    g = min(group, n)
+    if n % g:
+        g = n
+    x = h.float().reshape(g, n // g, *h.shape[1:])                 # (G, M, C, H, W): sample i is in group i % M
+    std = (x.var(0, unbiased=False) + 1e-8).sqrt()                  # (M, C, H, W)
+    s = std.mean((1, 2, 3)).to(h.dtype)                             # (M,)
+    s = s.repeat(g)[:, None, None, None].expand(n, 1, *h.shape[2:])   # (N, 1, H, W)
+    return torch.cat([h, s], 1)
+
+
 def apply_d_norm(d: nn.Module, cfg: ModelConfig) -> nn.Module:
     """d_norm "spectral": spectral norm on every Conv2d/Linear of D, except Q's own layers
     (Q is a classifier/regressor, not a critic; Lipschitz control is for D's real/fake score).

@@ -24,8 +24,8 @@ from torch import nn
 
 from ..base import Generator
 from ..config import ModelConfig
-from . import (LEAK, CondBatchNorm2d, Discriminator, QHead, WithQ, check_g_input, output_activation,
-               pack_channels)
+from . import (LEAK, CondBatchNorm2d, Discriminator, QHead, WithQ, check_g_input, minibatch_std,
+               output_activation, pack_channels)
 
 # image size -> (side of the first feature map, number of stride-2 layers)
 PLAN = {28: (7, 2), 32: (4, 3), 64: (4, 4)}
@@ -100,7 +100,8 @@ class ConvDiscriminator(Discriminator):
                 nn.LeakyReLU(LEAK)))
             c_in, ch = ch, ch * 2
         self.blocks = nn.ModuleList(blocks)
-        n_flat = c_in * end * end
+        self.mbstd = cfg.d_mbstd
+        n_flat = (c_in + (1 if self.mbstd else 0)) * end * end
         self.fc = nn.Sequential(nn.Linear(n_flat, fc_hidden, bias=not bn),
                                 *([nn.BatchNorm1d(fc_hidden)] if bn else []),
                                 nn.LeakyReLU(LEAK)) if fc_hidden else nn.Sequential()
@@ -118,6 +119,8 @@ class ConvDiscriminator(Discriminator):
         for block in self.blocks:
             h = block(h)                               # (N / pack, 64, 14, 14) then (.., 128, 7, 7) at 28
             feats.append(h)
+        if self.mbstd:
+            h = minibatch_std(h, self.mbstd)           # (N / pack, C + 1, end, end)
         return feats, self.fc(h.flatten(1))            # (N / pack, trunk_dim)
 
 

@@ -1,5 +1,6 @@
-"""The Train tab's BEGAN rows (KIND_FIELDS): gamma as a slider with its sentence, lambda_k and h,
-shown only for BEGAN, with the adversarial-only rows hidden, and what the run's parser reads."""
+"""The Train tab's kind-only rows (KIND_FIELDS): BEGAN's gamma as a slider with its sentence,
+lambda_k and h, shown only for BEGAN, with the adversarial-only rows hidden; D's minibatch std for
+the adversarial conv kinds; and what the run's parser reads."""
 from __future__ import annotations
 
 import pytest
@@ -41,3 +42,18 @@ def test_began_on_points_is_refused_in_the_form(form):
     form.model.setCurrentText("began")
     form.dataset.setCurrentText("ring8")
     assert not form.valid and "convolutional" in form.message.text()
+
+
+def test_minibatch_std_row_is_for_adversarial_conv_kinds_and_reaches_the_run(form, tmp_path):
+    box = form.kind_widgets["d_mbstd"]
+    form.advanced_button.setChecked(True)
+    form.model.setCurrentText("began")
+    assert not box.isVisible()
+    form.model.setCurrentText("dcgan")
+    form.dataset.setCurrentText("faces")
+    assert box.isVisible() and box.value() == 0 and box.text() == "off"
+    box.setValue(4)
+    args = form.args(tmp_path / "m")
+    cfg = config_from_args(train_parser().parse_args(args))
+    assert cfg.model_overrides["d_mbstd"] == 4
+    cfg.validate()
