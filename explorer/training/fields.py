@@ -74,6 +74,7 @@ class KindField:
     table: str
     make: Callable[[], QWidget]
     section: str = ADVANCED
+    after: str = ""            # the label of the ROWS row it follows ("": after all of ROWS)
 
 
 def _began_box() -> QWidget:
@@ -102,7 +103,7 @@ KIND_FIELDS: list[KindField] = [
               lambda: spin(0, 256, 0, (
                   "ProGAN's minibatch standard deviation: D also sees how varied each group of this many "
                   "samples is, so a G that draws too few kinds of image is caught (0 = off; ProGAN: 4)"),
-                           auto="off")),
+                           auto="off"), after="PacGAN pack"),
     KindField("began_gamma", "BEGAN γ", ("began",), "train", _began_box, section=BASIC),
     KindField("began_lambda_k", "BEGAN k_t gain", ("began",), "train",
               lambda: double_spin(0.0, 1.0, 0.001, 0.001, (

@@ -104,11 +104,8 @@ class TrainForm(QWidget):
             target = basic if row.section == BASIC else adv
             target.addRow(label, field)
             self._rows.append((target, field, row.kinds, widgets))
-        for f in KIND_FIELDS:
-            target = basic if f.section == BASIC else adv
-            w = self.kind_widgets[f.key]
-            target.addRow(f.label, w)
-            self._rows.append((target, w, f.kinds, [w]))
+            self._add_kind_rows(basic, adv, row.label)
+        self._add_kind_rows(basic, adv, "")
         self.epochs.hide()
         outer = QVBoxLayout(self)
         outer.setContentsMargins(4, 4, 4, 4)
@@ -119,6 +116,15 @@ class TrainForm(QWidget):
         outer.addWidget(self.advanced)
         outer.addWidget(self.message)
         outer.addStretch(1)
+
+    def _add_kind_rows(self, basic: QFormLayout, adv: QFormLayout, after: str) -> None:
+        """The KIND_FIELDS rows that follow the ROWS row labelled `after` ("": the end)."""
+        for f in KIND_FIELDS:
+            if f.after == after:
+                target = basic if f.section == BASIC else adv
+                w = self.kind_widgets[f.key]
+                target.addRow(f.label, w)
+                self._rows.append((target, w, f.kinds, [w]))
 
     def _show_rows_for(self, kind: str) -> None:
         """Rows of other model kinds are hidden (and their widgets disabled)."""

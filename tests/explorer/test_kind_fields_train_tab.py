@@ -52,6 +52,8 @@ def test_minibatch_std_row_is_for_adversarial_conv_kinds_and_reaches_the_run(for
     form.model.setCurrentText("dcgan")
     form.dataset.setCurrentText("faces")
     assert box.isVisible() and box.value() == 0 and box.text() == "off"
+    lay = form.advanced.layout()                     # beside D's other settings, under the PacGAN row
+    assert lay.getWidgetPosition(box)[0] == lay.getWidgetPosition(form.pack.parentWidget())[0] + 1
     box.setValue(4)
     args = form.args(tmp_path / "m")
     cfg = config_from_args(train_parser().parse_args(args))
