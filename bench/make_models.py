@@ -40,7 +40,8 @@ MODELS = {
                     "spectral norm): ask for a square, circle, triangle or cross", 1),
     "infogan-shapes": ("InfoGAN-64 on the embedded colour shapes: a 4-way categorical code (the shape) "
                        "and four continuous codes, learned without labels", 1),
-    "dcgan-faces": ("DCGAN-64 (widths 32, spectral-norm D) on the embedded cartoon faces", 1),
+    "dcgan-faces": ("DCGAN-64 (widths 32, spectral-norm D, PacGAN2, minibatch std) on the embedded cartoon "
+                    "faces", 1),
     "infogan-faces": ("InfoGAN-64 on the embedded cartoon faces: a 4-way categorical code and four "
                       "continuous codes, learned without labels", 1),
     "cgan-faces": ("CGAN-64 on the embedded cartoon faces (conditional BatchNorm G, projection D with "

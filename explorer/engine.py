@@ -299,8 +299,8 @@ class Engine:
 
     def _scores(self, x: torch.Tensor, label) -> np.ndarray | None:
         """P(real) per sample (BEGAN: D's reconstruction error, `ModelInfo.d_score_kind`); None
-        where D cannot score single samples (PacGAN packs them)."""
-        if getattr(self.discriminator, "pack", 1) != 1:
+        where D cannot score single samples (d_score_kind "none": PacGAN, minibatch std)."""
+        if self.info.d_score_kind == "none":
             return None
         try:
             if getattr(self.discriminator, "score_kind", "") == "reconstruction":

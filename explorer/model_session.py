@@ -57,9 +57,12 @@ class ModelInfo:
 
     @property
     def d_score_kind(self) -> str:
-        """What the D score column shows: "p_real" (sigmoid of D's logit) or "reconstruction"
-        (BEGAN: D is an auto-encoder; its mean pixel error on the sample, lower = more real to D)."""
-        return "reconstruction" if self.config.kind == "began" else "p_real"
+        """What the D score column shows: "p_real" (sigmoid of D's logit), "reconstruction" (BEGAN:
+        D is an auto-encoder; its mean pixel error on the sample, lower = more real to D) or "none"
+        (a PacGAN D scores pairs, a minibatch-std D groups: no score belongs to one sample)."""
+        if self.config.kind == "began":
+            return "reconstruction"
+        return "none" if self.config.pack != 1 or self.config.d_mbstd else "p_real"
 
     def format_score(self, s: float) -> str:
         return f"{s:.3f}" if self.d_score_kind == "reconstruction" else f"{s:.2f}"

@@ -138,8 +138,7 @@ def continuous_sweeps(generator, judge: FJ.FaceJudge, n: int = 900, seed: int = 
         co[:, i] = vals.repeat(m)
         ll = label.repeat_interleave(k, 0) if label is not None else None
         x = judge_images(generator, z.repeat_interleave(k, 0), ll,
-                         layout.encode(cat.repeat_interleave(k, 0), co, m * k),
-                    value_range)
+                         layout.encode(cat.repeat_interleave(k, 0), co, m * k), value_range)
         r = judge.read(x)
         per_code[nm] = {a: float(np.mean([spearman(vals.numpy(), row) for row in r[a].reshape(m, k)]))
                         for a in F.CONTINUOUS}

@@ -21,7 +21,9 @@ from .base import Panel, view_grid
 
 SCORE_TIPS = {"p_real": "Show the discriminator's P(real) on each sample",
               "reconstruction": "Show D's reconstruction error on each sample (BEGAN: D is an auto-encoder; "
-                                "lower = more real to D)"}
+                                "lower = more real to D)",
+              "none": "No D score here: this model's D judges samples in pairs (PacGAN) or compares each "
+                      "with the rest of its group (minibatch std), so no score belongs to one sample"}
 
 
 def _spin(lo: int, hi: int, value: int, tip: str) -> QSpinBox:
@@ -144,6 +146,9 @@ class SamplingPanel(Panel):
         for w in self._points_controls:
             w.setVisible(not info.is_image)
         self.scores.setVisible(info.has_discriminator and info.is_image)
+        self.scores.setEnabled(info.d_score_kind != "none")
+        if info.d_score_kind == "none":
+            self.scores.setChecked(False)
         self.scores.setToolTip(SCORE_TIPS[info.d_score_kind])
         self.views.setCurrentWidget(self.grid if info.is_image else self.points)
         self._toy, self._real = (None if info.is_image else toy_data(info)), None

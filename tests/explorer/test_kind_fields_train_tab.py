@@ -59,3 +59,10 @@ def test_minibatch_std_row_is_for_adversarial_conv_kinds_and_reaches_the_run(for
     cfg = config_from_args(train_parser().parse_args(args))
     assert cfg.model_overrides["d_mbstd"] == 4
     cfg.validate()
+
+
+def test_every_kind_row_follows_a_row_that_exists():
+    """A KindField whose `after` names no ROWS label would never be laid out."""
+    from explorer.training.fields import KIND_FIELDS, ROWS
+    labels = {r.label for r in ROWS}
+    assert all(f.after == "" or f.after in labels for f in KIND_FIELDS)

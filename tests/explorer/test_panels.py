@@ -169,6 +169,27 @@ def test_discriminator_scores_show_under_each_sample(window, checkpoints):
     assert "D score" in p.inspector.text.text()
 
 
+@pytest.mark.parametrize("kw", [dict(pack=2), dict(d_mbstd=4, d_norm="spectral")])
+def test_no_d_score_where_d_judges_samples_together(window, tmp_path, kw):
+    """A PacGAN D scores pairs and a minibatch-std D compares each sample with its group: the box
+    is shown greyed out with the reason, and no captions appear."""
+    import torch
+
+    from gan_models import default_config
+    from gan_models.checkpoint import save_checkpoint
+    from gan_models.registry import build_discriminator, build_generator
+    cfg = default_config("dcgan", (1, 28, 28), g_width=8, d_width=8, **kw)
+    torch.manual_seed(0)
+    path = save_checkpoint(tmp_path / "together.safetensors", cfg, build_generator(cfg).eval(),
+                           build_discriminator(cfg).eval(), meta={"dataset": "digits", "step": 1})
+    window.open_model(path)
+    p = window.panels["sampling"]
+    assert window.info.d_score_kind == "none"
+    assert p.scores.isVisibleTo(p) and not p.scores.isEnabled() and "no score belongs" in p.scores.toolTip()
+    p.scores.setChecked(True)                      # even if forced on, nothing pretends to be a score
+    assert p.grid.captions == [] and "D score" not in p.inspector.text.text()
+
+
 def test_copy_puts_the_image_on_the_clipboard(window, checkpoints):
     from PySide6.QtGui import QGuiApplication
     window.open_model(checkpoints["dcgan"])
