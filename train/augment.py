@@ -84,3 +84,30 @@ def silhouette(x: torch.Tensor) -> torch.Tensor:
     d = (x - bg).abs().sum(1, keepdim=True)                             # (B, 1, H, W)
     m = d / (d.amax((2, 3), keepdim=True) + 1e-3)
     return (2 * m - 1).expand_as(x)
+
+
+def normalized_silhouette(x: torch.Tensor, size: int = 24, reach: float = 2.2) -> torch.Tensor:
+    """(B, C, H, W) -> (B, size * size) unit vectors: each image's object outline with its position,
+    size and colour taken out (`info_cat_consistency`'s description of a shape).
+
+    A soft mask of where the image differs from its background (`silhouette`, sharpened), then
+    resampled on a size x size grid centred on the mask's centre of mass and spanning `reach`
+    radii of gyration each way, so a square drawn small in a corner and large in the middle give
+    the same vector. Differentiable in x (through the mask, its centre and its spread).
+    """
+    x = x.float()
+    r = (silhouette(x)[:, :1] + 1) / 2                                  # (B, 1, H, W) in [0, 1]
+    m = ((r - 0.2) / 0.8).clamp_min(0)                                  # faint noise counts for nothing
+    b, _, h, w = m.shape
+    ys = torch.linspace(-1 + 1 / h, 1 - 1 / h, h, device=x.device).view(1, 1, h, 1)
+    xs = torch.linspace(-1 + 1 / w, 1 - 1 / w, w, device=x.device).view(1, 1, 1, w)
+    mass = m.sum((2, 3)) + 1e-6                                         # (B, 1)
+    cx, cy = (m * xs).sum((2, 3)) / mass, (m * ys).sum((2, 3)) / mass
+    var = (m * ((xs - cx[..., None, None]) ** 2 + (ys - cy[..., None, None]) ** 2)).sum((2, 3)) / mass
+    s = (var + 1e-6).sqrt() * reach                                     # (B, 1) half-width of the grid
+    u = torch.linspace(-1, 1, size, device=x.device)
+    gx = cx[:, :, None] + s[:, :, None] * u.view(1, 1, size)            # (B, 1, size)
+    gy = cy[:, :, None] + s[:, :, None] * u.view(1, 1, size)
+    grid = torch.stack([gx.expand(b, size, size), gy.transpose(1, 2).expand(b, size, size)], -1)
+    out = F.grid_sample(m, grid, mode="bilinear", padding_mode="zeros", align_corners=False)
+    return F.normalize(out.flatten(1), dim=1)

@@ -36,6 +36,8 @@ _TRAIN_FLAGS = [
     ("--began-lambda-k", ca.finite_float, "BEGAN: k_t's gain (0.001)"),
     ("--began-plateau", int, "BEGAN: halve the lrs when M_global's mean over this many steps stalls (0 = off)"),
     ("--info-real-cluster", ca.finite_float, "InfoGAN (our addition): weight of the term that makes Q cluster real images by what shape-keeping changes keep (IIC)"),
+    ("--info-cat-consistency", ca.finite_float, "InfoGAN (our addition): weight of the term that makes each value of the first categorical code draw one outline (position, size and colour taken out)"),
+    ("--info-consistency-from", ca.finite_float, "InfoGAN (our addition): the outline-consistency term starts at this fraction of the steps (0)"),
     ("--info-views", str, "InfoGAN (our addition): how far the shape-keeping changes go: full (any turn, mirror, hue), small (+-15 degrees, no mirror) or silhouette (full geometry, colour dropped)"),
     ("--seed", ca.train_seed, "seed for init, data order, z"),
     ("--device", ca.device, "auto | cpu | cuda | cuda:N | mps"),

@@ -64,6 +64,13 @@ class TrainConfig:
                                     # categorical reading of each real image and of a shape-keeping change
                                     # of it (IIC, train/losses.code_cluster_mi) in D's step: Q clusters the
                                     # real data by what the changes keep, and the code follows Q
+    info_cat_consistency: float = 0.0  # InfoGAN, our addition (0 = the paper): weight in G's step of the
+                                    # within-value over total spread of the fakes' outlines, position,
+                                    # size and colour taken out (train/augment.normalized_silhouette):
+                                    # each value of the first categorical code draws one outline
+    info_consistency_from: float = 0.0  # the consistency term starts at this fraction of the steps (a G
+                                    # that does not yet draw varied shapes meets it by drawing one image
+                                    # per code value)
     seed: int = 0                   # one seed drives init, data order, z, labels and codes
     device: str = "auto"            # auto = cuda, else mps, else cpu
     amp: str = "off"                # bf16 autocast (CUDA/CPU) for speed on GPUs
@@ -123,6 +130,10 @@ class TrainConfig:
             bad("info_cont_weight", "a number in [0, 100]")
         if not isinstance(self.info_real_balance, (int, float)) or not 0 <= self.info_real_balance <= 100:
             bad("info_real_balance", "a number in [0, 100]")
+        if not isinstance(self.info_cat_consistency, (int, float)) or not 0 <= self.info_cat_consistency <= 100:
+            bad("info_cat_consistency", "a number in [0, 100]")
+        if not _number(self.info_consistency_from) or not 0 <= self.info_consistency_from < 1:
+            bad("info_consistency_from", "a fraction of the steps in [0, 1)")
         if self.info_views not in ("full", "small", "silhouette"):
             bad("info_views", "full, small or silhouette")
         if not isinstance(self.info_real_cluster, (int, float)) or not 0 <= self.info_real_cluster <= 100:

@@ -15,7 +15,6 @@ from pathlib import Path
 
 import torch
 
-from gan_models.base import QOutput
 from gan_models.checkpoint import load_checkpoint, save_checkpoint
 from gan_models.config import ModelConfig
 from gan_models.errors import GanExplorerError
@@ -25,8 +24,8 @@ from . import distributed as dist_util
 from .config import TrainConfig
 from .data_stream import DataStream, to_device
 from . import device as device_util
-from .augment import shape_keeping
-from .losses import code_balance, code_cluster_mi, d_loss, g_loss, info_loss
+from .info_terms import InfoTerms
+from .losses import d_loss, g_loss
 from .run_folder import RunFolder
 from .snapshots import fixed_inputs, write_sample
 
@@ -93,6 +92,7 @@ class Trainer:
         self._last_save = time.monotonic()
         self._quality = None                            # live quality rows: RunScoring, on first use
         self.layout = self.G.code_layout
+        self.info = InfoTerms(self)                      # L_I and our InfoGAN additions (train/info_terms.py)
         steps_per_epoch = max(1, self.data.steps_per_epoch // tcfg.d_steps) if self.data.steps_per_epoch else 0
         self.total_steps = tcfg.steps or int(math.ceil(tcfg.epochs * max(steps_per_epoch, 1)))
         self.steps_per_epoch = steps_per_epoch
@@ -134,55 +134,28 @@ class Trainer:
             with torch.set_grad_enabled(keep_fake):
                 fake = self.G(self.G.build_input(z, y_fake, codes))
             self._kept_fake = fake if keep_fake else None
-            balance = bool(self.layout) and self.tcfg.info_real_balance > 0
-            cluster = bool(self.layout) and self.tcfg.info_real_cluster > 0 and bool(self.layout.categorical)
-            if balance or cluster:
+            real_q = self.info.wants_real_q()
+            if real_q:
                 lr_, q_real = self.D.forward_with_q(real)
                 lr_ = lr_.float()
             else:
                 lr_ = self.D(real, y_real).float()
             if self.layout and self.tcfg.info_trains_d:
-                lf, q = self._forward_q(fake.detach())
+                lf, q = self.info.forward_q(fake.detach())
                 lf = lf.float()
                 loss = d_loss(lr_, lf)
-                total = loss + self.tcfg.info_lambda * self._info(q, cat, cont)
+                total = loss + self.tcfg.info_lambda * self.info.info(q, cat, cont)
             else:
                 lf = self.D(fake.detach(), y_fake).float()
                 total = loss = d_loss(lr_, lf)
             out = {"d_real": torch.sigmoid(lr_).mean(), "d_fake": torch.sigmoid(lf).mean(), "loss_d": loss}
-            if balance:                     # logged, so a run using the term shows what it does
-                out["code_balance"] = code_balance(q_real)
-                total = total + self.tcfg.info_real_balance * out["code_balance"]
-            if cluster:                     # I(c; c') in nats, logged (log K at best)
-                out["code_cluster"] = self._real_cluster(real, q_real)
-                total = total - self.tcfg.info_real_cluster * out["code_cluster"]
+            if real_q:
+                total = total + self.info.real_terms(real, q_real, out)
         self.opt_d.zero_grad(set_to_none=True)
         total.backward()
         self.ddp.average_grads(self.D)
         self.opt_d.step()
         return out
-
-    def _forward_q(self, fake):
-        """D's logit and Q's output on a fake batch; with info_cat_augment the categorical
-        logits come from a second pass on a shape-keeping random change of the batch."""
-        logit, q = self.D.forward_with_q(fake)
-        if self.tcfg.info_cat_augment and q.cat_logits:
-            _, qa = self.D.forward_with_q(shape_keeping(fake, self.gen, self.tcfg.info_views))
-            q = QOutput(cat_logits=qa.cat_logits, cont_mean=q.cont_mean, cont_logstd=q.cont_logstd)
-        return logit, q
-
-    def _real_cluster(self, real, q_real) -> torch.Tensor:
-        """IIC on real images: Q's categorical reading of each image and of a shape-keeping
-        change of it should agree, be confident and use every value equally."""
-        _, qa = self.D.forward_with_q(shape_keeping(real, self.gen, self.tcfg.info_views))
-        mi = real.new_zeros((), dtype=torch.float32)
-        for l1, l2 in zip(q_real.cat_logits, qa.cat_logits):
-            mi = mi + code_cluster_mi(torch.softmax(l1.float(), 1), torch.softmax(l2.float(), 1))
-        return mi
-
-    def _info(self, q, cat, cont) -> torch.Tensor:
-        return info_loss(q, cat, cont, fixed_std=self.tcfg.info_cont_std == "fixed",
-                         cont_weight=self.tcfg.info_cont_weight)
 
     def g_step(self) -> dict:
         """One generator update (reusing the last D step's latents so D(G(z)) after the D
@@ -195,13 +168,16 @@ class Trainer:
             if fake is None:
                 fake = self.G(self.G.build_input(z, y_fake, codes))
             if self.layout:
-                logit, q = self._forward_q(fake)
-                li = self._info(q, cat, cont)
+                logit, q = self.info.forward_q(fake)
+                li = self.info.info(q, cat, cont)
+                cons, cons_term = self.info.consistency(fake, cat)
             else:
-                logit, li = self.D(fake, y_fake), None
+                logit, li, cons = self.D(fake, y_fake), None, None
             logit = logit.float()
             loss = g_loss(logit, self.tcfg.g_loss)
             total = loss + self.tcfg.info_lambda * li if li is not None else loss
+            if li is not None and cons_term is not None:
+                total = total + cons_term
         self.opt_g.zero_grad(set_to_none=True)
         total.backward()
         self.ddp.average_grads(self.G)
@@ -212,6 +188,8 @@ class Trainer:
         out = {"d_fake_after": torch.sigmoid(logit).mean(), "loss_g": loss, "grad_norm_g": gnorm}
         if li is not None:
             out["loss_info"] = li
+            if cons is not None:
+                out["code_consistency"] = cons
         return out
 
     def _apply_lr_decay(self, scale: float = 1.0) -> None:

@@ -79,3 +79,26 @@ def code_cluster_mi(p1: torch.Tensor, p2: torch.Tensor) -> torch.Tensor:
     joint = ((joint + joint.T) / 2).clamp_min(1e-8)
     pi, pj = joint.sum(1, keepdim=True), joint.sum(0, keepdim=True)
     return (joint * (joint.log() - pi.log() - pj.log())).sum()
+
+
+CONSISTENCY_MARGIN = 0.05     # the embedded shapes' own ratio by shape is ~0.012 (each shape one outline)
+
+
+def code_consistency(desc: torch.Tensor, values: torch.Tensor, k: int) -> torch.Tensor:
+    """Within-value spread over total spread of the batch's descriptors (B, F) grouped by one
+    categorical code's values (B,) in [0, k): 0 when every sample of a value has the same
+    descriptor and the values differ, ~1 when the descriptor ignores the code (a Fisher ratio).
+    `info_cat_consistency` weights it in G's step with `normalized_silhouette` as the descriptor,
+    less CONSISTENCY_MARGIN and never below 0 (`hinge`): a G asked for less spread than real shapes
+    have meets it by drawing one image per value (measured: every z and continuous code ignored by
+    step 1,000 with no margin and the term on from step 0)."""
+    onehot = F.one_hot(values, k).to(desc.dtype)                       # (B, k)
+    means = (onehot.T @ desc) / onehot.sum(0).clamp_min(1)[:, None]    # (k, F)
+    within = (desc - means[values]).pow(2).sum(1).mean()
+    total = (desc - desc.mean(0)).pow(2).sum(1).mean()
+    return within / (total + 1e-6)
+
+
+def consistency_hinge(ratio: torch.Tensor) -> torch.Tensor:
+    """What G is asked: the ratio above CONSISTENCY_MARGIN (0 below it)."""
+    return (ratio - CONSISTENCY_MARGIN).clamp_min(0)

@@ -179,17 +179,21 @@ def test_starting_a_run_stops_the_timing_and_says_so(panel, qtbot):
 
 
 def test_infogan_clustering_and_its_changes_reach_the_run(panel, tmp_path):
-    """The InfoGAN-only rows of KIND_FIELDS (info_real_cluster, info_views): shown for InfoGAN,
+    """The InfoGAN-only rows of KIND_FIELDS (info_real_cluster, info_views, the outline consistency): shown for InfoGAN,
     filled from a recipe, and what the trainer's parser reads back."""
     form = panel.form
     form.advanced_button.setChecked(True)
     form.model.setCurrentText("infogan")
     cluster, views = form.kind_widgets["info_real_cluster"], form.kind_widgets["info_views"]
-    assert cluster.isVisible() and views.isVisible()
+    outline, start = form.kind_widgets["info_cat_consistency"], form.kind_widgets["info_consistency_from"]
+    assert cluster.isVisible() and views.isVisible() and outline.isVisible() and start.isVisible()
     cluster.setValue(2.5)
+    outline.setValue(1.5)
+    start.setValue(0.1875)
     views.setCurrentIndex(views.findData("small"))
     cfg = config_from_args(train_parser().parse_args(form.args(tmp_path / "run")))
-    assert cfg.info_real_cluster == 2.5 and cfg.info_views == "small"
+    assert cfg.info_real_cluster == 2.5 and cfg.info_views == "small" and cfg.info_cat_consistency == 1.5
+    assert cfg.info_consistency_from == 0.1875
     form.model.setCurrentText("dcgan")
     assert not cluster.isVisible()
 
