@@ -99,11 +99,11 @@ KIND_FIELDS: list[KindField] = [
                   "Our addition (0 = the paper): Q's code on each real image and on a changed copy of it "
                   "must agree (IIC), so Q groups real images and the code follows the groups"))),
     KindField("info_views", "InfoGAN changes", ("infogan",), "train", _views),
-    KindField("info_cat_consistency", "InfoGAN outline consistency", ("infogan",), "train",
+    KindField("info_cat_consistency", "InfoGAN outline", ("infogan",), "train",
               lambda: double_spin(0.0, 100.0, 0.0, 0.5, (
                   "Our addition (0 = the paper): each value of the first categorical code should draw one "
                   "outline wherever, however large and in whatever colour it is drawn (for shape data)"))),
-    KindField("info_consistency_from", "InfoGAN outline from", ("infogan",), "train",
+    KindField("info_consistency_from", "Outline from", ("infogan",), "train",
               lambda: double_spin(0.0, 0.99, 0.0, 0.05, (
                   "The outline consistency starts at this fraction of the steps: on from the first step, G "
                   "meets it by drawing one image per code value"), decimals=4)),
