@@ -7,6 +7,9 @@ changes, so to keep I(c; G(z, c)) high G has to carry the code in what they keep
 shapes data, the shape. The continuous codes are still read from the unchanged image (they
 are meant to follow exactly the factors this removes).
 
+`normalized_silhouette` (for `info_cat_consistency`) is not a random change: it describes an image's
+outline with position, size and colour taken out, so outlines can be compared across a batch.
+
 Everything is differentiable in the image (one `grid_sample` and a 3x3 colour matrix), so the
 information term's gradient reaches G through the change.
 """

@@ -172,11 +172,11 @@ class Trainer:
                 li = self.info.info(q, cat, cont)
                 cons, cons_term = self.info.consistency(fake, cat)
             else:
-                logit, li, cons = self.D(fake, y_fake), None, None
+                logit, li, cons, cons_term = self.D(fake, y_fake), None, None, None
             logit = logit.float()
             loss = g_loss(logit, self.tcfg.g_loss)
             total = loss + self.tcfg.info_lambda * li if li is not None else loss
-            if li is not None and cons_term is not None:
+            if cons_term is not None:
                 total = total + cons_term
         self.opt_g.zero_grad(set_to_none=True)
         total.backward()
@@ -188,8 +188,8 @@ class Trainer:
         out = {"d_fake_after": torch.sigmoid(logit).mean(), "loss_g": loss, "grad_norm_g": gnorm}
         if li is not None:
             out["loss_info"] = li
-            if cons is not None:
-                out["code_consistency"] = cons
+        if cons is not None:
+            out["code_consistency"] = cons
         return out
 
     def _apply_lr_decay(self, scale: float = 1.0) -> None:

@@ -39,19 +39,23 @@ class InfoTerms:
         return info_loss(q, cat, cont, fixed_std=self._cfg.info_cont_std == "fixed",
                          cont_weight=self._cfg.info_cont_weight)
 
+    def _balance_on(self) -> bool:
+        return bool(self.tr.layout) and self._cfg.info_real_balance > 0
+
+    def _cluster_on(self) -> bool:
+        return bool(self.tr.layout) and self._cfg.info_real_cluster > 0 and bool(self.tr.layout.categorical)
+
     def wants_real_q(self) -> bool:
         """Whether D's step needs Q's reading of the real batch (balance or clustering on)."""
-        layout, cfg = self.tr.layout, self._cfg
-        return bool(layout) and (cfg.info_real_balance > 0
-                                 or (cfg.info_real_cluster > 0 and bool(layout.categorical)))
+        return self._balance_on() or self._cluster_on()
 
     def real_terms(self, real, q_real, out: dict) -> torch.Tensor:
         """The real-data additions to D's loss (balance minus clustering), each logged in `out`."""
         cfg, total = self._cfg, real.new_zeros((), dtype=torch.float32)
-        if cfg.info_real_balance > 0:           # logged, so a run using the term shows what it does
+        if self._balance_on():                  # logged, so a run using the term shows what it does
             out["code_balance"] = code_balance(q_real)
             total = total + cfg.info_real_balance * out["code_balance"]
-        if cfg.info_real_cluster > 0 and self.tr.layout.categorical:    # I(c; c') in nats, log K at best
+        if self._cluster_on():                  # I(c; c') in nats, log K at best
             out["code_cluster"] = self.real_cluster(real, q_real)
             total = total - cfg.info_real_cluster * out["code_cluster"]
         return total
@@ -67,10 +71,14 @@ class InfoTerms:
 
     def consistency(self, fake, cat):
         """info_cat_consistency on the fake batch: (the ratio to log, the weighted hinge to add to
-        G's loss, 0 before info_consistency_from), or (None, None) when off."""
+        G's loss). Before info_consistency_from the ratio is only logged (measured without a graph,
+        so the step is the plain one) and the term is None; (None, None) when the option is off."""
         cfg, layout = self._cfg, self.tr.layout
         if not (cfg.info_cat_consistency > 0 and layout.categorical):
             return None, None
-        ratio = code_consistency(normalized_silhouette(fake), cat[:, 0], layout.categorical[0])
         on = self.tr.step_count >= cfg.info_consistency_from * self.tr.total_steps
-        return ratio, cfg.info_cat_consistency * consistency_hinge(ratio) if on else None
+        with torch.set_grad_enabled(on and torch.is_grad_enabled()):
+            ratio = code_consistency(normalized_silhouette(fake), cat[:, 0], layout.categorical[0])
+        if not on:
+            return ratio, None
+        return ratio, cfg.info_cat_consistency * consistency_hinge(ratio)

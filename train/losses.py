@@ -89,9 +89,7 @@ def code_consistency(desc: torch.Tensor, values: torch.Tensor, k: int) -> torch.
     categorical code's values (B,) in [0, k): 0 when every sample of a value has the same
     descriptor and the values differ, ~1 when the descriptor ignores the code (a Fisher ratio).
     `info_cat_consistency` weights it in G's step with `normalized_silhouette` as the descriptor,
-    less CONSISTENCY_MARGIN and never below 0 (`hinge`): a G asked for less spread than real shapes
-    have meets it by drawing one image per value (measured: every z and continuous code ignored by
-    step 1,000 with no margin and the term on from step 0)."""
+    through `consistency_hinge`."""
     onehot = F.one_hot(values, k).to(desc.dtype)                       # (B, k)
     means = (onehot.T @ desc) / onehot.sum(0).clamp_min(1)[:, None]    # (k, F)
     within = (desc - means[values]).pow(2).sum(1).mean()
@@ -100,5 +98,8 @@ def code_consistency(desc: torch.Tensor, values: torch.Tensor, k: int) -> torch.
 
 
 def consistency_hinge(ratio: torch.Tensor) -> torch.Tensor:
-    """What G is asked: the ratio above CONSISTENCY_MARGIN (0 below it)."""
+    """What G is asked: the ratio above CONSISTENCY_MARGIN (0 below it), so G is never pushed to
+    less spread than real shapes have. A guard, not measured on its own: what was measured is that
+    the term with no margin, on from step 0, made G draw one image per code value by step 1,000
+    (every z and continuous code ignored), which the start step (info_consistency_from) prevents."""
     return (ratio - CONSISTENCY_MARGIN).clamp_min(0)
