@@ -89,18 +89,39 @@ def silhouette(x: torch.Tensor) -> torch.Tensor:
     return (2 * m - 1).expand_as(x)
 
 
+def object_mask(x: torch.Tensor, top: float = 0.99) -> torch.Tensor:
+    """(B, C, H, W) -> (B, 1, H, W) in [0, 1]: each pixel's L1 colour distance from the image's
+    background over the image's `top` quantile of those distances (clipped at 1).
+
+    Unlike `silhouette` (four corners, largest distance) no handful of pixels can move it, which a
+    generator asked about its own masks will otherwise use: the background is the per-channel
+    median of *all* pixels (an object of the shapes covers at most ~27 % of the frame), and the
+    scale a high quantile, not the maximum (one stray pixel cannot dim the object). Session 20
+    found the bundled infogan-shapes (trained against the corner version) drawing odd corner
+    pixels: on some small shapes the corner median fell off the background and the mask came out
+    inverted (the whole frame, with the shape as a hole), the same vector for a cross and a
+    triangle. Differentiable in x."""
+    bg = x.flatten(2).median(-1).values[..., None, None]               # (B, C, 1, 1)
+    d = (x - bg).abs().sum(1, keepdim=True)                             # (B, 1, H, W)
+    scale = torch.quantile(d.flatten(1), top, dim=1)[:, None, None, None]
+    return (d / (scale + 1e-3)).clamp(max=1)
+
+
 def normalized_silhouette(x: torch.Tensor, size: int = 24, reach: float = 2.2) -> torch.Tensor:
     """(B, C, H, W) -> (B, size * size) unit vectors: each image's object outline with its position,
     size and colour taken out (`info_cat_consistency`'s description of a shape).
 
-    A soft mask of where the image differs from its background (`silhouette`, sharpened), then
+    A soft mask of where the image differs from its background (`object_mask`, sharpened), then
     resampled on a size x size grid centred on the mask's centre of mass and spanning `reach`
     radii of gyration each way, so a square drawn small in a corner and large in the middle give
     the same vector. Differentiable in x (through the mask, its centre and its spread).
     """
     x = x.float()
-    r = (silhouette(x)[:, :1] + 1) / 2                                  # (B, 1, H, W) in [0, 1]
+    r = object_mask(x)                                                  # (B, 1, H, W) in [0, 1]
     m = ((r - 0.2) / 0.8).clamp_min(0)                                  # faint noise counts for nothing
+    # an opening (3x3 min then max) drops specks narrower than 3 px: a few far pixels would
+    # otherwise move the centre and the spread (four corner pixels double a small shape's spread)
+    m = F.max_pool2d(-F.max_pool2d(-m, 3, 1, 1), 3, 1, 1)
     b, _, h, w = m.shape
     ys = torch.linspace(-1 + 1 / h, 1 - 1 / h, h, device=x.device).view(1, 1, h, 1)
     xs = torch.linspace(-1 + 1 / w, 1 - 1 / w, w, device=x.device).view(1, 1, 1, w)

@@ -11,12 +11,15 @@ from conftest import tiny_config
 
 
 def _sprite(kind: str, cx: float, cy: float, r: float, colour, size: int = 64) -> torch.Tensor:
-    """One (3, size, size) image in [-1, 1]: a square or circle of half-width r (fractions of the
-    half-frame) at (cx, cy) in `colour` on a dark background."""
+    """One (3, size, size) image in [-1, 1]: a square, circle, cross or (upright) triangle of
+    half-width r (fractions of the half-frame) at (cx, cy) in `colour` on a dark background."""
     u = torch.linspace(-1, 1, size)
     y, x = u.view(-1, 1), u.view(1, -1)
-    inside = ((x - cx).abs() <= r) & ((y - cy).abs() <= r) if kind == "square" \
-        else (x - cx) ** 2 + (y - cy) ** 2 <= r ** 2
+    dx, dy = (x - cx).abs(), (y - cy).abs()
+    inside = {"square": (dx <= r) & (dy <= r),
+              "circle": dx ** 2 + dy ** 2 <= r ** 2,
+              "cross": ((dx <= r) & (dy <= r / 3)) | ((dx <= r / 3) & (dy <= r)),
+              "triangle": (y - cy <= r) & (dx <= (y - cy + r) / 2)}[kind]
     img = torch.full((3, size, size), -0.9)
     for c in range(3):
         img[c][inside] = colour[c]
@@ -32,6 +35,22 @@ def test_outline_ignores_position_size_and_colour_but_not_the_shape():
     same = float((d[0] - d[1]).pow(2).sum())
     other = float((d[1] - d[2]).pow(2).sum())
     assert same < other / 4, (same, other)
+
+
+def test_a_few_odd_pixels_cannot_change_the_outline():
+    """A generator asked about its own outlines found it could change them with a handful of
+    pixels: odd corner pixels moved the corner-median background, and the mask came out inverted
+    (session 20). Three painted corners and one stray bright pixel must leave the outline as it is."""
+    clean = _sprite("triangle", 0.1, 0.0, 0.3, (-0.6, -0.6, 0.9))     # dark blue on dark, small
+    odd = clean.clone()
+    for (a, b) in ((0, 0), (0, -1), (-1, -1)):
+        odd[:, a, b] = torch.tensor([0.9, -0.3, 0.9])
+    odd[:, 40, 5] = torch.tensor([1.0, 1.0, 1.0])
+    cross = _sprite("cross", 0.1, 0.0, 0.3, (-0.6, -0.6, 0.9))
+    d = normalized_silhouette(torch.stack([clean, odd, cross]))
+    kept = float((d[0] - d[1]).pow(2).sum())
+    other = float((d[0] - d[2]).pow(2).sum())
+    assert kept < other / 10, (kept, other)
 
 
 def test_consistency_ratio_is_zero_for_one_outline_per_value_and_near_one_when_unrelated():
