@@ -81,7 +81,7 @@ def code_cluster_mi(p1: torch.Tensor, p2: torch.Tensor) -> torch.Tensor:
     return (joint * (joint.log() - pi.log() - pj.log())).sum()
 
 
-CONSISTENCY_MARGIN = 0.05     # the embedded shapes' own ratio by shape is ~0.012 (each shape one outline)
+CONSISTENCY_MARGIN = 0.05     # the embedded shapes' own ratio by shape is ~0.014 (each shape one outline)
 
 
 def code_consistency(desc: torch.Tensor, values: torch.Tensor, k: int) -> torch.Tensor:
