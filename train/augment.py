@@ -78,33 +78,27 @@ def shape_keeping(x: torch.Tensor, gen: torch.Generator, views: str = "full") ->
     return out
 
 
-def silhouette(x: torch.Tensor) -> torch.Tensor:
-    """(B, C, H, W) -> (B, C, H, W) masks in [-1, 1]: each pixel's L1 colour distance from the
-    image's background (the median of its four corners, which the border padding repeats),
-    divided by the image's largest distance; every channel the same. Differentiable in x."""
-    corners = torch.stack([x[..., 0, 0], x[..., 0, -1], x[..., -1, 0], x[..., -1, -1]], -1)
-    bg = corners.median(-1).values[..., None, None]                     # (B, C, 1, 1)
-    d = (x - bg).abs().sum(1, keepdim=True)                             # (B, 1, H, W)
-    m = d / (d.amax((2, 3), keepdim=True) + 1e-3)
-    return (2 * m - 1).expand_as(x)
-
-
 def object_mask(x: torch.Tensor, top: float = 0.99) -> torch.Tensor:
     """(B, C, H, W) -> (B, 1, H, W) in [0, 1]: each pixel's L1 colour distance from the image's
     background over the image's `top` quantile of those distances (clipped at 1).
 
-    Unlike `silhouette` (four corners, largest distance) no handful of pixels can move it, which a
-    generator asked about its own masks will otherwise use: the background is the per-channel
-    median of *all* pixels (an object of the shapes covers at most ~27 % of the frame), and the
-    scale a high quantile, not the maximum (one stray pixel cannot dim the object). Session 20
-    found the bundled infogan-shapes (trained against the corner version) drawing odd corner
-    pixels: on some small shapes the corner median fell off the background and the mask came out
-    inverted (the whole frame, with the shape as a hole), the same vector for a cross and a
-    triangle. Differentiable in x."""
+    No handful of pixels can move it, which a generator asked about its own masks will otherwise
+    use: the background is the per-channel median of *all* pixels (an object of the shapes covers
+    at most ~27 % of the frame), and the scale a high quantile, not the maximum (one stray pixel
+    cannot dim the object). Until session 20 the background was the median of the four corners and
+    the scale the maximum: the bundled infogan-shapes drew odd corner pixels, and on some small
+    shapes the mask came out inverted (the whole frame, with the shape as a hole), the same vector
+    for a cross and a triangle. Differentiable in x."""
     bg = x.flatten(2).median(-1).values[..., None, None]               # (B, C, 1, 1)
     d = (x - bg).abs().sum(1, keepdim=True)                             # (B, 1, H, W)
     scale = torch.quantile(d.flatten(1), top, dim=1)[:, None, None, None]
     return (d / (scale + 1e-3)).clamp(max=1)
+
+
+def silhouette(x: torch.Tensor) -> torch.Tensor:
+    """(B, C, H, W) -> (B, C, H, W): `object_mask` scaled to [-1, 1], every channel the same (the
+    "silhouette" view: Q sees where the image differs from its background, no colour)."""
+    return (2 * object_mask(x) - 1).expand_as(x)
 
 
 def normalized_silhouette(x: torch.Tensor, size: int = 24, reach: float = 2.2) -> torch.Tensor:
