@@ -29,10 +29,18 @@ SCALE = (0.8, 1.25)        # zoom, log-uniform
 # a wider zoom, then the colour is dropped altogether: Q sees only where the image differs from its
 # background (a grey mask scaled to [-1, 1]). On the shapes a hue rotation keeps brightness, and the
 # code learned primary vs secondary hues through it; a mask carries no colour or brightness at all.
+# "levels": the full changes, then a random contrast (GAIN, about the image's median colour) and
+# brightness (+-OFFSET) per image. A hue turn keeps brightness, and the bundled infogan-shapes of
+# session 20 told two code values apart by a background 0.02 brighter (its Q read them 1.00 through
+# "full" views, 0.75 with the backgrounds swapped between images); through "levels" no level can
+# carry the code, and unlike "silhouette" the colour's inside of the shape is still seen.
 VIEWS = {"full": dict(shift=SHIFT, scale=SCALE, turn=math.pi, mirror=True, hue=True),
          "small": dict(shift=0.1, scale=(0.9, 1.1), turn=math.pi / 12, mirror=False, hue=False),
          "silhouette": dict(shift=SHIFT, scale=(0.7, 1.45), turn=math.pi, mirror=True, hue=False,
-                            mask=True)}
+                            mask=True),
+         "levels": dict(shift=SHIFT, scale=SCALE, turn=math.pi, mirror=True, hue=True, levels=True)}
+GAIN = (0.7, 1.4)          # "levels": contrast, log-uniform, about the image's median colour
+OFFSET = 0.25              # "levels": brightness, +- this, added to every channel
 
 
 def _hue_rotations(angle: torch.Tensor) -> torch.Tensor:
@@ -73,6 +81,11 @@ def shape_keeping(x: torch.Tensor, gen: torch.Generator, views: str = "full") ->
     if x.shape[1] == 3 and v["hue"]:
         rot = _hue_rotations(u[:, 5] * 2 * math.pi).to(device=x.device, dtype=x.dtype)
         out = torch.einsum("bij,bjhw->bihw", rot, out)
+    if v.get("levels"):          # drawn after the others, so "full" repeats older runs exactly
+        w = torch.rand(b, 2, generator=gen).to(device=x.device, dtype=x.dtype)
+        gain = torch.exp(math.log(GAIN[0]) + (math.log(GAIN[1]) - math.log(GAIN[0])) * w[:, 0])
+        mid = out.flatten(2).median(-1).values[..., None, None]
+        out = (out - mid) * gain[:, None, None, None] + mid + ((w[:, 1] * 2 - 1) * OFFSET)[:, None, None, None]
     if v.get("mask"):
         out = silhouette(out)
     return out

@@ -16,6 +16,7 @@ from gan_models.errors import ConfigError
 G_LOSSES = ("nonsat", "minimax")
 CONT_STD = ("fixed", "learned")
 AMP = ("off", "bf16")
+VIEW_NAMES = ("full", "small", "silhouette", "levels")   # train/augment.VIEWS
 MAX_EPOCHS = 100_000                 # with --steps' cap (10^9) this bounds every schedule
 MAX_AUTOSAVE_S = 1e9                  # finite: benchmarks and tests use 1e9 for "not during this run"
 ADAM_KERNELS = ("auto", "fused", "foreach")
@@ -59,7 +60,8 @@ class TrainConfig:
     info_views: str = "full"        # how far info_cat_augment's and info_real_cluster's changes go:
                                     # full (any turn, mirror, hue: shapes) | small (+-15 degrees, no
                                     # mirror: digits, whose class a turn or mirror changes) | silhouette
-                                    # (full geometry, colour dropped: Q sees a mask)
+                                    # (full geometry, colour dropped: Q sees a mask) | levels (full,
+                                    # plus a random contrast and brightness per image)
     info_real_cluster: float = 0.0  # InfoGAN, our addition (0 = the paper): weight of -I(c; c') of Q's
                                     # categorical reading of each real image and of a shape-keeping change
                                     # of it (IIC, train/losses.code_cluster_mi) in D's step: Q clusters the
@@ -71,6 +73,8 @@ class TrainConfig:
     info_consistency_from: float = 0.0  # the consistency term starts at this fraction of the steps (a G
                                     # that does not yet draw varied shapes meets it by drawing one image
                                     # per code value)
+    info_late_views: str = ""       # from info_consistency_from on, Q reads the categorical code through
+                                    # these views instead of info_views ("" = info_views throughout)
     seed: int = 0                   # one seed drives init, data order, z, labels and codes
     device: str = "auto"            # auto = cuda, else mps, else cpu
     amp: str = "off"                # bf16 autocast (CUDA/CPU) for speed on GPUs
@@ -134,8 +138,10 @@ class TrainConfig:
             bad("info_cat_consistency", "a number in [0, 100]")
         if not _number(self.info_consistency_from) or not 0 <= self.info_consistency_from < 1:
             bad("info_consistency_from", "a fraction of the steps in [0, 1)")
-        if self.info_views not in ("full", "small", "silhouette"):
-            bad("info_views", "full, small or silhouette")
+        if self.info_views not in VIEW_NAMES:
+            bad("info_views", ", ".join(VIEW_NAMES))
+        if self.info_late_views not in ("",) + VIEW_NAMES:
+            bad("info_late_views", "empty (info_views throughout) or one of " + ", ".join(VIEW_NAMES))
         if not isinstance(self.info_real_cluster, (int, float)) or not 0 <= self.info_real_cluster <= 100:
             bad("info_real_cluster", "a number in [0, 100]")
         # finite checks: nan passes every comparison, and inf/nan here once turned autosave off

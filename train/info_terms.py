@@ -25,13 +25,23 @@ class InfoTerms:
     def _cfg(self):
         return self.tr.tcfg
 
+    def _late(self) -> bool:
+        """Whether the run has reached info_consistency_from (the outline term's start)."""
+        return self.tr.step_count >= self._cfg.info_consistency_from * self.tr.total_steps
+
+    def views(self) -> str:
+        """The shape-keeping views of this step: info_late_views once it is set and the start is
+        reached, else info_views."""
+        cfg = self._cfg
+        return cfg.info_late_views if cfg.info_late_views and self._late() else cfg.info_views
+
     def forward_q(self, fake):
         """D's logit and Q's output on a fake batch; with info_cat_augment the categorical
         logits come from a second pass on a shape-keeping random change of the batch."""
         D, cfg = self.tr.D, self._cfg
         logit, q = D.forward_with_q(fake)
         if cfg.info_cat_augment and q.cat_logits:
-            _, qa = D.forward_with_q(shape_keeping(fake, self.tr.gen, cfg.info_views))
+            _, qa = D.forward_with_q(shape_keeping(fake, self.tr.gen, self.views()))
             q = QOutput(cat_logits=qa.cat_logits, cont_mean=q.cont_mean, cont_logstd=q.cont_logstd)
         return logit, q
 
@@ -63,7 +73,7 @@ class InfoTerms:
     def real_cluster(self, real, q_real) -> torch.Tensor:
         """IIC on real images: Q's categorical reading of each image and of a shape-keeping
         change of it should agree, be confident and use every value equally."""
-        _, qa = self.tr.D.forward_with_q(shape_keeping(real, self.tr.gen, self._cfg.info_views))
+        _, qa = self.tr.D.forward_with_q(shape_keeping(real, self.tr.gen, self.views()))
         mi = real.new_zeros((), dtype=torch.float32)
         for l1, l2 in zip(q_real.cat_logits, qa.cat_logits):
             mi = mi + code_cluster_mi(torch.softmax(l1.float(), 1), torch.softmax(l2.float(), 1))
@@ -76,7 +86,7 @@ class InfoTerms:
         cfg, layout = self._cfg, self.tr.layout
         if not (cfg.info_cat_consistency > 0 and layout.categorical):
             return None, None
-        on = self.tr.step_count >= cfg.info_consistency_from * self.tr.total_steps
+        on = self._late()
         with torch.set_grad_enabled(on and torch.is_grad_enabled()):
             ratio = code_consistency(normalized_silhouette(fake), cat[:, 0], layout.categorical[0])
         if not on:

@@ -82,14 +82,20 @@ def _began_box() -> QWidget:
     return BeganBox()
 
 
-def _views() -> QComboBox:
+def _views(late: bool = False) -> QComboBox:
     c = QComboBox()
-    c.addItem("full changes (shapes)", "full")
+    if late:
+        c.addItem("as InfoGAN changes", "")
     c.addItem("small changes (digits)", "small")
     c.addItem("silhouette (shapes, colour dropped)", "silhouette")
+    c.addItem("full + random levels (shapes)", "levels")
     c.setToolTip("How far the shape-keeping changes go (shape-keeping Q and clustering): full = any turn, "
                  "mirror and hue; small = +-15 degrees, no mirror (a turned 6 is a 9); silhouette = full "
-                 "geometry, then only the outline (no colour or brightness)")
+                 "geometry, then only the outline (no colour or brightness); levels = full, plus a random "
+                 "contrast and brightness (no code in the background's brightness)")
+    if late:
+        c.setToolTip("From the outline's start (Outline from) on, Q reads the code through these changes "
+                     "instead of InfoGAN changes")
     return c
 
 
@@ -99,6 +105,7 @@ KIND_FIELDS: list[KindField] = [
                   "Our addition (0 = the paper): Q's code on each real image and on a changed copy of it "
                   "must agree (IIC), so Q groups real images and the code follows the groups"))),
     KindField("info_views", "InfoGAN changes", ("infogan",), "train", _views),
+    KindField("info_late_views", "Changes later", ("infogan",), "train", lambda: _views(late=True)),
     KindField("info_cat_consistency", "InfoGAN outline", ("infogan",), "train",
               lambda: double_spin(0.0, 100.0, 0.0, 0.5, (
                   "Our addition (0 = the paper): each value of the first categorical code should draw one "

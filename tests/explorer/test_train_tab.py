@@ -191,7 +191,11 @@ def test_infogan_clustering_and_its_changes_reach_the_run(panel, tmp_path):
     outline.setValue(1.5)
     start.setValue(0.1875)
     views.setCurrentIndex(views.findData("small"))
+    late = form.kind_widgets["info_late_views"]
+    assert late.isVisible() and late.currentData() == ""                    # default: as info_views
+    late.setCurrentIndex(late.findData("levels"))
     cfg = config_from_args(train_parser().parse_args(form.args(tmp_path / "run")))
+    assert cfg.info_late_views == "levels"
     assert cfg.info_real_cluster == 2.5 and cfg.info_views == "small" and cfg.info_cat_consistency == 1.5
     assert cfg.info_consistency_from == 0.1875
     form.model.setCurrentText("dcgan")

@@ -97,3 +97,26 @@ def test_before_its_start_the_run_is_the_plain_run_step_for_step():
     assert torch.equal(g_after(4, 0.0), g_after(4, 5.0))
     with pytest.raises(Exception, match="info-consistency-from"):
         tiny_config("infogan", "digits", info_consistency_from=1.0)
+
+
+def test_late_views_take_over_at_the_outline_start_and_not_before():
+    """info_late_views: Q reads the code through info_views until info_consistency_from, through the
+    late views after (the bundled infogan-shapes: full, then levels); before the switch the run is
+    the plain run exactly, after it the views' random contrast changes what G learns."""
+    def run(late, steps):
+        tr = create_trainer(tiny_config("infogan", "shapes", steps=8, info_cat_augment=True,
+                                        info_consistency_from=0.5, info_late_views=late),
+                            out=None, write=False)
+        seen = []
+        for _ in range(steps):
+            seen.append(tr.info.views())
+            tr.step()
+        return seen, torch.cat([p.detach().flatten() for p in tr.G.parameters()])
+    seen, g_late = run("levels", 4)
+    _, g_plain = run("", 4)
+    assert seen == ["full"] * 4 and torch.equal(g_late, g_plain)
+    seen, g_late = run("levels", 6)
+    _, g_plain = run("", 6)
+    assert seen[4:] == ["levels", "levels"] and not torch.equal(g_late, g_plain)
+    with pytest.raises(Exception, match="info-late-views 'mask'"):
+        tiny_config("infogan", "shapes", info_late_views="mask")
