@@ -39,8 +39,8 @@ MODELS = {
     "cgan-shapes": ("CGAN-64 on the embedded colour shapes (conditional BatchNorm G, projection D with "
                     "spectral norm): ask for a square, circle, triangle or cross", 1),
     "infogan-shapes": ("InfoGAN-64 on the embedded colour shapes: a 4-way categorical code (the shape) "
-                       "and four continuous codes, learned without labels (minibatch-std D, outline "
-                       "consistency from step 1,500)", 1),
+                       "and four continuous codes, learned without labels (minibatch-std D; from step 1,500 "
+                       "outline consistency and Q reading through random contrast and brightness)", 1),
     "dcgan-faces": ("DCGAN-64 (widths 32, spectral-norm D, PacGAN2, minibatch std) on the embedded cartoon "
                     "faces", 1),
     "infogan-faces": ("InfoGAN-64 on the embedded cartoon faces: a 4-way categorical code and four "
