@@ -86,6 +86,7 @@ def _views(late: bool = False) -> QComboBox:
     c = QComboBox()
     if late:
         c.addItem("as InfoGAN changes", "")
+    c.addItem("full changes (shapes)", "full")
     c.addItem("small changes (digits)", "small")
     c.addItem("silhouette (shapes, colour dropped)", "silhouette")
     c.addItem("full + random levels (shapes)", "levels")

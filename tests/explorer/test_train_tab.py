@@ -10,6 +10,7 @@ from PySide6.QtWidgets import QSpinBox
 from explorer.training import fields
 from explorer.training.panel import TrainPanel
 from train.cli import config_from_args, train_parser
+from train.config import VIEW_NAMES, TrainConfig, load_recipe, recipes_dir
 
 
 @pytest.fixture
@@ -190,6 +191,8 @@ def test_infogan_clustering_and_its_changes_reach_the_run(panel, tmp_path):
     cluster.setValue(2.5)
     outline.setValue(1.5)
     start.setValue(0.1875)
+    assert views.currentData() == "full"                                     # the trainer's default
+    assert [views.itemData(i) for i in range(views.count())] == list(VIEW_NAMES)
     views.setCurrentIndex(views.findData("small"))
     late = form.kind_widgets["info_late_views"]
     assert late.isVisible() and late.currentData() == ""                    # default: as info_views
@@ -234,3 +237,19 @@ def test_data_set_variants_are_accepted_and_a_bad_one_is_named(panel):
     form.dataset.setCurrentText("shapes:grey")
     assert not form.validate()
     assert "shapes:grey" in form.message.text() and form.dataset.styleSheet()
+
+
+def test_every_recipe_reaches_the_trainer_with_its_own_kind_settings(panel, tmp_path):
+    """Choosing a recipe and pressing Start trains what the recipe says: every KIND_FIELDS setting
+    of its train table (or the trainer's default where it says nothing) comes back from the command
+    line the form writes. (A views box that lost its "full" entry once turned infogan-shapes' full
+    changes into digits' small ones.)"""
+    form, defaults = panel.form, TrainConfig()
+    for path in sorted(recipes_dir().glob("*.toml")):
+        train, _ = load_recipe(path)
+        form.recipe.setCurrentIndex(form.recipe.findText(path.stem))
+        cfg = config_from_args(train_parser().parse_args(form.args(tmp_path / path.stem)))
+        for f in fields.KIND_FIELDS:
+            if f.table == "train":
+                want = train.get(f.key, getattr(defaults, f.key))
+                assert getattr(cfg, f.key) == want, (path.stem, f.key)
