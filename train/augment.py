@@ -43,6 +43,17 @@ GAIN = (0.7, 1.4)          # "levels": contrast, log-uniform, about the image's 
 OFFSET = 0.25              # "levels": brightness, +- this, added to every channel
 
 
+def _log_uniform(u: torch.Tensor, lo: float, hi: float) -> torch.Tensor:
+    """Uniform draws u in [0, 1) -> log-uniform values in [lo, hi)."""
+    return torch.exp(math.log(lo) + (math.log(hi) - math.log(lo)) * u)
+
+
+def background(x: torch.Tensor) -> torch.Tensor:
+    """(B, C, H, W) -> (B, C, 1, 1): each image's per-channel median over all its pixels (an object of
+    the shapes covers at most ~27 % of the frame, so this is the background's colour)."""
+    return x.flatten(2).median(-1).values[..., None, None]
+
+
 def _hue_rotations(angle: torch.Tensor) -> torch.Tensor:
     """(B,) angles -> (B, 3, 3) rotations of RGB about the grey axis (1, 1, 1): a hue shift that
     keeps brightness and saturation (Rodrigues' formula). A channel *permutation* would not do:
@@ -67,8 +78,7 @@ def shape_keeping(x: torch.Tensor, gen: torch.Generator, views: str = "full") ->
     u = torch.rand(b, 6, generator=gen)
     # any turn drawn over [0, 2 pi) as before the views existed, so "full" repeats older runs exactly
     angle = u[:, 0] * 2 * math.pi if v["turn"] >= math.pi else (u[:, 0] * 2 - 1) * v["turn"]
-    lo, hi = math.log(v["scale"][0]), math.log(v["scale"][1])
-    s = torch.exp(lo + (hi - lo) * u[:, 1])
+    s = _log_uniform(u[:, 1], *v["scale"])
     flip = torch.where(u[:, 2] < 0.5, -1.0, 1.0) if v["mirror"] else torch.ones(b)
     t = (u[:, 3:5] * 2 - 1) * v["shift"]
     cos, sin = torch.cos(angle) / s, torch.sin(angle) / s
@@ -83,8 +93,8 @@ def shape_keeping(x: torch.Tensor, gen: torch.Generator, views: str = "full") ->
         out = torch.einsum("bij,bjhw->bihw", rot, out)
     if v.get("levels"):          # drawn after the others, so "full" repeats older runs exactly
         w = torch.rand(b, 2, generator=gen).to(device=x.device, dtype=x.dtype)
-        gain = torch.exp(math.log(GAIN[0]) + (math.log(GAIN[1]) - math.log(GAIN[0])) * w[:, 0])
-        mid = out.flatten(2).median(-1).values[..., None, None]
+        gain = _log_uniform(w[:, 0], *GAIN)
+        mid = background(out)
         out = (out - mid) * gain[:, None, None, None] + mid + ((w[:, 1] * 2 - 1) * OFFSET)[:, None, None, None]
     if v.get("mask"):
         out = silhouette(out)
@@ -102,8 +112,7 @@ def object_mask(x: torch.Tensor, top: float = 0.99) -> torch.Tensor:
     the scale the maximum: the bundled infogan-shapes drew odd corner pixels, and on some small
     shapes the mask came out inverted (the whole frame, with the shape as a hole), the same vector
     for a cross and a triangle. Differentiable in x."""
-    bg = x.flatten(2).median(-1).values[..., None, None]               # (B, C, 1, 1)
-    d = (x - bg).abs().sum(1, keepdim=True)                             # (B, 1, H, W)
+    d = (x - background(x)).abs().sum(1, keepdim=True)                             # (B, 1, H, W)
     scale = torch.quantile(d.flatten(1), top, dim=1)[:, None, None, None]
     return (d / (scale + 1e-3)).clamp(max=1)
 

@@ -90,13 +90,12 @@ def _views(late: bool = False) -> QComboBox:
     c.addItem("small changes (digits)", "small")
     c.addItem("silhouette (shapes, colour dropped)", "silhouette")
     c.addItem("full + random levels (shapes)", "levels")
-    c.setToolTip("How far the shape-keeping changes go (shape-keeping Q and clustering): full = any turn, "
-                 "mirror and hue; small = +-15 degrees, no mirror (a turned 6 is a 9); silhouette = full "
-                 "geometry, then only the outline (no colour or brightness); levels = full, plus a random "
-                 "contrast and brightness (no code in the background's brightness)")
-    if late:
-        c.setToolTip("From the outline's start (Outline from) on, Q reads the code through these changes "
-                     "instead of InfoGAN changes")
+    c.setToolTip(("From the outline's start (Outline from) on, Q reads the code through these changes "
+                  "instead of InfoGAN changes") if late else (
+        "How far the shape-keeping changes go (shape-keeping Q and clustering): full = any turn, "
+        "mirror and hue; small = +-15 degrees, no mirror (a turned 6 is a 9); silhouette = full "
+        "geometry, then only the outline (no colour or brightness); levels = full, plus a random "
+        "contrast and brightness (no code in the background's brightness)"))
     return c
 
 
